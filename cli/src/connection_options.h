@@ -1,0 +1,30 @@
+// cli/src/connection_options.h — the --source/--target URL flags and their
+// password sources, shared by every subcommand that talks to a server.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "galaxis/common/url.h"
+
+namespace galaxis::cli {
+
+// Declares --<role> URL and --<role>-password-file PATH on `app`.
+// role is "source" or "target"; the environment variable is
+// GALAXIS_<ROLE>_PASSWORD.
+class ConnectionOption {
+ public:
+  ConnectionOption(CLI::App& app, std::string role, bool required);
+
+  bool given() const { return !url_text_.empty(); }
+  // Parses the URL and resolves the password (file, then env, else empty).
+  ConnectionUrl resolve() const;
+
+ private:
+  std::string role_;
+  std::string url_text_;
+  std::string password_file_;
+};
+
+}  // namespace galaxis::cli

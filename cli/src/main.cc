@@ -1,0 +1,40 @@
+// galaxis-relay: one binary, one subcommand per job. Holds no logic of its
+// own: parses flags, sets up logging, calls a module, maps errors to exit
+// codes (0 ok, 1 runtime failure, 2 usage).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "commands.h"
+#include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
+#include "galaxis/common/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"galaxis-relay: keep a passive MySQL/MariaDB in sync with its active master", "galaxis-relay"};
+  app.set_version_flag("--version", std::string("galaxis-relay ") + std::string(galaxis::version()));
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+
+  int exit_code = 0;
+  (void)exit_code;  // subcommands register here as they land
+
+  app.parse_complete_callback([&] { galaxis::log::init(galaxis::log::parse_level(log_level)); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help/version/usage message
+    return code == 0 ? 0 : 2;
+  } catch (const galaxis::Error& e) {
+    std::fprintf(stderr, "galaxis-relay: error: %s\n", e.what());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "galaxis-relay: internal error: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}
