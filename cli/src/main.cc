@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
 
   int exit_code = 0;
-  (void)exit_code;  // subcommands register here as they land
+  galaxis::cli::register_binlog_command(app, &exit_code);
 
   app.parse_complete_callback([&] { galaxis::log::init(galaxis::log::parse_level(log_level)); });
   try {
