@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -38,8 +39,16 @@ class Decoder {
   // CRC32 trailer. `offset` is the event's position in its file.
   Event decode(std::span<const uint8_t> bytes, uint64_t offset);
 
-  // Verifies the CRC32 trailer of one event under the current FDE (the FDE
-  // itself is checked with its in-use flag 0x1 cleared). Throws on mismatch.
+  // An event from inside a TRANSACTION_PAYLOAD (TransactionPayloadReader):
+  // no checksum trailer and nothing to verify. `payload_offset` is the
+  // payload event's offset (inner events have no file position of their
+  // own); it becomes Event::offset and appears in error messages. Uses and
+  // updates the same state (table maps) as decode().
+  Event decode_inner(std::span<const uint8_t> bytes, uint64_t payload_offset);
+
+  // Verifies the CRC32 trailer of one event (the FDE itself is checked with
+  // its in-use flag 0x1 cleared). Throws Error(kCorrupt) on mismatch. Call it
+  // only for events the current format says carry a checksum.
   void verify_checksum(std::span<const uint8_t> bytes, uint64_t offset) const;
 
   const FormatDescriptionEvent& format() const { return format_; }
@@ -47,17 +56,30 @@ class Decoder {
   // Bytes at the end of each event that are a checksum (0 or 4).
   size_t checksum_length() const;
 
+  // The TABLE_MAP last seen for `table_id`, or nullptr.
   std::shared_ptr<const TableMap> table(uint64_t table_id) const;
   // Forget table maps (at a ROTATE or a new FDE, as the server does).
   void clear_tables() { tables_.clear(); }
 
   const DecoderOptions& options() const { return options_; }
 
+  // After a MariaDB START_ENCRYPTION event every further decode() throws
+  // Error(kUnsupported): the rest of the file is ciphertext.
+  bool encrypted() const { return encrypted_after_.has_value(); }
+
  private:
+  Event decode_event(std::span<const uint8_t> bytes, uint64_t offset, bool inner);
+  void decode_body(Event& event, std::span<const uint8_t> bytes, bool inner);
+  void check_trailer(std::span<const uint8_t> bytes, uint64_t offset) const;
+  static bool checksum_matches(std::span<const uint8_t> bytes, uint32_t& stored, uint32_t& computed);
+  // "<source>: <type name> event (type N) at offset X" for error messages.
+  std::string where(uint8_t type_code, uint64_t offset) const;
+
   DecoderOptions options_;
   FormatDescriptionEvent format_;
   bool has_format_ = false;
   std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
+  std::optional<uint64_t> encrypted_after_;  // offset of START_ENCRYPTION
 };
 
 }  // namespace galaxis::binlog

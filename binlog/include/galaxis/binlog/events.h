@@ -74,6 +74,16 @@ struct QueryEvent {
   std::optional<uint8_t> sql_require_primary_key;
   std::optional<uint8_t> default_table_encryption;
   bool compressed = false;  // MariaDB QUERY_COMPRESSED_EVENT
+  // Further status variables (kept for display and for DDL replay):
+  std::string catalog;                                   // Q_CATALOG(_NZ)_CODE, usually "std"
+  std::optional<std::array<uint16_t, 2>> auto_increment;  // increment, offset
+  std::optional<uint32_t> microseconds;                  // Q_MICROSECONDS / MariaDB Q_HRNOW
+  std::optional<uint64_t> xid;                           // MariaDB Q_XID
+  std::string invoker_user, invoker_host;                // Q_INVOKER (definer of SP/views)
+  std::vector<std::string> updated_db_names;             // Q_UPDATED_DB_NAMES
+  // False when an unknown status variable code stopped the walk; the rest of
+  // the status block was skipped by its length (the statement is still right).
+  bool status_vars_complete = true;
 };
 
 struct XidEvent {
@@ -176,6 +186,7 @@ struct UserVarEvent {
   uint8_t value_type = 0;
   uint32_t charset = 0;
   std::string value;  // raw bytes
+  bool is_unsigned = false;  // integer values: the flags byte says UNSIGNED
 };
 
 struct StopEvent {};

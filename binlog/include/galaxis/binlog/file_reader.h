@@ -2,8 +2,12 @@
 //
 // Checks the 4-byte magic (\xfebin; \xfdbin is MySQL's encrypted format and
 // is refused clearly), then yields each event's raw bytes with its offset.
-// Streams through a buffer sized by the largest event, never the file.
-// A truncated final event is an error naming the file and offset.
+// Streams through a buffer sized by the largest event (at least one 256 KiB
+// read block), never the file. A truncated final event is an error naming
+// the file and offset. After a MariaDB START_ENCRYPTION event the next call
+// throws Error(kUnsupported): the rest of the file is ciphertext.
+// The reader only frames events; it does not verify checksums (Decoder does).
+// Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +42,7 @@ class BinlogFileReader {
 
  private:
   bool fill(size_t wanted);
+  uint64_t file_size();
 
   std::string path_;
   std::FILE* file_ = nullptr;
@@ -45,6 +50,8 @@ class BinlogFileReader {
   size_t buffer_start_ = 0;  // first unconsumed byte in buffer_
   size_t buffer_end_ = 0;    // one past the last valid byte
   uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
+  bool eof_ = false;
+  std::optional<uint64_t> encryption_start_;  // offset of a START_ENCRYPTION event
 };
 
 }  // namespace galaxis::binlog
