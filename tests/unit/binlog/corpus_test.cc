@@ -1,0 +1,182 @@
+// Walks every binlog listed in the shared corpus's EXPECT.tsv through the
+// file reader and the Decoder (rows decoded, CRC32 verified) and checks the
+// outcome the list expects; then compares a few files with the MANIFEST's
+// event counts and with Oracle mysqlbinlog output.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "binlog_test_util.h"
+
+namespace galaxis::binlog {
+namespace {
+
+using testing::corpus_dir;
+using testing::walk_file;
+
+struct Entry {
+  std::string path, expect;
+};
+
+std::vector<Entry> read_expect() {
+  const auto file = corpus_dir() / "EXPECT.tsv";
+  std::ifstream in(file);
+  std::vector<Entry> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    Entry e;
+    std::getline(fields, e.path, '\t');
+    std::getline(fields, e.expect, '\t');
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::filesystem::path materialize(const std::string& relative) {
+  auto path = corpus_dir() / relative;
+  if (path.extension() == ".gz") return testing::gunzip_to_temp(path);
+  return path;
+}
+
+const std::regex kNamesOffset(R"(offset \d+)");
+
+TEST(Corpus, IsPresent) {
+  ASSERT_TRUE(std::filesystem::exists(corpus_dir() / "EXPECT.tsv"))
+      << "binlog corpus not found at " << corpus_dir()
+      << " (expected ../shared/corpus/binlog beside the checkout, or set GALAXIS_CORPUS_DIR)";
+  EXPECT_GT(read_expect().size(), 150u);
+}
+
+// One test per EXPECT.tsv line would be nicer in the log, but the list is
+// data: walk it in one test and report every failing file.
+TEST(Corpus, EveryFileHasTheExpectedOutcome) {
+  const auto entries = read_expect();
+  ASSERT_FALSE(entries.empty()) << "no EXPECT.tsv under " << corpus_dir();
+  int ok = 0, errors = 0, legacy_decoded = 0, legacy_refused = 0;
+  for (const Entry& e : entries) {
+    SCOPED_TRACE(e.path + " (" + e.expect + ")");
+    const auto path = materialize(e.path);
+    try {
+      const auto result = walk_file(path);
+      if (e.expect == "error") {
+        ADD_FAILURE() << "expected an error, decoded " << result.outer_events << " events";
+      } else if (e.expect == "ok") {
+        ++ok;
+        EXPECT_GT(result.outer_events, 0u);
+        // Exempt: relay logs carry the source's positions, not their own;
+        // files with two FDEs are two binlogs concatenated by a test (the
+        // positions restart); binlog_recovery/ files were assembled by hand
+        // from events of other files.
+        const bool positions_are_own = e.path.find("relay") == std::string::npos &&
+                                       e.path.find("binlog_recovery/") == std::string::npos &&
+                                       result.counts.count("FDE") && result.counts.at("FDE") == 1;
+        if (positions_are_own && !result.position_errors.empty())
+          ADD_FAILURE() << result.position_errors.size() << " position mismatches, first: "
+                        << result.position_errors.front();
+      } else {
+        ++legacy_decoded;
+      }
+    } catch (const Error& error) {
+      const bool clean_kind = error.kind() == Error::Kind::kCorrupt || error.kind() == Error::Kind::kUnsupported;
+      const bool names_offset = std::regex_search(error.what(), kNamesOffset);
+      const bool names_file = std::string(error.what()).find(path.filename().string()) != std::string::npos;
+      if (e.expect == "ok") {
+        ADD_FAILURE() << "unexpected error: " << error.what();
+      } else {
+        if (e.expect == "error") ++errors; else ++legacy_refused;
+        if (std::getenv("GALAXIS_CORPUS_VERBOSE")) std::printf("%s: %s\n", e.expect.c_str(), error.what());
+        EXPECT_TRUE(clean_kind) << "error of kind " << static_cast<int>(error.kind()) << ": " << error.what();
+        EXPECT_TRUE(names_offset) << "error does not name an offset: " << error.what();
+        EXPECT_TRUE(names_file) << "error does not name the file: " << error.what();
+      }
+    } catch (const std::exception& other) {
+      ADD_FAILURE() << "non-galaxis exception: " << other.what();
+    }
+    if (path != corpus_dir() / e.path) std::filesystem::remove(path);
+  }
+  std::printf("corpus: %d ok, %d errors as expected, legacy %d decoded / %d refused\n", ok, errors, legacy_decoded,
+              legacy_refused);
+}
+
+std::map<std::string, int> counts_of(const std::string& relative) {
+  auto result = walk_file(materialize(relative));
+  std::map<std::string, int> outer;
+  for (const auto& [name, n] : result.counts)
+    if (name.rfind("inner:", 0) != 0) outer[name] = n;
+  return outer;
+}
+
+// Event counts from the MANIFEST tables (a plain header walk by its author).
+TEST(Corpus, EventCountsMatchManifest) {
+  EXPECT_EQ(counts_of("debian-mariadb-test-data-10.11.19/std_data/mdev6020-mysql-bin.000001"),
+            (std::map<std::string, int>{{"DELETE_ROWS_v1", 598}, {"FDE", 1}, {"MARIA_BINLOG_CHECKPOINT", 1},
+                                        {"MARIA_GTID", 1381}, {"MARIA_GTID_LIST", 1}, {"QUERY", 54}, {"STOP", 1},
+                                        {"TABLE_MAP", 2487}, {"UPDATE_ROWS_v1", 774}, {"WRITE_ROWS_v1", 1116},
+                                        {"XID", 1340}}));
+  EXPECT_EQ(counts_of("debian-mysql-testsuite-9.7.4/std_data_zips/"
+                      "data_8021__data__binlog.000001"),
+            (std::map<std::string, int>{{"ANONYMOUS_GTID", 6002}, {"FDE", 1}, {"PREVIOUS_GTIDS", 1},
+                                        {"QUERY", 6002}, {"STOP", 1}, {"TABLE_MAP", 5999},
+                                        {"WRITE_ROWS_v2", 5999}, {"XID", 5999}}));
+  EXPECT_EQ(counts_of("mariadb-poc/domain_id_0/mariadb-repl-bin.000002"),
+            (std::map<std::string, int>{{"FDE", 1}, {"MARIA_BINLOG_CHECKPOINT", 1}, {"MARIA_GTID", 4433},
+                                        {"MARIA_GTID_LIST", 1}, {"QUERY", 17726}, {"ROTATE", 1}, {"XID", 4431}}));
+  EXPECT_EQ(counts_of("mysql-binlog-connector-java/mysql-bin.sakila.gz"),
+            (std::map<std::string, int>{{"FDE", 1}, {"QUERY", 54}, {"TABLE_MAP", 18}, {"WRITE_ROWS_v1", 1374},
+                                        {"XID", 15}}));
+  EXPECT_EQ(counts_of("mysql-9.7-live/binlog.000001"),
+            (std::map<std::string, int>{{"DELETE_ROWS_v2", 1}, {"FDE", 1}, {"GTID", 6}, {"GTID_TAGGED", 1},
+                                        {"PREVIOUS_GTIDS", 1}, {"QUERY", 7}, {"ROTATE", 1}, {"TABLE_MAP", 5},
+                                        {"UPDATE_ROWS_v2", 2}, {"WRITE_ROWS_v2", 2}, {"XID", 5}}));
+}
+
+// Values Oracle's mysqlbinlog -vv printed for the MySQL 9.7 files.
+TEST(Corpus, Mysql97MatchesMysqlbinlog) {
+  const auto one = walk_file(corpus_dir() / "mysql-9.7-live/binlog.000001", /*keep_events=*/true);
+  std::vector<std::string> gtids;
+  std::vector<uint64_t> xids;
+  for (const Event& e : one.events) {
+    if (const auto* g = e.as<GtidEvent>()) gtids.push_back(g->to_string());
+    if (const auto* x = e.as<XidEvent>()) xids.push_back(x->xid);
+    if (e.offset == 235) {
+      const auto* q = e.as<QueryEvent>();
+      ASSERT_NE(q, nullptr);
+      EXPECT_EQ(q->thread_id, 31u);
+      EXPECT_EQ(q->ddl_xid, 64u);  // "Xid = 64" on the DDL
+      EXPECT_EQ(e.header.next_position, 340u);
+    }
+  }
+  const std::string uuid = "2bd36008-e930-11f1-b334-02fc00000001";
+  EXPECT_EQ(gtids, (std::vector<std::string>{uuid + ":1", uuid + ":2", uuid + ":3", uuid + ":4", uuid + ":5",
+                                             uuid + ":6", uuid + ":tag_one:1"}));
+  EXPECT_EQ(std::vector<uint64_t>(xids.begin(), xids.begin() + 4), (std::vector<uint64_t>{68, 69, 70, 71}));
+
+  const auto two = walk_file(corpus_dir() / "mysql-9.7-live/binlog.000002", /*keep_events=*/true);
+  const TransactionPayloadEvent* payload = nullptr;
+  std::vector<std::string> inner_after_payload;
+  for (const Event& e : two.events) {
+    if (const auto* p = e.as<TransactionPayloadEvent>()) {
+      payload = p;
+      EXPECT_EQ(e.offset + e.header.event_size, 3450u);
+      continue;
+    }
+    if (payload && !e.as<RotateEvent>()) inner_after_payload.push_back(std::string(event_type_name(e.header.type_code)));
+  }
+  ASSERT_NE(payload, nullptr);
+  EXPECT_EQ(payload->payload_size, 401u);
+  EXPECT_EQ(payload->compression, 0);
+  EXPECT_EQ(payload->uncompressed_size, 11874u);
+  EXPECT_EQ(inner_after_payload, (std::vector<std::string>{"query", "table_map", "write_rows", "table_map",
+                                                           "update_rows", "table_map", "delete_rows", "xid"}));
+  EXPECT_EQ(two.inner_events, 8u);
+  const Event& last_inner = two.events[two.events.size() - 2];
+  ASSERT_NE(last_inner.as<XidEvent>(), nullptr);
+  EXPECT_EQ(last_inner.as<XidEvent>()->xid, 89u);
+}
+
+}  // namespace
+}  // namespace galaxis::binlog
