@@ -37,8 +37,9 @@ std::string compare_databases(SqlConnection& a, const std::string& db_a, SqlConn
 
 // The pure part, exposed for unit tests: compares two tables' rows, already
 // sorted in key order. key_columns are indexes into the rows used to name a
-// row in messages (empty: whole row). Appends at most `budget` lines to *out
-// and returns the number appended.
+// row in messages (empty: whole row). Appends at most `budget` difference
+// lines to *out (plus one summary line with the totals when there were more)
+// and returns the number of difference lines appended.
 struct TableRows {
   std::vector<std::string> columns;
   SqlRows rows;

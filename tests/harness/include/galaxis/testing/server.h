@@ -119,6 +119,9 @@ class Server {
 
   // Keep the datadir even when everything passed (e.g. to inspect by hand).
   void keep_datadir();
+  // Remove the datadir at destruction even after a failed start (for tests
+  // that make a start fail on purpose). A failing test still keeps it.
+  void discard_datadir();
 
  private:
   struct Impl;
