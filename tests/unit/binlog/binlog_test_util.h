@@ -73,6 +73,16 @@ inline Bytes make_fde(bool crc = true, std::string_view version = "8.0.40") {
   return make_event(15, make_fde_body(version, crc ? 1 : 0), /*checksum=*/true);
 }
 
+// Decodes one event and returns a copy of its body of type T (a body
+// pointer from a temporary Event would dangle).
+template <typename T>
+T decode_as(Decoder& d, const Bytes& event, uint64_t offset) {
+  Event e = d.decode(event, offset);
+  const T* body = e.as<T>();
+  if (!body) throw std::runtime_error("event decoded to another body type");
+  return *body;
+}
+
 inline std::filesystem::path corpus_dir() {
   if (const char* env = std::getenv("GALAXIS_CORPUS_DIR"); env && *env) return env;
   return std::filesystem::path(GALAXIS_SOURCE_DIR) / ".." / "shared" / "corpus" / "binlog";

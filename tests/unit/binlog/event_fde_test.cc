@@ -95,7 +95,8 @@ TEST(FormatDescription, StartV3ForBinlogV3) {
   Bytes q;
   put_le(q, 5, 4), put_le(q, 0, 4), q.push_back(4), put_le(q, 0, 2);
   put_str(q, "test"), q.push_back(0), put_str(q, "DROP TABLE t");
-  const auto* query = d.decode(make_event(2, q, false, 79), 79).as<QueryEvent>();
+  const auto query_body = decode_as<QueryEvent>(d, make_event(2, q, false, 79), 79);
+  const auto* query = &query_body;
   ASSERT_NE(query, nullptr);
   EXPECT_EQ(query->database, "test");
   EXPECT_EQ(query->query, "DROP TABLE t");
@@ -121,7 +122,8 @@ TEST(Decoder, EventsBeforeAnyFdeUseV4Defaults) {
   Bytes body;
   put_le(body, 4, 8);
   put_str(body, "binlog.000002");
-  const auto* r = d.decode(make_event(4, body, false, 0), 0).as<RotateEvent>();
+  const auto r_body = decode_as<RotateEvent>(d, make_event(4, body, false, 0), 0);
+  const auto* r = &r_body;
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->position, 4u);
   EXPECT_EQ(r->next_file, "binlog.000002");
