@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "binlog_remote.h"
 #include "commands.h"
+#include "connection_options.h"
 #include "galaxis/binlog/event_dumper.h"
 #include "galaxis/binlog/file_reader.h"
 #include "galaxis/common/error.h"
@@ -90,7 +92,14 @@ void register_binlog_command(CLI::App& app, int* exit_code) {
   binlog->require_subcommand(1);
   CLI::App* dump = binlog->add_subcommand("dump", "Decode binlog files and print every event (text or jsonl)");
   auto options = std::make_shared<DumpCommandOptions>();
-  dump->add_option("FILE", options->files, "Binlog files, dumped in the order given")->required();
+  dump->add_option("FILE", options->files, "Binlog files, dumped in the order given");
+  // Remote form (binlog_remote.cc): stream from a master instead of files.
+  auto source = std::make_shared<ConnectionOption>(*dump, "source", false);
+  auto remote = std::make_shared<RemoteDumpOptions>();
+  dump->add_option("--from", remote->from, "With --source: start at FILE:POS (default: the master's first binlog)");
+  dump->add_option("--gtid", remote->gtid, "With --source: start after this GTID set (MariaDB d-s-n, MySQL uuid:1-5)");
+  dump->add_flag("--stop-never", remote->stop_never, "With --source: keep waiting for new events (else stop at the end)");
+  dump->add_option("--server-id", remote->server_id, "With --source: our replica server_id (default: derived from the host name)");
   dump->add_option("--format", options->format, "text (readable), jsonl (one JSON object per event) or none")
       ->check(CLI::IsMember({"text", "jsonl", "none"}))
       ->capture_default_str();
@@ -99,7 +108,18 @@ void register_binlog_command(CLI::App& app, int* exit_code) {
   dump->add_option("--stop-position", options->stop_position,
                    "Stop at the first event of the last file starting at or after this offset");
   dump->add_flag("--no-verify-checksum", options->no_verify_checksum, "Do not verify CRC32 event checksums");
-  dump->callback([options, exit_code] { *exit_code = dump_files(*options); });
+  dump->callback([options, source, remote, exit_code] {
+    if (source->given()) {
+      if (!options->files.empty()) throw_error(Error::Kind::kUsage, "give either FILE... or --source, not both");
+      remote->source = source->resolve();
+      remote->format = options->format;
+      remote->verify_checksums = !options->no_verify_checksum;
+      *exit_code = dump_remote(*remote);
+      return;
+    }
+    if (options->files.empty()) throw_error(Error::Kind::kUsage, "binlog dump needs FILE... or --source URL");
+    *exit_code = dump_files(*options);
+  });
 }
 
 }  // namespace galaxis::cli

@@ -54,6 +54,8 @@ MasterInfo inspect_master(Connection& c, uint32_t our_server_id, bool check, boo
   MasterInfo info;
   info.mariadb = c.is_mariadb();
   info.version = c.server().server_version;
+  // MariaDB prefixes "5.5.5-" for old clients that compare major versions.
+  if (info.version.rfind("5.5.5-", 0) == 0) info.version.erase(0, 6);
   const std::string log_bin = global_variable(c, "log_bin").value_or("0");
   info.binlog_format = upper(global_variable(c, "binlog_format").value_or("ROW"));
   info.binlog_checksum = upper(global_variable(c, "binlog_checksum").value_or("NONE"));

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "galaxis/binlog/checksum.h"
 #include "galaxis/binlog/event_type.h"
+#include "galaxis/binlog/events.h"
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/relay/gtid_set.h"
@@ -27,6 +29,19 @@ std::string quote_sql(std::string_view s) {
 
 uint32_t le32(const uint8_t* p) {
   return p[0] | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
+}
+
+bool trailer_is_crc32(std::span<const uint8_t> event) {
+  const size_t body = event.size() - binlog::kChecksumLength;
+  return binlog::crc32(event.first(body)) == le32(event.data() + body);
+}
+
+bool looks_purged(const std::string& message) {
+  for (const char* marker : {"Could not find first log file", "purged", "not in the master's binlog",
+                             "not in the source's binlog", "Could not find GTID", "could not find", "GTID"}) {
+    if (message.find(marker) != std::string::npos) return true;
+  }
+  return false;
 }
 
 bool looks_like_max_packet_problem(const std::string& message) {
@@ -66,6 +81,7 @@ void ServerBinlogSource::open(const StartPosition& from) {
   event_file_ = from.file;
   at_end_ = false;
   checksum_length_ = 0;
+  seen_format_ = false;
   try {
     open_connection(from);
   } catch (Error& e) {
@@ -144,9 +160,11 @@ std::optional<SourceEvent> ServerBinlogSource::next() {
                                   error.server_message()));
         }
         throw Error(Error::Kind::kServer,
-                    fmt::format("the master cannot stream from this position (purged binlog or unknown GTID): {}. "
-                                "Resynchronise with `galaxis-relay sync`, which copies the data and records a fresh "
+                    fmt::format("the master cannot stream from this position ({}): {}. If the position was purged, "
+                                "resynchronise with `galaxis-relay sync`, which copies the data and records a fresh "
                                 "position to stream from",
+                                looks_purged(error.server_message()) ? "purged binlog or GTID not in the binlog"
+                                                                     : "not an event boundary or unreadable binlog",
                                 error.server_message()));
       }
       if (error.code() == server_error::kSpecificAccessDenied || error.code() == server_error::kAccessDenied) {
@@ -191,6 +209,7 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
   if (etype == binlog::EventType::kFormatDescription && event.size() >= kHeaderLength + 57 + 5) {
     // The checksum algorithm byte precedes the FDE's own 4-byte checksum.
     checksum_length_ = event[event.size() - 5] == 1 ? 4 : 0;
+    seen_format_ = true;
   }
   if (out->artificial) {
     out->offset = position_.offset;
@@ -201,13 +220,21 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
     position_.offset = log_pos;
   }
   if (etype == binlog::EventType::kRotate) {
-    // Fake rotates (at connect) come without a checksum on some servers;
-    // strip one only when the master announced CRC32 and the FDE confirmed it.
     WireReader r(event.subspan(kHeaderLength));
     const uint64_t next_offset = r.u64("rotate position");
     size_t name_length = r.remaining();
-    if (!out->artificial && checksum_length_ <= name_length) name_length -= checksum_length_;
-    else if (out->artificial && master_.binlog_checksum == "CRC32" && name_length > 4) name_length -= 4;
+    if (!out->artificial) {
+      if (checksum_length_ <= name_length) name_length -= checksum_length_;
+    } else if (!seen_format_ && name_length > binlog::kChecksumLength && trailer_is_crc32(event)) {
+      // The fake rotate at connect precedes the FORMAT_DESCRIPTION, so a
+      // decoder cannot know it carries a CRC32 trailer: present it without
+      // one (size field adjusted), as the event a checksum-less master sends.
+      name_length -= binlog::kChecksumLength;
+      packet_.resize(packet_.size() - binlog::kChecksumLength);
+      const uint32_t new_size = event_size - static_cast<uint32_t>(binlog::kChecksumLength);
+      for (int i = 0; i < 4; ++i) packet_[1 + 9 + i] = static_cast<uint8_t>(new_size >> (8 * i));
+      out->bytes = std::span<const uint8_t>(packet_).subspan(1);
+    }
     std::string next_file = r.fixed_string(name_length, "rotate file name");
     position_.file = std::move(next_file);
     position_.offset = next_offset;

@@ -80,6 +80,7 @@ class ServerBinlogSource : public BinlogSource {
   std::string event_file_;
   std::vector<uint8_t> packet_;
   size_t checksum_length_ = 0;
+  bool seen_format_ = false;
 };
 
 }  // namespace galaxis::relay
