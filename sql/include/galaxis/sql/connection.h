@@ -1,0 +1,129 @@
+// galaxis/sql/connection.h — one client connection to a MySQL/MariaDB server
+// (MariaDB Connector/C), used for all ordinary SQL: the applier's target,
+// schema look-ups, checkpoints.
+//
+// Ownership: a Connection owns its MYSQL*; movable, not copyable; closed in
+// the destructor. Not thread-safe: one Connection per thread.
+//
+// The connection is opened with CLIENT_MULTI_STATEMENTS (exec_multi() sends
+// a whole batch in one round trip) and CLIENT_FOUND_ROWS (UPDATE reports
+// matched rows, not changed rows), character set utf8mb4, no automatic
+// reconnect (a silent reconnect would lose the open transaction).
+//
+// Errors: every failure throws galaxis::Error naming the server
+// (user@host:port), the server's errno, SQLSTATE and message and the
+// statement (truncated to 300 bytes). Kinds: kNetwork for a lost/failed
+// connection (2002, 2003, 2006, 2013, 2055: callers may reconnect and
+// retry), kAuth for access denied (1044, 1045, 1142, 1143, 1227, 1370), kServer
+// otherwise. The password never appears in a message.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "galaxis/common/error.h"
+#include "galaxis/common/url.h"
+
+struct st_mysql;
+struct st_mysql_stmt;
+
+namespace galaxis::sql {
+
+struct ConnectOptions {
+  unsigned connect_timeout_seconds = 10;
+  // A DDL (ALTER of a big table) may legitimately run long; a dead server is
+  // still detected by TCP keepalive and the write timeout.
+  unsigned read_timeout_seconds = 3600;
+  unsigned write_timeout_seconds = 600;
+  std::string role = "target";  // "source"/"target": prefixes error messages
+};
+
+using Row = std::vector<std::optional<std::string>>;  // NULL is nullopt
+using Rows = std::vector<Row>;
+
+class PreparedStatement;
+
+class Connection {
+ public:
+  // Connects (TLS per url.ssl_mode, unix socket when url.socket is set).
+  Connection(const ConnectionUrl& url, ConnectOptions options = {});
+  ~Connection();
+  Connection(Connection&&) noexcept;
+  Connection& operator=(Connection&&) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more ';'-separated statements, discarding results.
+  void exec(std::string_view sql);
+  // Runs a multi-statement batch in one round trip; returns the affected
+  // (for UPDATE: matched) row count of each statement in order. On an error
+  // in statement k the remaining statements are not executed and the error
+  // names k.
+  std::vector<uint64_t> exec_multi(std::string_view sql);
+  // Runs one statement; all rows of its result set.
+  Rows query(std::string_view sql);
+  // First column of the first row; nullopt for NULL or no row.
+  std::optional<std::string> query_value(std::string_view sql);
+
+  PreparedStatement prepare(std::string_view sql);
+
+  // 'escaped' for this connection's character set (mysql_real_escape_string).
+  std::string quote(std::string_view value);
+
+  // mysql_errno() of the last failed call (0 after success).
+  unsigned last_errno() const;
+  uint64_t thread_id() const;
+  std::string server_version() const;  // "10.11.6-MariaDB-0+deb12u1", "9.7.0"
+  bool is_mariadb() const;
+  const std::string& display() const { return display_; }  // user@host:port
+
+  st_mysql* handle() { return mysql_; }
+
+  // Throws the Error for the current mysql_errno(), naming `statement`.
+  [[noreturn]] void throw_last_error(std::string_view statement) const;
+
+ private:
+  void close() noexcept;
+
+  st_mysql* mysql_ = nullptr;
+  std::string display_;
+  std::string role_;
+};
+
+// A server-side prepared statement with string/integer/NULL parameters.
+// Owned by the caller; must not outlive its Connection.
+class PreparedStatement {
+ public:
+  using Param = std::optional<std::string>;  // NULL is nullopt; sent as MYSQL_TYPE_STRING (binary-safe)
+  ~PreparedStatement();
+  PreparedStatement(PreparedStatement&&) noexcept;
+  PreparedStatement& operator=(PreparedStatement&&) noexcept;
+  PreparedStatement(const PreparedStatement&) = delete;
+  PreparedStatement& operator=(const PreparedStatement&) = delete;
+
+  // Executes with exactly param_count() parameters; returns affected rows.
+  uint64_t execute(const std::vector<Param>& params);
+  unsigned param_count() const;
+
+ private:
+  friend class Connection;
+  PreparedStatement(Connection* connection, st_mysql_stmt* stmt, std::string sql);
+  [[noreturn]] void throw_stmt_error() const;
+
+  Connection* connection_ = nullptr;
+  st_mysql_stmt* stmt_ = nullptr;
+  std::string sql_;
+};
+
+// `name` as a backquoted identifier (embedded backquotes doubled).
+std::string quote_identifier(std::string_view name);
+// `db`.`table`
+std::string qualified_name(std::string_view db, std::string_view table);
+// Truncates a statement for an error message: at most `limit` bytes + "…".
+std::string truncate_statement(std::string_view sql, size_t limit = 300);
+
+}  // namespace galaxis::sql

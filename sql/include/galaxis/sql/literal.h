@@ -1,0 +1,62 @@
+// galaxis/sql/literal.h — decoded binlog values as SQL literals.
+//
+// Pure functions, no connection: the output is byte-exact and unit-tested.
+// The literals assume the applier's target session (target_session.h):
+// character_set_client utf8mb4, sql_mode without NO_BACKSLASH_ESCAPES,
+// time_zone '+00:00'.
+//
+// Encoding per Value alternative (the target column decides where the
+// binlog alone is ambiguous):
+//   Null             NULL
+//   int64_t          decimal; reinterpreted as unsigned when the target
+//                    column is UNSIGNED (table maps without signedness
+//                    metadata decode integers as signed)
+//   uint64_t         decimal
+//   float, double    shortest round-trip text in exponent form
+//                    (1.100000023841858e+00): an approximate-value literal,
+//                    parsed as a double, so float columns get the same bits
+//                    back; NaN/inf throw Error(kUnsupported)
+//   Decimal          its text, unquoted (exact-value literal)
+//   Year             the number (0 is the zero year)
+//   Date/DateTime/Time  '2024-02-29', '2024-02-29 13:14:15.123000',
+//                    '-838:59:59.000000' (fraction to the column precision)
+//   Timestamp        UTC wall time '1970-01-01 00:00:01.500' (the session
+//                    is '+00:00'); seconds 0 is '0000-00-00 00:00:00'
+//   Text             _<charset>'escaped' using the target column's charset
+//                    (bytes pass through unconverted); _binary'...' for
+//                    binary columns
+//   Enum, Set        the index / bit mask as a number (ENUM by index, SET by bits)
+//   Bit              the number
+//   Json             CAST(_utf8mb4'text' AS JSON)
+//   Geometry         _binary'<SRID + WKB>' (MySQL's internal format, which
+//                    both servers accept for geometry columns)
+//   Vector           _binary'<little-endian float32s>'
+//   JsonDiff         only as an UPDATE's SET expression: see json_diff_expression()
+// Errors: Error(kUnsupported) for a value the column cannot take (NaN,
+// JsonDiff outside an UPDATE), Error(kCorrupt) for malformed decimal text.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "galaxis/binlog/value.h"
+#include "galaxis/sql/schema.h"
+
+namespace galaxis::sql {
+
+// Appends the literal for `value` destined for `column` to *out.
+void append_literal(std::string* out, const binlog::Value& value, const ColumnSchema& column);
+std::string literal(const binlog::Value& value, const ColumnSchema& column);
+
+// Appends 'bytes' with backslash escapes for \0 \n \r \\ ' " and \x1a.
+void append_quoted(std::string* out, std::string_view bytes);
+
+// `current` (an SQL expression, usually the quoted column name) with the
+// diff's operations applied in order: JSON_REPLACE / JSON_INSERT /
+// JSON_ARRAY_INSERT (insert at an array index) / JSON_REMOVE.
+std::string json_diff_expression(const binlog::JsonDiff& diff, const std::string& current);
+
+// "2024-02-29 13:14:15" (+ ".fff" to `precision` digits) for UTC seconds.
+std::string format_utc_timestamp(uint32_t seconds, uint32_t micros, unsigned precision);
+
+}  // namespace galaxis::sql

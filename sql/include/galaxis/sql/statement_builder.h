@@ -1,0 +1,101 @@
+// galaxis/sql/statement_builder.h — row events to SQL statements.
+//
+// StatementBatch accumulates ';'-separated statements for one round trip
+// (Connection::exec_multi) and remembers, per statement, how many rows it
+// must affect so the applier can detect a target that has drifted.
+// Consecutive row events of the same table and kind are merged:
+//   WRITE   INSERT INTO `d`.`t` (`a`,`b`) VALUES (1,'x'),(2,'y')
+//   DELETE  DELETE FROM `d`.`t` WHERE `id` IN (1,2)
+//           DELETE FROM `d`.`t` WHERE (`a`,`b`) IN ((1,2),(3,4))
+//   UPDATE  UPDATE `d`.`t` SET `b`='y' WHERE `id`=1        (one per row)
+// A table without a usable key (or an image lacking key columns) is matched
+// on every present, non-generated column of the before image with the
+// null-safe <=> (binary collation for character columns), one row at a time
+// with LIMIT 1. UPDATE sets only the after-image columns whose value
+// differs from the before image (all of them when the before image lacks
+// the column, as with MINIMAL images); an UPDATE that changes nothing is
+// dropped. Generated columns are never written; invisible columns are.
+//
+// Pure: no connection, byte-exact output (unit-tested). Not thread-safe.
+// Errors: Error(kUnsupported) when the event does not fit the target table
+// (column count/name mismatch), Error(kCorrupt) when an image's value count
+// does not match its bitmap.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "galaxis/binlog/rows.h"
+#include "galaxis/sql/schema.h"
+
+namespace galaxis::sql {
+
+// Which target column each value of an image belongs to.
+struct ColumnMap {
+  std::vector<size_t> before;  // image position -> target column index
+  std::vector<size_t> after;
+};
+
+// Maps by column name when the table map carries names (binlog_row_metadata
+// FULL), else by ordinal position (then the column counts must agree).
+ColumnMap map_columns(const binlog::RowsEvent& event, const TableSchema& schema);
+
+class StatementBatch {
+ public:
+  explicit StatementBatch(size_t max_statement_bytes = 1 << 20) : max_statement_bytes_(max_statement_bytes) {}
+
+  // Appends a complete statement. expected_rows < 0: not checked.
+  void add_statement(std::string_view sql, int64_t expected_rows = -1);
+  // Appends the statements for every row of `event`, applied to `schema`.
+  // Returns the number of rows added.
+  size_t add_rows(const binlog::RowsEvent& event, const TableSchema& schema);
+  // Finishes a multi-row statement still open for more rows.
+  void close_open();
+
+  bool empty() const { return sql_.empty(); }
+  size_t bytes() const { return sql_.size(); }
+  size_t statements() const { return expected_.size(); }
+  // The batch text (closes any open statement first).
+  const std::string& sql();
+  const std::vector<int64_t>& expected() const { return expected_; }
+  // Statement i as text (for messages), truncated.
+  std::string statement_text(size_t index) const;
+  void clear();
+
+  enum class Open { kNone, kInsert, kDeleteSingle, kDeleteTuple };
+  // A point in the batch to return to: undoes a source transaction that has
+  // not been sent yet (its rows may have joined a multi-row statement that
+  // an earlier transaction opened).
+  struct Mark {
+    size_t bytes = 0;
+    size_t statements = 0;
+    Open open = Open::kNone;
+    const TableSchema* open_table = nullptr;
+    std::vector<size_t> open_signature;
+    int64_t open_rows = 0;
+  };
+  Mark mark() const;
+  void rollback_to(const Mark& mark);
+  // Inserts a statement at `mark`, which must be a statement boundary
+  // (taken with no statement open), e.g. a SAVEPOINT before a transaction.
+  void insert_at(const Mark& mark, std::string_view sql);
+
+ private:
+  void start_statement();
+  void begin_open(Open kind, const TableSchema& schema, std::vector<size_t> signature, std::string head);
+  bool can_extend(Open kind, const TableSchema& schema, const std::vector<size_t>& signature) const;
+
+  size_t max_statement_bytes_;
+  std::string sql_;
+  std::vector<int64_t> expected_;
+  std::vector<size_t> starts_;  // byte offset of each statement
+  Open open_ = Open::kNone;
+  const TableSchema* open_table_ = nullptr;
+  std::vector<size_t> open_signature_;
+  int64_t open_rows_ = 0;
+};
+
+}  // namespace galaxis::sql

@@ -1,0 +1,47 @@
+// galaxis/sql/target_session.h — the session the applier writes through.
+//
+// Only session variables a plain user may set (no SUPER, no replica rights):
+//   time_zone '+00:00'          TIMESTAMP literals are UTC wall time
+//   sql_mode NO_AUTO_VALUE_ON_ZERO   an explicit 0 in an AUTO_INCREMENT column
+//                               stays 0; no STRICT / NO_ZERO_DATE /
+//                               NO_ZERO_IN_DATE, so zero dates load as the
+//                               source wrote them; no NO_BACKSLASH_ESCAPES
+//                               (literal.h escapes with backslashes)
+//   NAMES utf8mb4               string literals carry their own _charset
+//                               introducer, so bytes pass unconverted
+//   foreign_key_checks, unique_checks = 1, then following each row event's
+//                               flags (a cascade on the master is not in the
+//                               binlog: the target's FK cascade repeats it)
+//   @galaxis_relay_applying = 1 guarded triggers skip their body (see below)
+//   transaction isolation READ COMMITTED (fewer gap locks against readers)
+//
+// Triggers: a native replica does not fire triggers for row events; the
+// rows a master trigger wrote are already in the binlog. Without SUPER we
+// cannot turn triggers off for our session, so the applier replays every
+// CREATE TRIGGER with its body wrapped in
+//   IF @galaxis_relay_applying IS NULL THEN <body>; END IF
+// (query_text.h: guard_trigger). The user variable is set only in the
+// applier's session, so the trigger works normally for every other client —
+// including the application after a failover. Triggers that already exist on
+// the target without the guard are reported (SchemaCache) and would fire.
+#pragma once
+
+#include <string>
+
+#include "galaxis/binlog/events.h"
+#include "galaxis/sql/connection.h"
+
+namespace galaxis::sql {
+
+inline constexpr const char* kApplierSqlMode = "NO_AUTO_VALUE_ON_ZERO";
+
+// The statements that establish (or, after a DDL, restore) the session.
+std::string session_setup_sql();
+void setup_target_session(Connection& connection);
+
+// Session variables a QUERY event was logged with (foreign/unique checks,
+// sql_mode, charsets, time zone), as one SET statement for replaying a DDL;
+// empty when the event carries none.
+std::string query_session_sql(const binlog::QueryEvent& query);
+
+}  // namespace galaxis::sql

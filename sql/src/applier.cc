@@ -1,0 +1,384 @@
+#include "galaxis/sql/applier.h"
+
+#include <algorithm>
+#include <set>
+
+#include "galaxis/common/log.h"
+#include "galaxis/sql/target_session.h"
+
+namespace galaxis::sql {
+namespace {
+
+constexpr int64_t kMustMatchOne = -2;  // checkpoint UPDATE: anything else breaks exactly-once
+constexpr const char* kSourceSavepoint = "galaxis_source_trx";
+
+// Errors a DDL replayed a second time (crash between DDL and checkpoint) gives.
+bool is_replayed_ddl_error(unsigned code) {
+  switch (code) {
+    case 1007:  // ER_DB_CREATE_EXISTS
+    case 1008:  // ER_DB_DROP_EXISTS
+    case 1050:  // ER_TABLE_EXISTS_ERROR
+    case 1051:  // ER_BAD_TABLE_ERROR
+    case 1054:  // ER_BAD_FIELD_ERROR
+    case 1060:  // ER_DUP_FIELDNAME
+    case 1061:  // ER_DUP_KEYNAME
+    case 1091:  // ER_CANT_DROP_FIELD_OR_KEY
+    case 1146:  // ER_NO_SUCH_TABLE
+    case 1359:  // ER_TRG_ALREADY_EXISTS
+    case 1360:  // ER_TRG_DOES_NOT_EXIST
+    case 4091:  // MariaDB ER_UNKNOWN_SEQUENCES
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_access_denied(unsigned code) {
+  return code == 1044 || code == 1142 || code == 1227 || code == 1370 || code == 1419;
+}
+
+}  // namespace
+
+Applier::Applier(Connection target, ApplierOptions options)
+    : connection_(std::move(target)),
+      options_(std::move(options)),
+      filter_([this] {
+        FilterOptions f = options_.filter;
+        f.checkpoint_schema = options_.checkpoint_schema;
+        return f;
+      }()),
+      schema_(&connection_),
+      checkpoint_(options_.checkpoint_schema, options_.stream),
+      batch_(options_.max_statement_bytes) {
+  setup_target_session(connection_);
+  foreign_key_checks_ = true;
+  unique_checks_ = true;
+  checkpoint_.ensure_table(connection_);
+  loaded_ = checkpoint_.load(connection_);
+  if (loaded_) {
+    if (!loaded_->position.file.empty()) committed_ = loaded_->position;
+    tolerate_ddl_replay_ = loaded_->ddl_pending;
+    log::info("applier: target {} checkpoint {} {}{}", connection_.display(),
+              committed_ ? committed_->to_string() : "(none)", committed_ ? committed_->gtid_executed : "",
+              tolerate_ddl_replay_ ? " (a DDL may have run after it)" : "");
+  }
+}
+
+std::string Applier::where(const binlog::Event& event) const {
+  return fmt::format("event at offset {} (type {})", event.offset, event.header.type_code);
+}
+
+void Applier::ensure_target_transaction() {
+  if (target_open_) return;
+  batch_.add_statement("START TRANSACTION");
+  target_open_ = true;
+  target_sent_ = false;
+}
+
+void Applier::begin() {
+  if (in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: begin() inside an open source transaction");
+  if (group_transactions_ == 0 && !target_open_) group_started_ = std::chrono::steady_clock::now();
+  // A statement boundary, so the transaction can be undone or preceded by a savepoint.
+  batch_.close_open();
+  in_source_trx_ = true;
+  trx_mark_ = batch_.mark();
+  trx_target_open_at_mark_ = target_open_;
+  trx_prior_work_ = target_open_ && (target_sent_ || batch_.statements() > 1);
+  trx_flushed_ = false;
+  trx_savepoint_ = false;
+}
+
+void Applier::apply(const binlog::Event& event) {
+  if (!in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: apply() outside begin()/commit()");
+  if (const auto* rows = event.as<binlog::RowsEvent>()) {
+    with_context(where(event), [&] { apply_rows(*rows, event); });
+  } else if (const auto* query = event.as<binlog::QueryEvent>()) {
+    with_context(where(event), [&] { apply_query(*query, event); });
+  } else if (const auto* incident = event.as<binlog::IncidentEvent>()) {
+    throw_error(Error::Kind::kRuntime, "{}: the source logged an incident ({}): {}", where(event),
+                incident->incident, incident->message);
+  } else if (event.as<binlog::TransactionPayloadEvent>() != nullptr) {
+    throw_error(Error::Kind::kUnsupported, "{}: TRANSACTION_PAYLOAD must be expanded before the applier",
+                where(event));
+  } else if (event.as<binlog::XaPrepareEvent>() != nullptr) {
+    throw_error(Error::Kind::kUnsupported, "{}: XA transactions are not supported", where(event));
+  } else if (const auto* opaque = event.as<binlog::OpaqueEvent>()) {
+    if (!opaque->known_type) {
+      throw_error(Error::Kind::kUnsupported, "{}: unknown event type inside a transaction", where(event));
+    }
+  }
+  // TABLE_MAP (rows carry their map), GTID, XID, INTVAR/RAND/USER_VAR (only
+  // meaningful for statement DML, which apply_query refuses), annotations: nothing to do.
+}
+
+void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
+  if (!rows.table) throw_error(Error::Kind::kCorrupt, "row event without its table map (table id {})", rows.table_id);
+  const std::string& source_db = rows.table->database;
+  const std::string& table = rows.table->table;
+  if (!filter_.table_included(source_db, table)) {
+    stats_.filtered_rows += rows.rows.size();
+    return;
+  }
+  const std::string& target_db = filter_.target_database(source_db);
+  const TableSchema& schema = schema_.get(target_db, table);
+  if (!schema.unguarded_triggers.empty()) {
+    if (warned_triggers_.insert(target_db + "." + table).second) {
+      log::warn("applier: table {} on the target has triggers without the relay guard ({}); they fire for "
+                "replicated rows and may apply twice what the binlog already holds",
+                qualified_name(target_db, table), fmt::join(schema.unguarded_triggers, ", "));
+    }
+  }
+  ensure_target_transaction();
+  bool fk = !rows.no_foreign_key_checks();
+  bool unique = !rows.relaxed_unique_checks();
+  if (foreign_key_checks_ != fk || unique_checks_ != unique) {
+    batch_.add_statement(fmt::format("SET foreign_key_checks={},unique_checks={}", fk ? 1 : 0, unique ? 1 : 0));
+    foreign_key_checks_ = fk;
+    unique_checks_ = unique;
+  }
+  size_t added = batch_.add_rows(rows, schema);
+  stats_.rows += added;
+  group_rows_ += added;
+  if (batch_.bytes() >= options_.max_batch_bytes) {
+    if (trx_prior_work_ && !trx_savepoint_) {
+      // Earlier source transactions share the target transaction: mark where
+      // this one starts so abort()/ROLLBACK can undo it alone.
+      batch_.insert_at(trx_mark_, std::string("SAVEPOINT ") + kSourceSavepoint);
+      trx_savepoint_ = true;
+    }
+    send();
+    trx_flushed_ = true;
+  }
+}
+
+void Applier::apply_query(const binlog::QueryEvent& query, const binlog::Event& event) {
+  QueryInfo info = classify_query(query.query);
+  switch (info.kind) {
+    case QueryKind::kBegin:
+    case QueryKind::kCommit:
+      return;  // the caller's begin()/commit() are the boundaries
+    case QueryKind::kRollback:
+      rollback_source_transaction("ROLLBACK in the binlog");
+      return;
+    case QueryKind::kSavepoint:
+      ensure_target_transaction();
+      batch_.add_statement(query.query);
+      return;
+    case QueryKind::kDdl:
+    case QueryKind::kRoutine:
+      apply_ddl(query, info, event);
+      return;
+    case QueryKind::kAccountManagement:
+      ++stats_.skipped_statements;
+      log::info("applier: skipping an account-management statement at offset {}", event.offset);
+      return;
+    case QueryKind::kAdministrative:
+      ++stats_.skipped_statements;
+      log::info("applier: skipping administrative statement at offset {}: {}", event.offset,
+                truncate_statement(query.query, 80));
+      return;
+    case QueryKind::kStatementDml:
+    case QueryKind::kXa:
+    case QueryKind::kOther:
+      throw_error(Error::Kind::kUnsupported,
+                  "{} statement in the binlog cannot be replayed (the source must use binlog_format=ROW): {}",
+                  query_kind_name(info.kind), truncate_statement(query.query, 80));
+  }
+}
+
+void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, const binlog::Event& event) {
+  // Filter on the objects the statement changes.
+  size_t included = 0, total = 0;
+  for (const ObjectName& object : info.objects) {
+    const std::string& db = object.database.empty() ? query.database : object.database;
+    ++total;
+    bool in = object.name.empty() ? filter_.database_included(db) : filter_.table_included(db, object.name);
+    if (in) ++included;
+  }
+  if (total == 0) {
+    ++total;
+    if (query.database.empty() || filter_.database_included(query.database)) ++included;
+  }
+  if (included == 0) {
+    ++stats_.skipped_statements;
+    log::debug("applier: DDL at offset {} concerns filtered objects only; skipped", event.offset);
+    return;
+  }
+  if (included != total) {
+    throw_error(Error::Kind::kUnsupported,
+                "DDL mixes replicated and filtered objects; apply it by hand on the target and restart: {}",
+                truncate_statement(query.query, 120));
+  }
+
+  std::string text = query.query;
+  for (const auto& [from, to] : filter_.renames()) text = rename_database(text, from, to);
+  text = strip_definer(text);
+  if (info.object_type == "TRIGGER") text = guard_trigger(text);
+
+  // Everything before the DDL commits first, marked as "DDL may follow".
+  commit_group(true);
+
+  std::string batch;
+  std::string session = query_session_sql(query);
+  if (!session.empty()) batch += session + ";";
+  const std::string& db = filter_.target_database(query.database);
+  if (!db.empty() && info.object_type != "DATABASE") batch += "USE " + quote_identifier(db) + ";";
+  batch += text;
+  bool skipped = false;
+  try {
+    connection_.exec_multi(batch);
+  } catch (Error& e) {
+    unsigned code = connection_.last_errno();
+    if (e.kind() == Error::Kind::kNetwork) throw;
+    if (tolerate_ddl_replay_ && is_replayed_ddl_error(code)) {
+      log::warn("applier: DDL at offset {} failed with {} after a restart that interrupted it; treating it as "
+                "already applied: {}",
+                event.offset, code, e.what());
+      skipped = true;
+    } else if (info.kind == QueryKind::kRoutine && is_access_denied(code)) {
+      log::warn("applier: skipping {} at offset {}: the target user may not create it ({})", info.object_type,
+                event.offset, e.what());
+      skipped = true;
+    } else {
+      e.add_context("replaying DDL");
+      throw;
+    }
+  }
+  tolerate_ddl_replay_ = false;
+  ++stats_.round_trips;
+  if (!skipped) ++stats_.ddl;
+  connection_.exec(session_setup_sql());
+  foreign_key_checks_ = true;
+  unique_checks_ = true;
+  schema_.invalidate();
+  // The source transaction continues (CREATE TABLE ... SELECT rows may follow)
+  // in a fresh target transaction.
+  trx_mark_ = batch_.mark();
+  trx_target_open_at_mark_ = false;
+  trx_prior_work_ = false;
+  trx_flushed_ = false;
+  trx_savepoint_ = false;
+}
+
+void Applier::rollback_source_transaction(const char* why) {
+  if (!trx_flushed_) {
+    batch_.rollback_to(trx_mark_);
+    target_open_ = trx_target_open_at_mark_;
+  } else if (trx_savepoint_) {
+    batch_.clear();
+    connection_.exec(std::string("ROLLBACK TO SAVEPOINT ") + kSourceSavepoint);
+    ++stats_.round_trips;
+  } else {
+    batch_.clear();
+    connection_.exec("ROLLBACK");
+    ++stats_.round_trips;
+    target_open_ = false;
+    target_sent_ = false;
+  }
+  // SET statements may have been dropped unsent or run already: re-state them.
+  foreign_key_checks_.reset();
+  unique_checks_.reset();
+  trx_mark_ = batch_.mark();
+  trx_target_open_at_mark_ = target_open_;
+  trx_flushed_ = false;
+  trx_savepoint_ = false;
+  log::debug("applier: source transaction rolled back ({})", why);
+}
+
+void Applier::commit(const binlog::BinlogPosition& end) {
+  if (!in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: commit() without begin()");
+  in_source_trx_ = false;
+  group_position_ = end;
+  ++group_transactions_;
+  ++stats_.transactions;
+  if (group_due()) commit_group(false);
+}
+
+void Applier::abort() {
+  if (!in_source_trx_) return;
+  rollback_source_transaction("source transaction aborted");
+  in_source_trx_ = false;
+}
+
+bool Applier::group_due() const {
+  return group_transactions_ >= options_.group_max_transactions || group_rows_ >= options_.group_max_rows ||
+         group_bytes_ + batch_.bytes() >= options_.group_max_bytes ||
+         std::chrono::steady_clock::now() - group_started_ >= options_.group_max_delay;
+}
+
+void Applier::flush() {
+  if (in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: flush() inside an open source transaction");
+  if (group_transactions_ == 0 && !target_open_) return;
+  commit_group(false);
+}
+
+void Applier::commit_group(bool ddl_pending) {
+  if (!ddl_pending && group_transactions_ == 0 && !target_open_) return;
+  ensure_target_transaction();
+  batch_.add_statement(checkpoint_.update_statement(group_position_ ? group_position_ : committed_, ddl_pending),
+                       kMustMatchOne);
+  batch_.add_statement("COMMIT");
+  send();
+  if (group_position_) committed_ = group_position_;
+  ++stats_.target_commits;
+  target_open_ = false;
+  target_sent_ = false;
+  group_transactions_ = 0;
+  group_rows_ = 0;
+  group_bytes_ = 0;
+  group_position_.reset();
+  group_started_ = std::chrono::steady_clock::now();
+}
+
+void Applier::send() {
+  if (batch_.empty()) return;
+  const std::string& sql = batch_.sql();
+  std::vector<uint64_t> affected = connection_.exec_multi(sql);
+  ++stats_.round_trips;
+  stats_.statements += affected.size();
+  stats_.bytes_sent += sql.size();
+  group_bytes_ += sql.size();
+  target_sent_ = true;
+  const std::vector<int64_t>& expected = batch_.expected();
+  for (size_t i = 0; i < expected.size() && i < affected.size(); ++i) {
+    if (expected[i] == kMustMatchOne) {
+      if (affected[i] != 1) {
+        throw_error(Error::Kind::kRuntime, "checkpoint row of stream '{}' is missing in {} (matched {} rows)",
+                    options_.stream, checkpoint_.table_name(), affected[i]);
+      }
+    } else if (expected[i] >= 0 && affected[i] != static_cast<uint64_t>(expected[i])) {
+      ++stats_.row_count_mismatches;
+      std::string message = fmt::format("target has drifted: statement matched {} rows, the binlog changed {}: {}",
+                                        affected[i], expected[i], batch_.statement_text(i));
+      if (options_.strict_row_counts) throw Error(Error::Kind::kRuntime, message);
+      if (stats_.row_count_mismatches <= 10 || stats_.row_count_mismatches % 1000 == 0) {
+        log::warn("applier: {} (mismatch #{})", message, stats_.row_count_mismatches);
+      }
+    }
+  }
+  batch_.clear();
+  // The current source transaction now starts at the beginning of the (empty) batch.
+  trx_mark_ = batch_.mark();
+}
+
+void Applier::rollback() noexcept {
+  batch_.clear();
+  try {
+    connection_.exec("ROLLBACK");
+  } catch (...) {
+    // The connection may be gone; the server rolls back on disconnect.
+  }
+  in_source_trx_ = false;
+  target_open_ = false;
+  target_sent_ = false;
+  group_transactions_ = 0;
+  group_rows_ = 0;
+  group_bytes_ = 0;
+  group_position_.reset();
+  foreign_key_checks_.reset();
+  unique_checks_.reset();
+  trx_flushed_ = false;
+  trx_savepoint_ = false;
+}
+
+}  // namespace galaxis::sql

@@ -1,0 +1,319 @@
+#include "galaxis/sql/statement_builder.h"
+
+#include "galaxis/common/error.h"
+#include "galaxis/sql/connection.h"
+#include "galaxis/sql/literal.h"
+
+namespace galaxis::sql {
+namespace {
+
+std::vector<size_t> present_targets(const std::vector<bool>& bitmap, const std::vector<size_t>& by_column) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < bitmap.size() && i < by_column.size(); ++i) {
+    if (bitmap[i]) out.push_back(by_column[i]);
+  }
+  return out;
+}
+
+// Position in the image of target column `column`, or npos.
+size_t image_position(const std::vector<size_t>& map, size_t column) {
+  for (size_t i = 0; i < map.size(); ++i) {
+    if (map[i] == column) return i;
+  }
+  return std::string::npos;
+}
+
+void check_image(const binlog::RowImage& image, const std::vector<size_t>& map, const TableSchema& schema,
+                 const char* which) {
+  if (image.size() != map.size()) {
+    throw_error(Error::Kind::kCorrupt, "row event for {}: {} image has {} values but its bitmap marks {} columns",
+                qualified_name(schema.database, schema.table), which, image.size(), map.size());
+  }
+}
+
+// "`k1`=v1 AND `k2`=v2" from the before image; false when a key column is missing.
+bool append_key_condition(std::string* out, const TableSchema& schema, const binlog::RowImage& before,
+                          const std::vector<size_t>& map) {
+  std::string condition;
+  for (size_t n = 0; n < schema.key_columns.size(); ++n) {
+    size_t column = schema.key_columns[n];
+    size_t pos = image_position(map, column);
+    if (pos == std::string::npos || binlog::is_null(before[pos])) return false;
+    if (n > 0) condition += " AND ";
+    condition += quote_identifier(schema.columns[column].name);
+    condition += '=';
+    append_literal(&condition, before[pos], schema.columns[column]);
+  }
+  out->append(condition);
+  return true;
+}
+
+bool has_key_values(const TableSchema& schema, const binlog::RowImage& before, const std::vector<size_t>& map) {
+  if (schema.key_kind == KeyKind::kNone || schema.key_columns.empty()) return false;
+  for (size_t column : schema.key_columns) {
+    size_t pos = image_position(map, column);
+    if (pos == std::string::npos || binlog::is_null(before[pos])) return false;
+  }
+  return true;
+}
+
+// Full before-image match for tables without a usable key.
+void append_image_condition(std::string* out, const TableSchema& schema, const binlog::RowImage& before,
+                            const std::vector<size_t>& map) {
+  bool first = true;
+  for (size_t pos = 0; pos < map.size(); ++pos) {
+    const ColumnSchema& column = schema.columns[map[pos]];
+    if (column.generated) continue;
+    if (!first) out->append(" AND ");
+    first = false;
+    out->append(quote_identifier(column.name));
+    out->append("<=>");
+    append_literal(out, before[pos], column);
+    if (column.is_character() && std::holds_alternative<binlog::Text>(before[pos])) {
+      out->append(" COLLATE ");
+      out->append(column.charset);
+      out->append("_bin");
+    }
+  }
+  if (first) out->append("1");
+}
+
+}  // namespace
+
+ColumnMap map_columns(const binlog::RowsEvent& event, const TableSchema& schema) {
+  std::vector<size_t> by_column(event.column_count);
+  const binlog::TableMap* map = event.table.get();
+  bool by_name = map != nullptr && map->has_column_names && map->columns.size() == event.column_count;
+  if (by_name) {
+    for (size_t i = 0; i < event.column_count; ++i) {
+      size_t target = schema.find_column(map->columns[i].name);
+      if (target == schema.columns.size()) {
+        throw_error(Error::Kind::kUnsupported, "column `{}` of {} in the binlog does not exist on the target",
+                    map->columns[i].name, qualified_name(schema.database, schema.table));
+      }
+      by_column[i] = target;
+    }
+  } else {
+    if (event.column_count != schema.columns.size()) {
+      throw_error(Error::Kind::kUnsupported,
+                  "row event for {} has {} columns but the target table has {} (the schemas differ; without "
+                  "binlog_row_metadata=FULL columns are matched by position)",
+                  qualified_name(schema.database, schema.table), event.column_count, schema.columns.size());
+    }
+    for (size_t i = 0; i < event.column_count; ++i) by_column[i] = i;
+  }
+  ColumnMap out;
+  out.before = present_targets(event.columns_before, by_column);
+  out.after = present_targets(event.columns_after, by_column);
+  return out;
+}
+
+void StatementBatch::start_statement() {
+  close_open();
+  if (!sql_.empty()) sql_.push_back(';');
+  starts_.push_back(sql_.size());
+}
+
+void StatementBatch::add_statement(std::string_view sql, int64_t expected_rows) {
+  start_statement();
+  sql_.append(sql);
+  expected_.push_back(expected_rows);
+}
+
+void StatementBatch::close_open() {
+  if (open_ == Open::kNone) return;
+  if (open_ == Open::kDeleteSingle || open_ == Open::kDeleteTuple) sql_.push_back(')');
+  expected_.back() = open_rows_;
+  open_ = Open::kNone;
+  open_table_ = nullptr;
+  open_signature_.clear();
+  open_rows_ = 0;
+}
+
+bool StatementBatch::can_extend(Open kind, const TableSchema& schema, const std::vector<size_t>& signature) const {
+  return open_ == kind && open_table_ != nullptr && open_table_->database == schema.database &&
+         open_table_->table == schema.table && open_signature_ == signature &&
+         sql_.size() - starts_.back() < max_statement_bytes_;
+}
+
+void StatementBatch::begin_open(Open kind, const TableSchema& schema, std::vector<size_t> signature,
+                                std::string head) {
+  start_statement();
+  sql_.append(head);
+  expected_.push_back(0);
+  open_ = kind;
+  open_table_ = &schema;
+  open_signature_ = std::move(signature);
+  open_rows_ = 0;
+}
+
+size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchema& schema) {
+  const ColumnMap map = map_columns(event, schema);
+  const std::string table = qualified_name(schema.database, schema.table);
+  size_t added = 0;
+  for (const binlog::RowChange& change : event.rows) {
+    switch (event.kind) {
+      case binlog::RowsKind::kWrite: {
+        check_image(change.after, map.after, schema, "after");
+        std::vector<size_t> signature;
+        for (size_t pos = 0; pos < map.after.size(); ++pos) {
+          if (!schema.columns[map.after[pos]].generated) signature.push_back(pos);
+        }
+        if (!can_extend(Open::kInsert, schema, signature)) {
+          std::string head = "INSERT INTO " + table + " (";
+          for (size_t n = 0; n < signature.size(); ++n) {
+            if (n > 0) head.push_back(',');
+            head += quote_identifier(schema.columns[map.after[signature[n]]].name);
+          }
+          head += ") VALUES ";
+          begin_open(Open::kInsert, schema, signature, std::move(head));
+        } else {
+          sql_.push_back(',');
+        }
+        sql_.push_back('(');
+        for (size_t n = 0; n < signature.size(); ++n) {
+          if (n > 0) sql_.push_back(',');
+          size_t pos = signature[n];
+          append_literal(&sql_, change.after[pos], schema.columns[map.after[pos]]);
+        }
+        sql_.push_back(')');
+        ++open_rows_;
+        break;
+      }
+      case binlog::RowsKind::kDelete: {
+        check_image(change.before, map.before, schema, "before");
+        if (has_key_values(schema, change.before, map.before)) {
+          bool single = schema.key_columns.size() == 1;
+          Open kind = single ? Open::kDeleteSingle : Open::kDeleteTuple;
+          std::vector<size_t> signature = schema.key_columns;
+          if (!can_extend(kind, schema, signature)) {
+            std::string head = "DELETE FROM " + table + " WHERE ";
+            if (single) {
+              head += quote_identifier(schema.columns[schema.key_columns[0]].name);
+            } else {
+              head.push_back('(');
+              for (size_t n = 0; n < schema.key_columns.size(); ++n) {
+                if (n > 0) head.push_back(',');
+                head += quote_identifier(schema.columns[schema.key_columns[n]].name);
+              }
+              head.push_back(')');
+            }
+            head += " IN (";
+            begin_open(kind, schema, signature, std::move(head));
+          } else {
+            sql_.push_back(',');
+          }
+          if (!single) sql_.push_back('(');
+          for (size_t n = 0; n < schema.key_columns.size(); ++n) {
+            if (n > 0) sql_.push_back(',');
+            size_t column = schema.key_columns[n];
+            append_literal(&sql_, change.before[image_position(map.before, column)], schema.columns[column]);
+          }
+          if (!single) sql_.push_back(')');
+          ++open_rows_;
+        } else {
+          std::string statement = "DELETE FROM " + table + " WHERE ";
+          append_image_condition(&statement, schema, change.before, map.before);
+          statement += " LIMIT 1";
+          add_statement(statement, 1);
+        }
+        break;
+      }
+      case binlog::RowsKind::kUpdate:
+      case binlog::RowsKind::kPartialUpdate: {
+        check_image(change.before, map.before, schema, "before");
+        check_image(change.after, map.after, schema, "after");
+        std::string assignments;
+        for (size_t pos = 0; pos < map.after.size(); ++pos) {
+          size_t column = map.after[pos];
+          const ColumnSchema& info = schema.columns[column];
+          if (info.generated) continue;
+          const binlog::Value& value = change.after[pos];
+          size_t before_pos = image_position(map.before, column);
+          if (before_pos != std::string::npos && change.before[before_pos] == value) continue;
+          if (!assignments.empty()) assignments.push_back(',');
+          std::string name = quote_identifier(info.name);
+          assignments += name;
+          assignments.push_back('=');
+          if (const auto* diff = std::get_if<binlog::JsonDiff>(&value)) {
+            assignments += json_diff_expression(*diff, name);
+          } else {
+            append_literal(&assignments, value, info);
+          }
+        }
+        if (assignments.empty()) break;  // nothing changes (e.g. only generated columns differ)
+        std::string statement = "UPDATE " + table + " SET " + assignments + " WHERE ";
+        if (has_key_values(schema, change.before, map.before)) {
+          append_key_condition(&statement, schema, change.before, map.before);
+        } else {
+          append_image_condition(&statement, schema, change.before, map.before);
+          statement += " LIMIT 1";
+        }
+        add_statement(statement, 1);
+        break;
+      }
+    }
+    ++added;
+  }
+  return added;
+}
+
+const std::string& StatementBatch::sql() {
+  close_open();
+  return sql_;
+}
+
+std::string StatementBatch::statement_text(size_t index) const {
+  if (index >= starts_.size()) return {};
+  size_t end = index + 1 < starts_.size() ? starts_[index + 1] - 1 : sql_.size();
+  return truncate_statement(std::string_view(sql_).substr(starts_[index], end - starts_[index]));
+}
+
+void StatementBatch::clear() {
+  sql_.clear();
+  expected_.clear();
+  starts_.clear();
+  open_ = Open::kNone;
+  open_table_ = nullptr;
+  open_signature_.clear();
+  open_rows_ = 0;
+}
+
+StatementBatch::Mark StatementBatch::mark() const {
+  return Mark{sql_.size(), expected_.size(), open_, open_table_, open_signature_, open_rows_};
+}
+
+void StatementBatch::rollback_to(const Mark& mark) {
+  sql_.resize(std::min(mark.bytes, sql_.size()));
+  expected_.resize(std::min(mark.statements, expected_.size()));
+  starts_.resize(std::min(mark.statements, starts_.size()));
+  open_ = mark.open;
+  open_table_ = mark.open_table;
+  open_signature_ = mark.open_signature;
+  open_rows_ = mark.open_rows;
+}
+
+void StatementBatch::insert_at(const Mark& mark, std::string_view sql) {
+  close_open();
+  if (mark.open != Open::kNone || mark.bytes > sql_.size() || mark.statements > starts_.size()) {
+    throw_error(Error::Kind::kRuntime, "internal: statement batch mark is not a statement boundary");
+  }
+  if (mark.statements == starts_.size()) {
+    add_statement(sql);
+    return;
+  }
+  std::string text(sql);
+  size_t start = mark.bytes;
+  if (mark.bytes == 0) {
+    text.push_back(';');
+  } else {
+    text.insert(text.begin(), ';');
+    ++start;
+  }
+  sql_.insert(mark.bytes, text);
+  for (size_t i = mark.statements; i < starts_.size(); ++i) starts_[i] += text.size();
+  starts_.insert(starts_.begin() + static_cast<std::ptrdiff_t>(mark.statements), start);
+  expected_.insert(expected_.begin() + static_cast<std::ptrdiff_t>(mark.statements), -1);
+}
+
+}  // namespace galaxis::sql

@@ -1,0 +1,48 @@
+#include "galaxis/sql/target_session.h"
+
+#include "galaxis/sql/literal.h"
+#include "galaxis/sql/schema_cache.h"
+
+namespace galaxis::sql {
+namespace {
+constexpr uint32_t kOptionNoForeignKeyChecks = 1u << 26;
+constexpr uint32_t kOptionRelaxedUniqueChecks = 1u << 27;
+}  // namespace
+
+std::string session_setup_sql() {
+  return std::string("SET NAMES utf8mb4, time_zone='+00:00', sql_mode='") + kApplierSqlMode +
+         "', foreign_key_checks=1, unique_checks=1, " + kApplyingVariable +
+         "=1;SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+}
+
+void setup_target_session(Connection& connection) {
+  with_context("setting up the target session", [&] { connection.exec(session_setup_sql()); });
+}
+
+std::string query_session_sql(const binlog::QueryEvent& query) {
+  std::vector<std::string> parts;
+  if (query.flags2) {
+    parts.push_back(std::string("foreign_key_checks=") + ((*query.flags2 & kOptionNoForeignKeyChecks) ? "0" : "1"));
+    parts.push_back(std::string("unique_checks=") + ((*query.flags2 & kOptionRelaxedUniqueChecks) ? "0" : "1"));
+  }
+  if (query.sql_mode) parts.push_back("sql_mode=" + std::to_string(*query.sql_mode));
+  if (query.charset) {
+    parts.push_back("character_set_client=" + std::to_string((*query.charset)[0]));
+    parts.push_back("collation_connection=" + std::to_string((*query.charset)[1]));
+    parts.push_back("collation_server=" + std::to_string((*query.charset)[2]));
+  }
+  if (!query.time_zone.empty()) {
+    std::string tz;
+    append_quoted(&tz, query.time_zone);
+    parts.push_back("time_zone=" + tz);
+  }
+  if (parts.empty()) return {};
+  std::string sql = "SET ";
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += "@@session." + parts[i];
+  }
+  return sql;
+}
+
+}  // namespace galaxis::sql
