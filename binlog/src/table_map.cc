@@ -71,15 +71,22 @@ bool is_numeric_column(const ColumnInfo& c) {
     case ColumnType::kLongLong:
     case ColumnType::kNewDecimal:
     case ColumnType::kFloat:
-    case ColumnType::kDouble: return true;
+    case ColumnType::kDouble:
+    // YEAR is an unsigned one-byte integer field in both servers and gets a
+    // signedness bit: MySQL 9.7 and MariaDB 10.11 binlogs with a YEAR column
+    // before other numeric columns only line up when it is counted.
+    case ColumnType::kYear: return true;
     default: return false;
   }
 }
 
 // Columns that DEFAULT_CHARSET / COLUMN_CHARSET describe: CHAR, VARCHAR and
-// BLOB/TEXT (not ENUM/SET, which have their own fields, nor GEOMETRY/JSON).
-bool is_character_column(const ColumnInfo& c) {
+// BLOB/TEXT (not ENUM/SET, which have their own fields, nor JSON); MySQL 9
+// counts VECTOR (binary) and MariaDB counts GEOMETRY (a BLOB underneath).
+bool is_character_column(const ColumnInfo& c, bool mariadb) {
   switch (c.real_type) {
+    case ColumnType::kVector: return !mariadb;
+    case ColumnType::kGeometry: return mariadb;
     case ColumnType::kString:
     case ColumnType::kVarString:
     case ColumnType::kVarchar:
@@ -212,9 +219,9 @@ void read_str_values(Tlv& tlv, const std::vector<ColumnInfo*>& cols, bool is_set
   }
 }
 
-void read_optional_metadata(ByteReader& in, TableMap& t) {
+void read_optional_metadata(ByteReader& in, TableMap& t, bool mariadb) {
   const auto numeric = columns_where(t, is_numeric_column);
-  const auto character = columns_where(t, is_character_column);
+  const auto character = columns_where(t, [mariadb](const ColumnInfo& c) { return is_character_column(c, mariadb); });
   const auto enum_set = columns_where(t, is_enum_or_set_column);
   while (!in.empty()) {
     const uint64_t type_offset = in.absolute_offset();
@@ -344,7 +351,7 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& body, const FormatDescrip
     for (auto& c : t->columns) c.real_type = c.type;
   }
 
-  with_context(fmt::format("table map {}.{}", t->database, t->table), [&] { read_optional_metadata(body, *t); });
+  with_context(fmt::format("table map {}.{}", t->database, t->table), [&] { read_optional_metadata(body, *t, format.is_mariadb()); });
   return t;
 }
 

@@ -8,10 +8,11 @@
 
 namespace galaxis::binlog::detail {
 
-// Columns the SIGNEDNESS field has a bit for (integers, DECIMAL, FLOAT, DOUBLE).
+// Columns the SIGNEDNESS field has a bit for (integers, YEAR, DECIMAL, FLOAT, DOUBLE).
 bool is_numeric_column(const ColumnInfo& c);
-// Columns DEFAULT_CHARSET/COLUMN_CHARSET describe (CHAR, VARCHAR, BLOB/TEXT).
-bool is_character_column(const ColumnInfo& c);
+// Columns DEFAULT_CHARSET/COLUMN_CHARSET describe (CHAR, VARCHAR, BLOB/TEXT;
+// MySQL also VECTOR, MariaDB also GEOMETRY).
+bool is_character_column(const ColumnInfo& c, bool mariadb);
 bool is_enum_or_set_column(const ColumnInfo& c);
 // Declared maximum byte length of a STRING (CHAR/BINARY) column, decoded
 // from its two metadata bytes (lengths over 255 borrow bits of byte 0).

@@ -33,7 +33,7 @@ Time decode_time2(ByteReader& in, unsigned fsp) {
     case 1:
     case 2: {
       int64_t intpart = static_cast<int64_t>(in.uint_be(3, "TIME2 value")) - kTimeIntOffset;
-      int64_t frac = static_cast<int8_t>(in.u8("TIME2 fraction"));
+      int64_t frac = in.u8("TIME2 fraction");
       if (intpart < 0 && frac) {
         ++intpart;
         frac -= 0x100;

@@ -109,3 +109,25 @@ TEST(MysqlTestResultOracle, Mariadb1011RowVerbose) {
 
 }  // namespace
 }  // namespace galaxis::binlog::rowtest
+
+namespace galaxis::binlog::rowtest {
+namespace {
+
+// A binlog written by the Debian 12 MariaDB 10.11 server (workload in
+// tests/unit/binlog/data/mariadb-10.11-types.sql: integer extremes with YEAR
+// before unsigned columns, DECIMAL(65,30), negative fractional TIME, zero
+// dates, CHAR(255) utf8mb4, latin1, binary with NUL bytes, TEXT/BLOB sizes,
+// ENUM/SET/BIT extremes, INET4/INET6/UUID/JSON/GEOMETRY, MINIMAL images and
+// log_bin_compress row events), checked against mariadb-binlog --verbose.
+TEST(Mariadb1011Oracle, EveryTypeMatchesMariadbBinlogVerbose) {
+  const std::string dir = std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/";
+  const auto text = read_file(dir + "mariadb-10.11-types.000001.verbose.txt");
+  const auto expected = parse_mysqlbinlog_rows(text, /*mariadb_quoting=*/true);
+  ASSERT_GE(expected.size(), 25u);
+  std::vector<TextRow> actual;
+  ASSERT_NO_THROW(actual = decode_rows_as_text(dir + "mariadb-10.11-types.000001"));
+  EXPECT_EQ(compare_rows(expected, actual, 40), "");
+}
+
+}  // namespace
+}  // namespace galaxis::binlog::rowtest

@@ -41,7 +41,11 @@ int hex_digit(char c) {
   return -1;
 }
 
-// Unescapes a mysqlbinlog quoted string body (without the quotes).
+// Unescapes a mysqlbinlog quoted string body (without the quotes). Oracle's
+// mysqlbinlog 9.x writes \n, \t ... and \xNN; mariadb-binlog only \xNN for
+// control bytes and leaves quotes and backslashes raw.
+bool g_mariadb_quoting = false;
+
 std::string unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -50,6 +54,11 @@ std::string unescape(std::string_view s) {
       continue;
     }
     const char n = s[++i];
+    if (g_mariadb_quoting && n != 'x') {
+      out.push_back('\\');
+      out.push_back(n);
+      continue;
+    }
     switch (n) {
       case 'x':
         if (i + 2 < s.size() + 0 && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
@@ -143,7 +152,8 @@ std::string mysqlbinlog_value(const Value& v, const ColumnInfo& c, int column_nu
         } else if constexpr (std::is_same_v<T, Decimal>) {
           return x.text;
         } else if constexpr (std::is_same_v<T, Year>) {
-          return fmt::format("{}", x.value);
+          // both tools print 1900 + stored byte, so the zero year reads 1900
+          return fmt::format("{}", x.value ? x.value : 1900);
         } else if constexpr (std::is_same_v<T, Date>) {
           return fmt::format("'{:04}:{:02}:{:02}'", x.year, x.month, x.day);
         } else if constexpr (std::is_same_v<T, Time>) {
@@ -159,7 +169,11 @@ std::string mysqlbinlog_value(const Value& v, const ColumnInfo& c, int column_nu
         } else if constexpr (std::is_same_v<T, Enum>) {
           return fmt::format("{}", x.index);
         } else if constexpr (std::is_same_v<T, Set>) {
-          return bits_text(x.bits, (c.meta & 0xff) * 8);
+          // mysqlbinlog prints the SET bytes in storage (little-endian) order
+          std::string out = "b'";
+          for (unsigned byte = 0; byte < (c.meta & 0xffu); ++byte)
+            out += bits_text((x.bits >> (8 * byte)) & 0xff, 8).substr(2, 8);
+          return out + "'";
         } else if constexpr (std::is_same_v<T, Bit>) {
           return bits_text(x.bits, x.width);
         } else if constexpr (std::is_same_v<T, Json>) {
@@ -193,7 +207,8 @@ std::string mysqlbinlog_value(const Value& v, const ColumnInfo& c, int column_nu
       v);
 }
 
-std::vector<TextRow> parse_mysqlbinlog_rows(const std::string& text) {
+std::vector<TextRow> parse_mysqlbinlog_rows(const std::string& text, bool mariadb_quoting) {
+  g_mariadb_quoting = mariadb_quoting;
   std::vector<TextRow> rows;
   std::istringstream in(text);
   std::string line;

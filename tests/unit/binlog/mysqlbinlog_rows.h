@@ -23,8 +23,9 @@ struct TextRow {
   std::vector<std::pair<int, std::string>> before, after;  // (@N, canonical value)
 };
 
-// Parses every `###` row block in mysqlbinlog output.
-std::vector<TextRow> parse_mysqlbinlog_rows(const std::string& text);
+// Parses every `###` row block in mysqlbinlog output. `mariadb_quoting`:
+// the text comes from mariadb-binlog, which escapes only control bytes.
+std::vector<TextRow> parse_mysqlbinlog_rows(const std::string& text, bool mariadb_quoting = false);
 
 // Our decode of a binlog file (payload events included), as TextRows.
 std::vector<TextRow> decode_rows_as_text(const std::string& binlog_path);
