@@ -9,7 +9,8 @@
 namespace galaxis::cli {
 
 ConnectionOption::ConnectionOption(CLI::App& app, std::string role, bool required) : role_(std::move(role)) {
-  auto* url = app.add_option("--" + role_, url_text_, "mysql://user@host:port[?socket=PATH&ssl-mode=MODE] of the " + role_);
+  auto* url =
+      app.add_option("--" + role_, url_text_, "mysql://user@host:port[?socket=PATH&ssl-mode=MODE] of the " + role_);
   if (required) url->required();
   std::string env = "GALAXIS_" + role_ + "_PASSWORD";
   std::transform(env.begin(), env.end(), env.begin(), [](unsigned char c) { return std::toupper(c); });

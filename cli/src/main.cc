@@ -1,8 +1,8 @@
 // galaxis-relay: one binary, one subcommand per job. Holds no logic of its
 // own: parses flags, sets up logging, calls a module, maps errors to exit
 // codes (0 ok, 1 runtime failure, 2 usage).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>

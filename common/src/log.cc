@@ -21,9 +21,8 @@ void init(Level level) {
   if (!logger) logger = spdlog::stderr_color_mt("galaxis");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug,
-                                                       spdlog::level::info,  spdlog::level::warn,
-                                                       spdlog::level::err,   spdlog::level::off};
+  static constexpr spdlog::level::level_enum kMap[] = {spdlog::level::trace, spdlog::level::debug, spdlog::level::info,
+                                                       spdlog::level::warn,  spdlog::level::err,   spdlog::level::off};
   spdlog::set_level(kMap[static_cast<int>(level)]);
 }
 

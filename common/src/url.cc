@@ -43,8 +43,8 @@ SslMode parse_ssl_mode(std::string_view name) {
   if (lower == "required") return SslMode::kRequired;
   if (lower == "verify-ca") return SslMode::kVerifyCa;
   if (lower == "verify-identity") return SslMode::kVerifyIdentity;
-  throw_error(Error::Kind::kUsage, "unknown ssl-mode '{}' (expected disabled, preferred, required, verify-ca or verify-identity)",
-              name);
+  throw_error(Error::Kind::kUsage,
+              "unknown ssl-mode '{}' (expected disabled, preferred, required, verify-ca or verify-identity)", name);
 }
 
 std::string_view to_string(SslMode mode) {
@@ -88,7 +88,9 @@ ConnectionUrl parse_connection_url(std::string_view url) {
   if (at == std::string_view::npos) bad_url("missing user (expected user@host)");
   std::string_view userinfo = url.substr(0, at);
   if (userinfo.find(':') != std::string_view::npos)
-    bad_url("a password in the URL is not accepted; use GALAXIS_SOURCE_PASSWORD/GALAXIS_TARGET_PASSWORD or --*-password-file");
+    bad_url(
+        "a password in the URL is not accepted; use GALAXIS_SOURCE_PASSWORD/GALAXIS_TARGET_PASSWORD or "
+        "--*-password-file");
   out.user = percent_decode(userinfo);
   if (out.user.empty()) bad_url("empty user name");
   std::string_view hostport = url.substr(at + 1);

@@ -244,9 +244,7 @@ size_t diff_table_rows(const std::string& table_label, const TableRows& a, const
     size_t only_b = 0;
     size_t changed = 0;
     while (i < a.rows.size() || j < b.rows.size()) {
-      const int c = i == a.rows.size()   ? 1
-                    : j == b.rows.size() ? -1
-                                         : compare_keys(a.rows[i], b.rows[j], key_columns);
+      const int c = i == a.rows.size() ? 1 : j == b.rows.size() ? -1 : compare_keys(a.rows[i], b.rows[j], key_columns);
       if (c < 0) {
         ++only_a;
         report.add(table_label + ": row " + describe_row(a.columns, a.rows[i], key_columns) + " only in a");
@@ -317,8 +315,10 @@ std::string compare_databases(SqlConnection& a, const std::string& db_a, SqlConn
       }
     }
     if (ia->second.primary_key != ib->second.primary_key) key.clear();  // order by the whole row then
-    const TableRows rows_a = with_context("comparing: reading a." + name, [&] { return read_rows(a, db_a, name, key); });
-    const TableRows rows_b = with_context("comparing: reading b." + name, [&] { return read_rows(b, db_b, name, key); });
+    const TableRows rows_a =
+        with_context("comparing: reading a." + name, [&] { return read_rows(a, db_a, name, key); });
+    const TableRows rows_b =
+        with_context("comparing: reading b." + name, [&] { return read_rows(b, db_b, name, key); });
     const size_t used = diff_table_rows(label, rows_a, rows_b, key, report.budget, &report.text);
     report.budget -= std::min(used, report.budget);
   }

@@ -11,12 +11,9 @@ namespace fs = std::filesystem;
 
 std::string_view flavor_name(Flavor flavor) {
   switch (flavor) {
-    case Flavor::kMariaDB1011:
-      return "mariadb-10.11";
-    case Flavor::kMariaDB118:
-      return "mariadb-11.8";
-    case Flavor::kMySQL97:
-      return "mysql-9.7";
+    case Flavor::kMariaDB1011: return "mariadb-10.11";
+    case Flavor::kMariaDB118: return "mariadb-11.8";
+    case Flavor::kMySQL97: return "mysql-9.7";
   }
   return "unknown-flavor";
 }
@@ -74,7 +71,8 @@ bool chroot_available(Flavor flavor, std::string* why) {
   if (fs::exists(dir / ".galaxis-chroot", ec)) {
     const char* server = is_mysql(flavor) ? "usr/sbin/mysqld" : "usr/sbin/mariadbd";
     if (fs::exists(dir / server, ec)) return true;
-    if (why != nullptr) *why = "chroot " + dir.string() + " has no /" + server + ": run scripts/build-chroots --rebuild " + name;
+    if (why != nullptr)
+      *why = "chroot " + dir.string() + " has no /" + server + ": run scripts/build-chroots --rebuild " + name;
     return false;
   }
   if (why != nullptr) {

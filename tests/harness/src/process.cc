@@ -143,7 +143,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, unsigned timeout
   bool timed_out = false;
   char buf[65536];
   while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;

@@ -115,8 +115,8 @@ std::string binary_key(const std::string& host_path) {
 
 struct Server::Impl {
   ServerOptions options;
-  std::string chroot;        // "" for the native flavour
-  std::string base_host;     // per-server folder, host view ("" until first start)
+  std::string chroot;     // "" for the native flavour
+  std::string base_host;  // per-server folder, host view ("" until first start)
   uint16_t port = 0;
   pid_t pid = 0;
   std::string version;
@@ -176,18 +176,18 @@ struct Server::Impl {
                  "CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY '';\n"
                  "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
       argv = command(server_binary());
-      for (const std::string& a : std::initializer_list<std::string>
-           {"--no-defaults", "--initialize-insecure", "--user=root", "--datadir=" + server_view(data),
-            "--init-file=" + server_view(work + "/init.sql"), "--log-error=" + server_view(log), "--disable-log-bin",
-            "--innodb-redo-log-capacity=32M", "--mysqlx=OFF", "--secure-file-priv=/tmp"}) {
+      for (const std::string& a : std::initializer_list<std::string>{
+               "--no-defaults", "--initialize-insecure", "--user=root", "--datadir=" + server_view(data),
+               "--init-file=" + server_view(work + "/init.sql"), "--log-error=" + server_view(log), "--disable-log-bin",
+               "--innodb-redo-log-capacity=32M", "--mysqlx=OFF", "--secure-file-priv=/tmp"}) {
         argv.push_back(a);
       }
     } else {
       argv = command("/usr/bin/mariadb-install-db");
-      for (const std::string& a : std::initializer_list<std::string>
-           {"--no-defaults", "--force", "--user=root", "--datadir=" + server_view(data),
-            "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
-            "--innodb-log-file-size=16M", "--innodb-buffer-pool-size=32M"}) {
+      for (const std::string& a : std::initializer_list<std::string>{
+               "--no-defaults", "--force", "--user=root", "--datadir=" + server_view(data),
+               "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve",
+               "--innodb-log-file-size=16M", "--innodb-buffer-pool-size=32M"}) {
         argv.push_back(a);
       }
     }
@@ -226,13 +226,13 @@ struct Server::Impl {
     const std::string base = server_view(base_host);
     const bool mysql = is_mysql(options.flavor);
     const bool master = options.role == Role::kMaster;
-    for (const std::string& a : std::initializer_list<std::string>
-         {"--no-defaults", "--user=root", "--datadir=" + base + "/data", "--tmpdir=" + base,
-          "--port=" + std::to_string(port), "--bind-address=127.0.0.1", "--skip-name-resolve",
-          "--socket=" + base + "/mysqld.sock", "--pid-file=" + base + "/mysqld.pid", "--log-error=" + base + "/error.log",
-          "--server-id=" + std::to_string(options.server_id), "--innodb-buffer-pool-size=32M",
-          "--innodb-flush-log-at-trx-commit=2", "--sync-binlog=0", "--performance-schema=OFF",
-          "--max-connections=300"}) {
+    for (const std::string& a : std::initializer_list<std::string>{
+             "--no-defaults", "--user=root", "--datadir=" + base + "/data", "--tmpdir=" + base,
+             "--port=" + std::to_string(port), "--bind-address=127.0.0.1", "--skip-name-resolve",
+             "--socket=" + base + "/mysqld.sock", "--pid-file=" + base + "/mysqld.pid",
+             "--log-error=" + base + "/error.log", "--server-id=" + std::to_string(options.server_id),
+             "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=2", "--sync-binlog=0",
+             "--performance-schema=OFF", "--max-connections=300"}) {
       argv.push_back(a);
     }
     if (mysql) {
@@ -243,8 +243,8 @@ struct Server::Impl {
       argv.emplace_back("--innodb-log-file-size=16M");
     }
     if (master) {
-      for (const char* a : {"--log-bin=binlog", "--binlog-format=ROW", "--binlog-row-image=FULL",
-                            "--binlog-checksum=CRC32"}) {
+      for (const char* a :
+           {"--log-bin=binlog", "--binlog-format=ROW", "--binlog-row-image=FULL", "--binlog-checksum=CRC32"}) {
         argv.emplace_back(a);
       }
       if (mysql) {

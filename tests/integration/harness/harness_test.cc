@@ -57,7 +57,9 @@ TEST_P(HarnessTest, MasterProfileIsWhatTheDesignPromises) {
   }
   EXPECT_EQ(master.url(), "mysql://root@127.0.0.1:" + std::to_string(master.port()));
   EXPECT_EQ(master.flavor(), GetParam());
-  const std::string expected_version = is_mysql(GetParam()) ? "9.7." : GetParam() == Flavor::kMariaDB118 ? "11.8." : "10.11.";
+  const std::string expected_version = is_mysql(GetParam())                ? "9.7."
+                                       : GetParam() == Flavor::kMariaDB118 ? "11.8."
+                                                                           : "10.11.";
   EXPECT_EQ(master.version().rfind(expected_version, 0), 0u) << master.version();
 }
 
@@ -118,7 +120,8 @@ TEST_P(HarnessTest, Kill9AndRestartKeepCommittedRowsAndThePort) {
   server.start();
   const uint16_t port = server.port();
   const pid_t first_pid = server.pid();
-  server.exec("CREATE DATABASE h_crash; CREATE TABLE h_crash.t (id INT PRIMARY KEY); INSERT INTO h_crash.t VALUES (1), (2)");
+  server.exec(
+      "CREATE DATABASE h_crash; CREATE TABLE h_crash.t (id INT PRIMARY KEY); INSERT INTO h_crash.t VALUES (1), (2)");
   server.kill9();
   EXPECT_FALSE(server.running());
   server.start();

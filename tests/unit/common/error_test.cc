@@ -7,7 +7,9 @@ namespace {
 
 TEST(Error, ContextIsPrependedOutermostFirst) {
   try {
-    with_context("relay", [] { with_context("reading binlog.000003", [] { throw_error(Error::Kind::kCorrupt, "bad crc at {}", 120); }); });
+    with_context("relay", [] {
+      with_context("reading binlog.000003", [] { throw_error(Error::Kind::kCorrupt, "bad crc at {}", 120); });
+    });
     FAIL();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "relay: reading binlog.000003: bad crc at 120");

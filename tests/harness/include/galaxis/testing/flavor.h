@@ -53,11 +53,11 @@ struct FlavorParamName {
 
 // Skips the current test (GTEST_SKIP) with a loud reason when the flavour
 // cannot run here. Use at the top of a TEST body or SetUp().
-#define GALAXIS_REQUIRE_FLAVOR(flavor)                                                                  \
-  do {                                                                                                  \
-    std::string galaxis_flavor_why_;                                                                    \
-    if (!::galaxis::testing::flavor_available((flavor), &galaxis_flavor_why_)) {                        \
-      GTEST_SKIP() << "FLAVOR UNAVAILABLE: " << ::galaxis::testing::flavor_name(flavor) << ": "        \
-                   << galaxis_flavor_why_;                                                              \
-    }                                                                                                   \
+#define GALAXIS_REQUIRE_FLAVOR(flavor)                                                          \
+  do {                                                                                          \
+    std::string galaxis_flavor_why_;                                                            \
+    if (!::galaxis::testing::flavor_available((flavor), &galaxis_flavor_why_)) {                \
+      GTEST_SKIP() << "FLAVOR UNAVAILABLE: " << ::galaxis::testing::flavor_name(flavor) << ": " \
+                   << galaxis_flavor_why_;                                                      \
+    }                                                                                           \
   } while (0)

@@ -58,7 +58,7 @@ struct ServerOptions {
 // The master's current write position, from SHOW MASTER STATUS (MariaDB) or
 // SHOW BINARY LOG STATUS (MySQL) plus @@gtid_binlog_pos / @@gtid_executed.
 struct BinlogStatus {
-  std::string file;      // e.g. "binlog.000001"
+  std::string file;  // e.g. "binlog.000001"
   uint64_t position = 0;
   std::string gtid_set;  // MariaDB "0-1-5", MySQL "uuid:1-5" ("" when none)
 };
@@ -93,9 +93,9 @@ class Server {
   SqlConnectOptions connect_options(const std::string& user = "root", const std::string& password = "") const;
   SqlConnection connect(const std::string& user = "root", const std::string& password = "") const;
 
-  std::string datadir_host_path() const;  // as seen from the host
+  std::string datadir_host_path() const;    // as seen from the host
   std::string datadir_server_path() const;  // as seen by the server (inside its chroot)
-  std::string error_log_path() const;     // host path
+  std::string error_log_path() const;       // host path
   std::string error_log_tail(size_t lines = 30) const;
 
   // Host paths of the binlog files in order (SHOW BINARY LOGS mapped to the datadir).
