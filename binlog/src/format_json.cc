@@ -319,6 +319,8 @@ void add_body_fields(const Event& event, ordered_json& j) {
                      j["table"] = text_or_base64(rows.table->table);
                    }
                    j["flags"] = rows.flags;
+                   // MariaDB *_ROWS_COMPRESSED events share their type names with the plain ones.
+                   if (event.header.type_code >= 166 && event.header.type_code <= 171) j["compressed"] = true;
                  },
              },
              event.body);
