@@ -146,7 +146,9 @@ class Tlv {
   }
   std::string string(std::string_view what) {
     const uint64_t n = packed(what);
-    if (n > end_ - in_.position()) in_.fail(what, n);
+    if (n > end_ - in_.position())
+      throw_error(Error::Kind::kCorrupt, "{} of {} bytes at offset {} overruns its metadata field ({} bytes left)",
+                  what, n, in_.absolute_offset(), end_ - in_.position());
     return in_.string(n, what);
   }
   uint8_t byte(std::string_view what) {
