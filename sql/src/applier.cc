@@ -221,8 +221,20 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   std::string batch;
   std::string session = query_session_sql(query);
   if (!session.empty()) batch += session + ";";
+  // The default database matters for unqualified names only. When every
+  // object is qualified, the event's default database may be one we filter
+  // out (and so missing on the target): then run without it.
   const std::string& db = filter_.target_database(query.database);
-  if (!db.empty() && info.object_type != "DATABASE") batch += "USE " + quote_identifier(db) + ";";
+  bool needs_default_db = info.objects.empty();
+  for (const ObjectName& object : info.objects) needs_default_db = needs_default_db || object.database.empty();
+  bool use_db = !db.empty() && info.object_type != "DATABASE";
+  if (use_db && !needs_default_db) {
+    use_db = connection_
+                 .query_value("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+                              connection_.quote(db))
+                 .value_or("0") != "0";
+  }
+  if (use_db) batch += "USE " + quote_identifier(db) + ";";
   batch += text;
   bool skipped = false;
   try {
