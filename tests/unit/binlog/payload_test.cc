@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <list>
+
 #include "binlog_test_util.h"
 
 namespace galaxis::binlog {
@@ -60,6 +62,15 @@ Bytes payload_body(const Bytes& plain, uint8_t compression = 0, int64_t size_del
   return body;
 }
 
+// TransactionPayloadEvent::compressed views the event bytes: keep them alive.
+struct Keeper {
+  std::list<Bytes> kept;
+  Event decode(Decoder& d, Bytes event, uint64_t offset) {
+    kept.push_back(std::move(event));
+    return d.decode(kept.back(), offset);
+  }
+};
+
 std::vector<Event> read_all(Decoder& d, const Event& payload_event) {
   std::vector<Event> out;
   TransactionPayloadReader reader(*payload_event.as<TransactionPayloadEvent>(), payload_event.offset);
@@ -72,7 +83,7 @@ TEST(TransactionPayload, HeaderAndInnerEvents) {
   const Bytes ev = make_event(40, payload_body(plain), true, 3012);
   Decoder d;
   d.decode(make_fde(), 4);
-  Event e = d.decode(ev, 3012);
+  Event e = d.decode(ev, 3012);  // `ev` outlives `e`
   const auto* p = e.as<TransactionPayloadEvent>();
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->compression, 0);
@@ -88,8 +99,9 @@ TEST(TransactionPayload, HeaderAndInnerEvents) {
 TEST(TransactionPayload, LargeInnerEventGrowsTheBuffer) {
   const Bytes plain = inner_events(300 * 1024);
   Decoder d;
+  Keeper keeper;
   d.decode(make_fde(), 4);
-  Event e = d.decode(make_event(40, payload_body(plain), true, 500), 500);
+  Event e = keeper.decode(d, make_event(40, payload_body(plain), true, 500), 500);
   auto inner = read_all(d, e);
   ASSERT_EQ(inner.size(), 2u);
   EXPECT_EQ(inner[0].as<QueryEvent>()->query.size(), 300u * 1024);
@@ -97,20 +109,22 @@ TEST(TransactionPayload, LargeInnerEventGrowsTheBuffer) {
 
 TEST(TransactionPayload, Uncompressed) {
   Decoder d;
+  Keeper keeper;
   d.decode(make_fde(), 4);
-  Event e = d.decode(make_event(40, payload_body(inner_events(), 255), true, 500), 500);
+  Event e = keeper.decode(d, make_event(40, payload_body(inner_events(), 255), true, 500), 500);
   EXPECT_EQ(read_all(d, e).size(), 2u);
 }
 
 TEST(TransactionPayload, DamagedPayloadsAreCorrupt) {
   Decoder d;
+  Keeper keeper;
   d.decode(make_fde(), 4);
   const Bytes plain = inner_events();
   // Truncated zstd frame.
-  Event truncated = d.decode(make_event(40, payload_body(plain, 0, 0, 3), true, 500), 500);
+  Event truncated = keeper.decode(d, make_event(40, payload_body(plain, 0, 0, 3), true, 500), 500);
   EXPECT_THROW(read_all(d, truncated), Error);
   // Declared uncompressed size disagrees.
-  Event wrong_size = d.decode(make_event(40, payload_body(plain, 0, +7), true, 500), 500);
+  Event wrong_size = keeper.decode(d, make_event(40, payload_body(plain, 0, +7), true, 500), 500);
   try {
     read_all(d, wrong_size);
     FAIL();
@@ -120,12 +134,12 @@ TEST(TransactionPayload, DamagedPayloadsAreCorrupt) {
   // Garbage instead of zstd.
   Bytes garbage = payload_body(plain);
   for (size_t i = garbage.size() - 10; i < garbage.size(); ++i) garbage[i] ^= 0x5a;
-  Event bad = d.decode(make_event(40, garbage, true, 500), 500);
+  Event bad = keeper.decode(d, make_event(40, garbage, true, 500), 500);
   EXPECT_THROW(read_all(d, bad), Error);
   // Inner event cut short: uncompressed payload missing its last byte.
   Bytes cut = plain;
   cut.pop_back();
-  Event short_inner = d.decode(make_event(40, payload_body(cut, 255), true, 500), 500);
+  Event short_inner = keeper.decode(d, make_event(40, payload_body(cut, 255), true, 500), 500);
   EXPECT_THROW(read_all(d, short_inner), Error);
   // Payload size field larger than the bytes that follow.
   Bytes body = payload_body(plain);
