@@ -213,13 +213,18 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   std::string text = query.query;
   for (const auto& [from, to] : filter_.renames()) text = rename_database(text, from, to);
   text = strip_definer(text);
+  text = strip_create_start_transaction(text);
   if (info.object_type == "TRIGGER") text = guard_trigger(text);
 
   // Everything before the DDL commits first, marked as "DDL may follow".
   commit_group(true);
 
   std::string batch;
-  std::string session = query_session_sql(query);
+  std::string session = query_session_sql(query, [this](uint16_t id) -> std::optional<CollationName> {
+    auto it = collations_.find(id);
+    if (it == collations_.end()) it = collations_.emplace(id, lookup_collation(connection_, id)).first;
+    return it->second;
+  });
   if (!session.empty()) batch += session + ";";
   // The default database matters for unqualified names only. When every
   // object is qualified, the event's default database may be one we filter

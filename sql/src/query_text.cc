@@ -418,6 +418,22 @@ std::string guard_trigger(std::string_view query) {
   return std::string(query);
 }
 
+std::string strip_create_start_transaction(std::string_view query) {
+  std::vector<Token> tokens = tokenize(query);
+  if (tokens.size() < 3 || tokens[0].kind != TokenKind::kWord || tokens[0].value != "CREATE") {
+    return std::string(query);
+  }
+  const Token& start = tokens[tokens.size() - 2];
+  const Token& transaction = tokens.back();
+  if (start.kind == TokenKind::kWord && start.value == "START" && transaction.kind == TokenKind::kWord &&
+      transaction.value == "TRANSACTION") {
+    std::string out(query.substr(0, start.begin));
+    while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+    return out;
+  }
+  return std::string(query);
+}
+
 std::string rename_database(std::string_view query, std::string_view from, std::string_view to) {
   std::vector<Token> tokens = tokenize(query);
   std::vector<std::pair<size_t, size_t>> spans;  // token spans to replace

@@ -19,7 +19,21 @@ void setup_target_session(Connection& connection) {
   with_context("setting up the target session", [&] { connection.exec(session_setup_sql()); });
 }
 
-std::string query_session_sql(const binlog::QueryEvent& query) {
+std::optional<CollationName> lookup_collation(Connection& connection, uint16_t id) {
+  Rows rows = connection.query(
+      "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = " +
+      std::to_string(id));
+  if (rows.empty() && connection.is_mariadb()) {
+    rows = connection.query(
+        "SELECT FULL_COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY "
+        "WHERE ID = " +
+        std::to_string(id));
+  }
+  if (rows.empty() || !rows[0][0] || !rows[0][1]) return std::nullopt;
+  return CollationName{*rows[0][0], *rows[0][1]};
+}
+
+std::string query_session_sql(const binlog::QueryEvent& query, const CollationResolver& resolve) {
   std::vector<std::string> parts;
   if (query.flags2) {
     parts.push_back(std::string("foreign_key_checks=") + ((*query.flags2 & kOptionNoForeignKeyChecks) ? "0" : "1"));
@@ -27,9 +41,14 @@ std::string query_session_sql(const binlog::QueryEvent& query) {
   }
   if (query.sql_mode) parts.push_back("sql_mode=" + std::to_string(*query.sql_mode));
   if (query.charset) {
-    parts.push_back("character_set_client=" + std::to_string((*query.charset)[0]));
-    parts.push_back("collation_connection=" + std::to_string((*query.charset)[1]));
-    parts.push_back("collation_server=" + std::to_string((*query.charset)[2]));
+    auto client = resolve((*query.charset)[0]);
+    auto connection = resolve((*query.charset)[1]);
+    auto server = resolve((*query.charset)[2]);
+    if (client && connection && server) {
+      parts.push_back("character_set_client=" + client->charset);
+      parts.push_back("collation_connection=" + connection->collation);
+      parts.push_back("collation_server=" + server->collation);
+    }
   }
   if (!query.time_zone.empty()) {
     std::string tz;

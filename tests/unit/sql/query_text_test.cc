@@ -142,15 +142,31 @@ TEST(Filter, IncludeExcludeSystemSchemasAndRenames) {
 
 TEST(TargetSession, QueryEventSessionVariables) {
   binlog::QueryEvent q;
-  EXPECT_EQ(query_session_sql(q), "");
+  auto resolve = [](uint16_t id) -> std::optional<CollationName> {
+    if (id == 33) return CollationName{"utf8mb3_general_ci", "utf8mb3"};
+    if (id == 8) return CollationName{"latin1_swedish_ci", "latin1"};
+    return std::nullopt;
+  };
+  EXPECT_EQ(query_session_sql(q, resolve), "");
   q.flags2 = 1u << 26;
   q.sql_mode = 1436549152;
   q.charset = std::array<uint16_t, 3>{33, 33, 8};
   q.time_zone = "Europe/Berlin";
-  EXPECT_EQ(query_session_sql(q),
+  EXPECT_EQ(query_session_sql(q, resolve),
             "SET @@session.foreign_key_checks=0, @@session.unique_checks=1, @@session.sql_mode=1436549152, "
-            "@@session.character_set_client=33, @@session.collation_connection=33, @@session.collation_server=8, "
+            "@@session.character_set_client=utf8mb3, @@session.collation_connection=utf8mb3_general_ci, "
+            "@@session.collation_server=latin1_swedish_ci, @@session.time_zone='Europe/Berlin'");
+  q.charset = std::array<uint16_t, 3>{2304, 2304, 2304};  // unknown: charsets left alone
+  EXPECT_EQ(query_session_sql(q, resolve),
+            "SET @@session.foreign_key_checks=0, @@session.unique_checks=1, @@session.sql_mode=1436549152, "
             "@@session.time_zone='Europe/Berlin'");
+}
+
+TEST(StripCreateStartTransaction, OnlyTheTrailingClauseOfCreate) {
+  EXPECT_EQ(strip_create_start_transaction("CREATE TABLE `c` (\n  `id` int NOT NULL\n) START TRANSACTION"),
+            "CREATE TABLE `c` (\n  `id` int NOT NULL\n)");
+  EXPECT_EQ(strip_create_start_transaction("CREATE TABLE t (a INT)"), "CREATE TABLE t (a INT)");
+  EXPECT_EQ(strip_create_start_transaction("START TRANSACTION"), "START TRANSACTION");
 }
 
 }  // namespace

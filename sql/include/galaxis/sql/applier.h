@@ -55,6 +55,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -67,6 +68,7 @@
 #include "galaxis/sql/query_text.h"
 #include "galaxis/sql/schema_cache.h"
 #include "galaxis/sql/statement_builder.h"
+#include "galaxis/sql/target_session.h"
 
 namespace galaxis::sql {
 
@@ -172,6 +174,7 @@ class Applier {
   std::optional<bool> foreign_key_checks_;
   std::optional<bool> unique_checks_;
   std::set<std::string> warned_triggers_;
+  std::map<uint16_t, std::optional<CollationName>> collations_;
 };
 
 }  // namespace galaxis::sql

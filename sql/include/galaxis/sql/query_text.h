@@ -59,6 +59,12 @@ std::string strip_definer(std::string_view query);
 // Returns the query unchanged when it is not a CREATE TRIGGER or is already guarded.
 std::string guard_trigger(std::string_view query);
 
+// MySQL 8.0.21+ logs CREATE TABLE ... SELECT as "CREATE TABLE ... START
+// TRANSACTION" followed by the rows; a client may then only send BINLOG
+// statements, so the clause is removed (the table is created, the rows
+// follow as ordinary INSERTs). Other queries are returned unchanged.
+std::string strip_create_start_transaction(std::string_view query);
+
 // Replaces every reference to database `from` (a qualifier `from`.x, or the
 // name in CREATE/ALTER/DROP DATABASE) by `to`. Strings and comments are left alone.
 std::string rename_database(std::string_view query, std::string_view from, std::string_view to);

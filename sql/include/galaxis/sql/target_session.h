@@ -26,6 +26,8 @@
 // the target without the guard are reported (SchemaCache) and would fire.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "galaxis/binlog/events.h"
@@ -39,9 +41,24 @@ inline constexpr const char* kApplierSqlMode = "NO_AUTO_VALUE_ON_ZERO";
 std::string session_setup_sql();
 void setup_target_session(Connection& connection);
 
+// A collation id -> {collation name, character set name}; nullopt when the
+// target does not know the id.
+struct CollationName {
+  std::string collation;
+  std::string charset;
+};
+using CollationResolver = std::function<std::optional<CollationName>(uint16_t)>;
+
 // Session variables a QUERY event was logged with (foreign/unique checks,
-// sql_mode, charsets, time zone), as one SET statement for replaying a DDL;
-// empty when the event carries none.
-std::string query_session_sql(const binlog::QueryEvent& query);
+// sql_mode, charsets by name, time zone), as one SET statement for
+// replaying a DDL; empty when the event carries none. Collation ids are
+// resolved to names because MariaDB 11 ids above 255 (uca1400) are not
+// accepted as numbers; an id the resolver does not know leaves the
+// charsets unset.
+std::string query_session_sql(const binlog::QueryEvent& query, const CollationResolver& resolve);
+
+// Looks collation ids up in the target's information_schema (COLLATIONS,
+// and MariaDB's COLLATION_CHARACTER_SET_APPLICABILITY for uca1400 ids).
+std::optional<CollationName> lookup_collation(Connection& connection, uint16_t id);
 
 }  // namespace galaxis::sql
