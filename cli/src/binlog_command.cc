@@ -82,6 +82,14 @@ int dump_files(const DumpCommandOptions& options) {
     throw;
   }
   if (std::fflush(stdout) != 0) throw_error(Error::Kind::kIo, "writing to standard output: {}", std::strerror(errno));
+  if (dump_options.format == binlog::DumpFormat::kNone) {
+    // Nothing was printed: say what was decoded (bench/decode reads this line).
+    const binlog::DumpStats& stats = dumper.stats();
+    std::fprintf(stderr, "decoded %llu events (%llu inside transaction payloads), %llu row changes, %llu bytes\n",
+                 static_cast<unsigned long long>(stats.events + stats.inner_events),
+                 static_cast<unsigned long long>(stats.inner_events),
+                 static_cast<unsigned long long>(stats.row_changes), static_cast<unsigned long long>(stats.bytes));
+  }
   return 0;
 }
 
@@ -100,7 +108,7 @@ void register_binlog_command(CLI::App& app, int* exit_code) {
   dump->add_option("--gtid", remote->gtid, "With --source: start after this GTID set (MariaDB d-s-n, MySQL uuid:1-5)");
   dump->add_flag("--stop-never", remote->stop_never, "With --source: keep waiting for new events (else stop at the end)");
   dump->add_option("--server-id", remote->server_id, "With --source: our replica server_id (default: derived from the host name)");
-  dump->add_option("--format", options->format, "text (readable), jsonl (one JSON object per event) or none")
+  dump->add_option("--format", options->format, "text (readable), jsonl (one JSON object per event) or none (decode only; counts on stderr)")
       ->check(CLI::IsMember({"text", "jsonl", "none"}))
       ->capture_default_str();
   dump->add_option("--start-position", options->start_position,
