@@ -204,7 +204,14 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
   }
   const auto etype = static_cast<binlog::EventType>(type);
   const bool heartbeat = etype == binlog::EventType::kHeartbeat || etype == binlog::EventType::kHeartbeatV2;
-  out->artificial = heartbeat || log_pos == 0 || (flags & kArtificialEventFlag);
+  // Artificial: heartbeats, events flagged so (the fake ROTATE), and a
+  // FORMAT_DESCRIPTION re-sent with log_pos 0 when starting mid-file. Other
+  // events with log_pos 0 (MariaDB 11.8 sends ANNOTATE_ROWS so) are real
+  // events at the current position.
+  out->artificial = heartbeat || (flags & kArtificialEventFlag) ||
+                    (log_pos == 0 && (etype == binlog::EventType::kFormatDescription ||
+                                      etype == binlog::EventType::kRotate));
+  const uint64_t real_end = log_pos != 0 ? log_pos : position_.offset + event_size;
   event_file_ = position_.file;
   if (etype == binlog::EventType::kFormatDescription && event.size() >= kHeaderLength + 57 + 5) {
     // The checksum algorithm byte precedes the FDE's own 4-byte checksum.
@@ -215,9 +222,9 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
     out->offset = position_.offset;
     out->next_position = position_.offset;
   } else {
-    out->offset = log_pos >= event_size ? log_pos - event_size : 0;
-    out->next_position = log_pos;
-    position_.offset = log_pos;
+    out->offset = real_end >= event_size ? real_end - event_size : 0;
+    out->next_position = real_end;
+    position_.offset = real_end;
   }
   if (etype == binlog::EventType::kRotate) {
     WireReader r(event.subspan(kHeaderLength));
@@ -225,15 +232,17 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
     size_t name_length = r.remaining();
     if (!out->artificial) {
       if (checksum_length_ <= name_length) name_length -= checksum_length_;
-    } else if (!seen_format_ && name_length > binlog::kChecksumLength && trailer_is_crc32(event)) {
-      // The fake rotate at connect precedes the FORMAT_DESCRIPTION, so a
-      // decoder cannot know it carries a CRC32 trailer: present it without
-      // one (size field adjusted), as the event a checksum-less master sends.
+    } else if (name_length > binlog::kChecksumLength && trailer_is_crc32(event)) {
       name_length -= binlog::kChecksumLength;
-      packet_.resize(packet_.size() - binlog::kChecksumLength);
-      const uint32_t new_size = event_size - static_cast<uint32_t>(binlog::kChecksumLength);
-      for (int i = 0; i < 4; ++i) packet_[1 + 9 + i] = static_cast<uint8_t>(new_size >> (8 * i));
-      out->bytes = std::span<const uint8_t>(packet_).subspan(1);
+      if (!seen_format_) {
+        // The fake rotate at connect precedes the FORMAT_DESCRIPTION, so a
+        // decoder cannot know it carries a CRC32 trailer: present it without
+        // one (size field adjusted), as a checksum-less master sends it.
+        packet_.resize(packet_.size() - binlog::kChecksumLength);
+        const uint32_t new_size = event_size - static_cast<uint32_t>(binlog::kChecksumLength);
+        for (int i = 0; i < 4; ++i) packet_[1 + 9 + i] = static_cast<uint8_t>(new_size >> (8 * i));
+        out->bytes = std::span<const uint8_t>(packet_).subspan(1);
+      }
     }
     std::string next_file = r.fixed_string(name_length, "rotate file name");
     position_.file = std::move(next_file);
