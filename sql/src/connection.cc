@@ -139,7 +139,9 @@ void Connection::close() noexcept {
 void Connection::throw_last_error(std::string_view statement) const {
   if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
   unsigned code = mysql_errno(mysql_);
-  throw Error(kind_for_errno(code), fmt::format("{} {}: error {} ({}): {}; statement: {}", role_, display_, code,
+  // On an established connection a TLS error (2026) means the peer went away.
+  Error::Kind kind = code == 2026 ? Error::Kind::kNetwork : kind_for_errno(code);
+  throw Error(kind, fmt::format("{} {}: error {} ({}): {}; statement: {}", role_, display_, code,
                                                 mysql_sqlstate(mysql_), mysql_error(mysql_),
                                                 truncate_statement(statement)));
 }

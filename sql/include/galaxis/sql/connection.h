@@ -13,7 +13,8 @@
 // Errors: every failure throws galaxis::Error naming the server
 // (user@host:port), the server's errno, SQLSTATE and message and the
 // statement (truncated to 300 bytes). Kinds: kNetwork for a lost/failed
-// connection (2002, 2003, 2006, 2013, 2055: callers may reconnect and
+// connection (2002, 2003, 2006, 2013, 2055, and a TLS error 2026 on an
+// established connection: callers may reconnect and
 // retry), kAuth for access denied (1044, 1045, 1142, 1143, 1227, 1370), kServer
 // otherwise. The password never appears in a message.
 #pragma once

@@ -1,0 +1,36 @@
+// galaxis/sql/sync/snapshot.h — a consistent read view of the source and
+// the binlog position it corresponds to.
+//
+// MariaDB (no extra privilege, no lock): START TRANSACTION WITH CONSISTENT
+// SNAPSHOT, then SHOW STATUS LIKE 'binlog_snapshot_%' — the server takes
+// the snapshot and reads the binlog position under the same commit lock, so
+// the snapshot holds exactly the transactions before that position. The
+// GTID state is BINLOG_GTID_POS(file, position).
+//
+// MySQL has no such status variables: the position is only consistent with
+// the snapshot when commits are blocked while it is taken, i.e. FLUSH TABLES
+// WITH READ LOCK (RELOAD privilege; held for milliseconds: lock, START
+// TRANSACTION WITH CONSISTENT SNAPSHOT, SHOW BINARY LOG STATUS, UNLOCK).
+// Without RELOAD it stops with Error(kAuth) naming the privilege — a
+// position read next to an unlocked snapshot could be off by in-flight
+// commits, which would lose or double rows once streaming resumes.
+//
+// The session is set to time_zone '+00:00', character_set_results NULL
+// (raw bytes), REPEATABLE READ. The snapshot lasts until the connection's
+// transaction ends; use only this connection for snapshot reads.
+#pragma once
+
+#include "galaxis/binlog/position.h"
+#include "galaxis/sql/connection.h"
+
+namespace galaxis::sql::sync {
+
+// Sets up the session and opens the snapshot. Throws Error(kUnsupported)
+// when the source has no binary log (nothing to stream from afterwards).
+binlog::BinlogPosition open_consistent_snapshot(Connection& source);
+
+// The session settings for reading rows as the sync encodes them, on any
+// connection (source or target): time zone, raw result bytes.
+void setup_read_session(Connection& connection);
+
+}  // namespace galaxis::sql::sync
