@@ -1,0 +1,94 @@
+// `galaxis-relay run`: the daemon that keeps the passive in sync. Wiring
+// only: flags (or the --config file, CLI11's TOML/INI form where every flag
+// is a key) → relay::DaemonOptions → relay::run_daemon().
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "connection_options.h"
+#include "galaxis/relay/daemon.h"
+#include "galaxis/sql/filter.h"
+
+namespace galaxis::cli {
+namespace {
+
+struct RunFlags {
+  uint32_t server_id = 0;
+  std::string initial = "from-start";
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+  std::vector<std::string> rename_db;
+  std::string checkpoint_schema = "galaxis_relay";
+  std::string stream = "default";
+  std::string health_listen;
+  double max_lag = 10;
+  double stats_interval = 10;
+  size_t queue_mb = 64;
+  unsigned heartbeat_ms = 1000;
+  bool stop_at_end = false;
+  size_t group_max_transactions = 0;
+  unsigned group_max_delay_ms = 0;
+};
+
+}  // namespace
+
+void register_run_command(CLI::App& app, int* exit_code) {
+  CLI::App* run = app.add_subcommand("run", "Stream the master's binlog into the passive, exactly once (daemon)");
+  run->set_config("--config", "", "TOML/INI file setting any of these flags (key = value; lists as [..])");
+  auto source = std::make_shared<ConnectionOption>(*run, "source", true);
+  auto target = std::make_shared<ConnectionOption>(*run, "target", true);
+  auto flags = std::make_shared<RunFlags>();
+  run->add_option("--server-id", flags->server_id, "replica server_id to register as (default: derived from the host)");
+  run->add_option("--initial", flags->initial,
+                  "where to start without a checkpoint: from-start | from-now | snapshot")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"from-start", "from-now", "snapshot"}));
+  run->add_option("--include", flags->include, "replicate only db or db.table (wildcards; repeatable)");
+  run->add_option("--exclude", flags->exclude, "skip db or db.table (wildcards; repeatable)");
+  run->add_option("--rename-db", flags->rename_db, "apply source database src into target database dst (src:dst)");
+  run->add_option("--checkpoint-schema", flags->checkpoint_schema, "schema on the target for checkpoint and status")
+      ->capture_default_str();
+  run->add_option("--stream", flags->stream, "name of this stream's checkpoint row")->capture_default_str();
+  run->add_option("--health-listen", flags->health_listen,
+                  "serve GET /health and /metrics on ADDR:PORT (e.g. 127.0.0.1:9101)");
+  run->add_option("--max-lag", flags->max_lag, "/health answers 503 above this lag (seconds)")->capture_default_str();
+  run->add_option("--stats-interval", flags->stats_interval, "seconds between rate log lines")->capture_default_str();
+  run->add_option("--queue-mb", flags->queue_mb, "decoded events buffered between reader and applier (MiB)")
+      ->capture_default_str();
+  run->add_option("--heartbeat-ms", flags->heartbeat_ms, "master heartbeat period (detects dead connections)")
+      ->capture_default_str();
+  run->add_option("--group-max-transactions", flags->group_max_transactions,
+                  "most source transactions per target commit (default: the applier's)");
+  run->add_option("--group-max-delay-ms", flags->group_max_delay_ms,
+                  "longest a target transaction stays open for grouping (default: the applier's)");
+  run->add_flag("--stop-at-end", flags->stop_at_end,
+                "exit 0 once the master's last binlog is applied (benchmarks, one-off catch-up)");
+
+  run->callback([source, target, flags, exit_code] {
+    relay::DaemonOptions options;
+    relay::PipelineOptions& p = options.pipeline;
+    p.source.url = source->resolve();
+    p.source.server_id = flags->server_id;
+    p.source.heartbeat_period = std::chrono::milliseconds(flags->heartbeat_ms);
+    p.target = target->resolve();
+    p.initial = relay::parse_initial_position(flags->initial);
+    p.queue_max_bytes = std::max<size_t>(1, flags->queue_mb) << 20;
+    p.stop_at_end = flags->stop_at_end;
+    p.applier.stream = flags->stream;
+    p.applier.checkpoint_schema = flags->checkpoint_schema;
+    p.applier.filter.include = flags->include;
+    p.applier.filter.exclude = flags->exclude;
+    for (const std::string& spec : flags->rename_db) p.applier.filter.rename_db.insert(sql::parse_rename(spec));
+    if (flags->group_max_transactions != 0) p.applier.group_max_transactions = flags->group_max_transactions;
+    if (flags->group_max_delay_ms != 0) p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
+    if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
+    options.max_lag_seconds = flags->max_lag;
+    options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));
+    *exit_code = relay::run_daemon(std::move(options));
+  });
+}
+
+}  // namespace galaxis::cli

@@ -1,0 +1,48 @@
+// galaxis/relay/daemon.h — `galaxis-relay run`: the pipeline plus what an
+// operator needs around it.
+//
+// run_daemon():
+//   1. checks both servers (SQL connections as source and target user):
+//      MySQL → MariaDB and MariaDB → MySQL are refused (Error kUnsupported;
+//      they need DDL and collation translation), wrong credentials fail
+//      with the server's message and never the password;
+//   2. starts the health endpoint when an address is given;
+//   3. runs the Pipeline on the calling thread, with a monitor thread that
+//      logs a rate line (events/s, rows/s, lag, positions) every
+//      stats_interval and writes the status row (status.h) every
+//      status_interval on its own target connection;
+//   4. stops gracefully on SIGTERM/SIGINT (the open target transaction is
+//      finished or rolled back) and returns 0; a fatal error is written to
+//      the status row (last_error) and rethrown.
+//
+// Signals: run_daemon() blocks SIGTERM/SIGINT in the calling thread before
+// it creates any thread and waits for them on a watcher thread; call it
+// from the main thread before starting other threads.
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "galaxis/relay/health_server.h"
+#include "galaxis/relay/pipeline.h"
+
+namespace galaxis::relay {
+
+struct DaemonOptions {
+  PipelineOptions pipeline;
+  std::optional<ListenAddress> health_listen;
+  double max_lag_seconds = 10;
+  std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};
+  std::chrono::milliseconds status_interval{std::chrono::seconds(2)};
+  bool handle_signals = true;
+};
+
+// Refuses source/target flavour pairs we cannot keep equal. Versions as
+// SELECT VERSION() returns them.
+void check_flavour_pair(const std::string& source_version, bool source_mariadb, const std::string& target_version,
+                        bool target_mariadb);
+
+// Returns the process exit code (0 after a requested stop). Throws Error.
+int run_daemon(DaemonOptions options);
+
+}  // namespace galaxis::relay

@@ -1,0 +1,70 @@
+// galaxis/relay/health_server.h — GET /health and GET /metrics over HTTP
+// for load balancers (HAProxy, keepalived) and Prometheus.
+//
+// handle_http() is a pure function of the request line and a metrics
+// snapshot: /health answers 200 while the relay is streaming with lag at
+// most max_lag_seconds, else 503, with a JSON body saying why; /metrics
+// answers the Prometheus text format; other paths 404, other methods 405.
+// Tests call it directly.
+//
+// HealthServer is the thin Boost.Beast part: it binds where told (an
+// explicit ADDR:PORT; nothing is bound by default), serves one request at a
+// time per connection on its own thread, and owns the limits — request
+// header at most 8 KiB, no body accepted, 5 s to read a request, keep-alive
+// up to 100 requests. It never blocks the pipeline: it only reads
+// RelayMetrics::snapshot().
+//
+// Errors: the constructor throws Error(kUsage) for an unparsable address
+// and Error(kIo) when the port cannot be bound. Session errors are logged at
+// debug level and close that connection only. start()/stop() from one
+// thread; the destructor stops.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "galaxis/relay/metrics.h"
+
+namespace galaxis::relay {
+
+struct HealthOptions {
+  double max_lag_seconds = 10;
+  std::string stream = "default";
+};
+
+struct HttpReply {
+  unsigned status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+HttpReply handle_http(std::string_view method, std::string_view target, const MetricsSnapshot& snapshot,
+                      const HealthOptions& options);
+
+// "127.0.0.1:8080", "[::1]:8080", ":8080" is refused (say where to bind).
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+ListenAddress parse_listen_address(std::string_view text);
+
+class HealthServer {
+ public:
+  HealthServer(const ListenAddress& address, const RelayMetrics& metrics, HealthOptions options);
+  ~HealthServer();
+  HealthServer(const HealthServer&) = delete;
+  HealthServer& operator=(const HealthServer&) = delete;
+
+  // The bound port (useful with port 0).
+  uint16_t port() const;
+  void start();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace galaxis::relay

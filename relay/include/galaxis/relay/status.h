@@ -1,0 +1,106 @@
+// galaxis/relay/status.h — where the relay stands: the status row that
+// `run` keeps on the target and the report `galaxis-relay status` prints.
+//
+// The status row lives next to the checkpoint, in `<schema>`.`status`, one
+// row per stream: state, source version, the source position last received,
+// the source timestamp of the last committed transaction, the last error and
+// updated_at (UTC, written every few seconds by `run`). It is informational:
+// unlike the checkpoint it is not part of the applied transactions, so it
+// may trail the checkpoint by one write period.
+//
+// The report joins three views: the master's position and binlog sizes
+// (SHOW MASTER STATUS / SHOW BINARY LOG STATUS, SHOW BINARY LOGS; the source
+// user needs REPLICATION CLIENT), the checkpoint (applied position) and the
+// status row. Lag in bytes is exact across files; lag in events is not
+// known without reading the binlog and is reported as unknown (null);
+// lag in seconds is the master's clock minus the source timestamp of the
+// last applied transaction while bytes are pending, else 0.
+//
+// Errors: galaxis::Error from the connections (kAuth/kServer/kNetwork), with
+// the role in the message. Not thread-safe (uses the caller's connections).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "galaxis/binlog/position.h"
+#include "galaxis/relay/metrics.h"
+#include "galaxis/sql/connection.h"
+
+namespace galaxis::relay {
+
+struct StatusRow {
+  std::string state;
+  std::string source_version;
+  binlog::BinlogPosition source_position;
+  uint32_t applied_event_timestamp = 0;  // unix seconds, 0 = unknown
+  std::string last_error;
+  std::string last_error_at;  // "" when none
+  std::string updated_at;     // UTC "YYYY-MM-DD hh:mm:ss.ffffff"
+  int64_t seconds_since_update = -1;  // computed by the target's clock at read time
+};
+
+class StatusStore {
+ public:
+  StatusStore(std::string schema, std::string stream);
+
+  void ensure_table(sql::Connection& target) const;
+  // Upserts the stream's row from a metrics snapshot (autocommit).
+  void write(sql::Connection& target, const MetricsSnapshot& snapshot) const;
+  // nullopt when the table or the row does not exist.
+  std::optional<StatusRow> read(sql::Connection& target) const;
+
+ private:
+  std::string schema_;
+  std::string stream_;
+};
+
+struct BinlogFileSize {
+  std::string name;
+  uint64_t size = 0;
+};
+
+// Bytes from `applied` to `master` over the master's binlog files (sizes
+// from SHOW BINARY LOGS, in order). nullopt when `applied` names a file the
+// master no longer has (purged) or is past `master`.
+std::optional<uint64_t> binlog_bytes_between(const std::vector<BinlogFileSize>& files,
+                                             const binlog::BinlogPosition& applied,
+                                             const binlog::BinlogPosition& master);
+
+struct StatusReport {
+  std::string stream;
+  std::string source;  // user@host:port
+  std::string target;
+  std::string source_version;
+  binlog::BinlogPosition master_position;
+  std::optional<binlog::BinlogPosition> applied_position;  // nullopt: never checkpointed
+  std::string checkpoint_updated_at;
+  bool ddl_pending = false;
+  std::optional<uint64_t> lag_bytes;
+  std::optional<double> lag_seconds;
+  std::string relay_state;  // from the status row and its freshness: "streaming", "not running (...)", ...
+  std::optional<StatusRow> row;
+  std::string last_error;
+  bool applied_file_purged = false;
+};
+
+struct StatusOptions {
+  std::string stream = "default";
+  std::string checkpoint_schema = "galaxis_relay";
+  // A status row older than this means the relay is not running.
+  int64_t stale_after_seconds = 30;
+};
+
+// The master's current write position (+ GTID state) via the flavour's statement.
+binlog::BinlogPosition read_master_position(sql::Connection& source);
+std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source);
+
+StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options);
+// Human table, one "name: value" line per field, aligned.
+std::string render_status_text(const StatusReport& report);
+// JSON object (nlohmann-json), unknown values as null.
+std::string render_status_json(const StatusReport& report);
+
+}  // namespace galaxis::relay

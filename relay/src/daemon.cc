@@ -1,0 +1,171 @@
+#include "galaxis/relay/daemon.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+#include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
+#include "galaxis/relay/status.h"
+
+namespace galaxis::relay {
+
+void check_flavour_pair(const std::string& source_version, bool source_mariadb, const std::string& target_version,
+                        bool target_mariadb) {
+  if (!source_mariadb && target_mariadb) {
+    throw_error(Error::Kind::kUnsupported,
+                "source is MySQL {} and target is MariaDB {}: MySQL → MariaDB needs DDL and collation translation "
+                "that galaxis-relay does not do; use a MySQL passive of the same or a newer version",
+                source_version, target_version);
+  }
+  if (source_mariadb && !target_mariadb) {
+    throw_error(Error::Kind::kUnsupported,
+                "source is MariaDB {} and target is MySQL {}: MariaDB → MySQL needs DDL and collation translation "
+                "that galaxis-relay does not do; use a MariaDB passive of the same or a newer version",
+                source_version, target_version);
+  }
+}
+
+namespace {
+
+sql::Connection connect(const ConnectionUrl& url, const char* role) {
+  sql::ConnectOptions options;
+  options.role = role;
+  options.read_timeout_seconds = 30;
+  options.write_timeout_seconds = 30;
+  return sql::Connection(url, options);
+}
+
+// Logs the rate line and keeps the status row fresh; owns its own target connection.
+class Monitor {
+ public:
+  Monitor(const DaemonOptions& options, RelayMetrics& metrics, std::optional<sql::Connection> target)
+      : options_(options),
+        metrics_(metrics),
+        store_(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream),
+        target_(std::move(target)) {}
+
+  void loop(const std::atomic<bool>& done) {
+    auto last_stats = std::chrono::steady_clock::now();
+    auto last_status = last_stats;
+    MetricsSnapshot previous = metrics_.snapshot();
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_stats >= options_.stats_interval) {
+        const MetricsSnapshot s = metrics_.snapshot();
+        const double seconds = std::chrono::duration<double>(now - last_stats).count();
+        log::info("relay: {}: {:.0f} events/s, {:.0f} rows/s, {:.0f} trx/s, lag {:.1f} s, source at {}, applied {}",
+                  to_string(s.state), (s.events_applied - previous.events_applied) / seconds,
+                  (s.rows_applied - previous.rows_applied) / seconds,
+                  (s.transactions_applied - previous.transactions_applied) / seconds, s.lag_seconds,
+                  s.source_position.to_string(), s.applied_position.to_string());
+        previous = s;
+        last_stats = now;
+      }
+      if (now - last_status >= options_.status_interval) {
+        write_status();
+        last_status = now;
+      }
+    }
+  }
+
+  // Best effort: the target may be down (that is what the pipeline is retrying).
+  void write_status() {
+    try {
+      if (!target_) {
+        target_.emplace(connect(options_.pipeline.target, "target"));
+        store_.ensure_table(*target_);
+      }
+      store_.write(*target_, metrics_.snapshot());
+    } catch (const Error& e) {
+      log::debug("relay: cannot write the status row: {}", e.what());
+      target_.reset();
+    }
+  }
+
+ private:
+  const DaemonOptions& options_;
+  RelayMetrics& metrics_;
+  StatusStore store_;
+  std::optional<sql::Connection> target_;
+};
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  if (options.handle_signals) pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::optional<sql::Connection> target;
+  {
+    sql::Connection source = connect(options.pipeline.source.url, "source");
+    target.emplace(connect(options.pipeline.target, "target"));
+    check_flavour_pair(source.server_version(), source.is_mariadb(), target->server_version(), target->is_mariadb());
+    log::info("relay: source {} is {}, target {} is {}; stream '{}', checkpoint in `{}`",
+              options.pipeline.source.url.display(), source.server_version(), options.pipeline.target.display(),
+              target->server_version(), options.pipeline.applier.stream, options.pipeline.applier.checkpoint_schema);
+  }
+  StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
+
+  RelayMetrics metrics;
+  Pipeline pipeline(options.pipeline, metrics);
+
+  std::unique_ptr<HealthServer> health;
+  if (options.health_listen) {
+    HealthOptions health_options;
+    health_options.max_lag_seconds = options.max_lag_seconds;
+    health_options.stream = options.pipeline.applier.stream;
+    health = std::make_unique<HealthServer>(*options.health_listen, metrics, health_options);
+    health->start();
+    log::info("relay: health endpoint on http://{}:{}/health and /metrics", options.health_listen->host,
+              health->port());
+  }
+
+  std::atomic<bool> done{false};
+  std::thread watcher;
+  if (options.handle_signals) {
+    watcher = std::thread([&] {
+      const timespec period{0, 200'000'000};
+      while (!done) {
+        const int signal = sigtimedwait(&signals, nullptr, &period);
+        if (signal == SIGTERM || signal == SIGINT) {
+          log::info("relay: {} received; finishing the open transaction and stopping", strsignal(signal));
+          metrics.set_state(RelayState::kStopping);
+          pipeline.request_stop();
+        }
+      }
+    });
+  }
+  Monitor monitor(options, metrics, std::move(target));
+  std::thread monitor_thread([&] { monitor.loop(done); });
+
+  const auto shut_down = [&] {
+    done = true;
+    if (watcher.joinable()) watcher.join();
+    monitor_thread.join();
+    if (health) health->stop();
+    monitor.write_status();
+  };
+  try {
+    pipeline.run();
+  } catch (const Error& e) {
+    metrics.set_state(RelayState::kFailed);
+    shut_down();
+    throw;
+  }
+  metrics.set_state(RelayState::kStopped);
+  shut_down();
+  const MetricsSnapshot s = metrics.snapshot();
+  log::info("relay: stopped at {} after {} transactions, {} rows", s.applied_position.to_string(),
+            s.transactions_applied, s.rows_applied);
+  return 0;
+}
+
+}  // namespace galaxis::relay

@@ -1,0 +1,392 @@
+#include "galaxis/relay/pipeline.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <thread>
+
+#include "event_queue.h"
+#include "galaxis/common/log.h"
+#include "galaxis/relay/status.h"
+#include "galaxis/sql/checkpoint.h"
+
+namespace galaxis::relay {
+
+using detail::EventQueue;
+using detail::QueueItem;
+
+InitialPosition parse_initial_position(std::string_view text) {
+  if (text == "from-start") return InitialPosition::kFromStart;
+  if (text == "from-now") return InitialPosition::kFromNow;
+  if (text == "snapshot") return InitialPosition::kSnapshot;
+  throw_error(Error::Kind::kUsage, "--initial '{}': expected from-start, from-now or snapshot", text);
+}
+
+bool retryable_target_error(const Error& error, unsigned server_errno) {
+  if (error.kind() == Error::Kind::kNetwork) return true;
+  switch (server_errno) {
+    case 1053:  // ER_SERVER_SHUTDOWN
+    case 1205:  // ER_LOCK_WAIT_TIMEOUT
+    case 1213:  // ER_LOCK_DEADLOCK
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
+    case 2006:  // CR_SERVER_GONE_ERROR
+    case 2013:  // CR_SERVER_LOST
+      return true;
+    default:
+      return false;
+  }
+}
+
+namespace {
+
+// Thrown inside the reader when the pipeline closed the queue: unwinds the stream.
+struct QueueClosed : Error {
+  QueueClosed() : Error(Kind::kRuntime, "pipeline stopping") {}
+};
+
+// The server errno a sql::Connection message names ("error 1053 (08S01)" or
+// "cannot connect: 1053 (..."), 0 when none: for failures without a live
+// connection to ask.
+unsigned errno_in_message(std::string_view message) {
+  for (std::string_view marker : {std::string_view("error "), std::string_view("cannot connect: ")}) {
+    for (size_t at = message.find(marker); at != std::string_view::npos; at = message.find(marker, at + 1)) {
+      size_t i = at + marker.size();
+      unsigned value = 0;
+      size_t digits = 0;
+      while (i < message.size() && message[i] >= '0' && message[i] <= '9' && digits < 6) {
+        value = value * 10 + static_cast<unsigned>(message[i] - '0');
+        ++i;
+        ++digits;
+      }
+      if (digits > 0 && i + 1 < message.size() && message[i] == ' ' && message[i + 1] == '(') return value;
+    }
+  }
+  return 0;
+}
+
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+// One connection pair's worth of streaming: the source, the stream, the
+// reader thread and the queue between it and the applier.
+struct Pipeline::Session : TransactionConsumer {
+  Session(const PipelineOptions& options, RelayMetrics& m)
+      : metrics(m), source(options.source), stream(source, stream_options()), queue(options.queue_max_bytes) {}
+
+  static StreamOptions stream_options() {
+    StreamOptions o;
+    o.reconnect = true;
+    o.max_attempts = 0;
+    return o;
+  }
+
+  void push(QueueItem item) {
+    if (!queue.push(std::move(item))) throw QueueClosed();
+  }
+
+  // --- reader thread (TransactionConsumer) ---
+  void on_transaction_begin(const TransactionInfo& t) override {
+    {
+      std::lock_guard lock(pending_mutex);
+      pending.push_back(t.timestamp);
+    }
+    QueueItem item;
+    item.kind = QueueItem::Kind::kBegin;
+    item.transaction = t;
+    push(std::move(item));
+  }
+  void on_event(const TransactionInfo&, const StreamEvent& e) override {
+    metrics.events_received.fetch_add(1, std::memory_order_relaxed);
+    metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
+    QueueItem item;
+    item.kind = QueueItem::Kind::kEvent;
+    item.event = std::make_unique<binlog::Event>(e.event);
+    item.file = std::string(e.file);
+    item.offset = e.offset;
+    item.weight = 128 + e.event.header.event_size;
+    push(std::move(item));
+  }
+  void on_transaction_commit(const TransactionInfo& t) override {
+    metrics.set_source_position(t.end);
+    QueueItem item;
+    item.kind = QueueItem::Kind::kCommit;
+    item.transaction = t;
+    push(std::move(item));
+  }
+  void on_transaction_abort(const TransactionInfo& t, const Error& reason) override {
+    {
+      std::lock_guard lock(pending_mutex);
+      if (!pending.empty()) pending.pop_back();
+    }
+    log::warn("relay: source transaction at {} lost mid-way ({}); it will be re-read", t.begin.to_string(),
+              reason.what());
+    QueueItem item;
+    item.kind = QueueItem::Kind::kAbort;
+    push(std::move(item));
+  }
+  void on_control_event(const StreamEvent& e) override {
+    metrics.events_received.fetch_add(1, std::memory_order_relaxed);
+    metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
+    if (!connected) {
+      connected = true;
+      metrics.set_source_version(source.master().version);
+      metrics.set_state(RelayState::kStreaming);
+      log::info("relay: connected to source {} ({} {}), streaming from {}", source.describe(),
+                source.master().mariadb ? "MariaDB" : "MySQL", source.master().version,
+                source.position().to_string());
+    }
+    if (!e.artificial && e.next_position != 0) metrics.set_source_position({std::string(e.file), e.next_position, ""});
+  }
+  void on_reconnect(const Error& e, unsigned attempt, std::chrono::milliseconds delay) override {
+    connected = false;
+    metrics.reconnects.fetch_add(1);
+    metrics.record_error(e.what());
+    metrics.set_state(RelayState::kReconnecting);
+    log::warn("relay: source connection lost, reconnect attempt {} in {} ms", attempt, delay.count());
+  }
+
+  void read(const StartPosition& from) {
+    try {
+      stream.run(from, *this);
+      QueueItem end;
+      end.kind = QueueItem::Kind::kEnd;
+      queue.push(std::move(end));
+    } catch (const QueueClosed&) {
+    } catch (...) {
+      QueueItem failure;
+      failure.kind = QueueItem::Kind::kError;
+      failure.error = std::current_exception();
+      queue.push(std::move(failure));
+    }
+  }
+
+  void stop_reader() {
+    stream.request_stop();
+    queue.close();
+    if (reader.joinable()) reader.join();
+  }
+
+  // --- lag bookkeeping (applier thread) ---
+  void committed_through(size_t handed) {
+    std::lock_guard lock(pending_mutex);
+    for (size_t i = 0; i < handed && !pending.empty(); ++i) pending.pop_front();
+  }
+  double lag_seconds() {
+    std::lock_guard lock(pending_mutex);
+    if (pending.empty()) return 0;
+    return std::max(0.0, unix_now() - pending.front());
+  }
+
+  RelayMetrics& metrics;
+  ServerBinlogSource source;
+  ReplicationStream stream;
+  EventQueue queue;
+  std::thread reader;
+  bool connected = false;
+  std::mutex pending_mutex;
+  std::deque<uint32_t> pending;  // source timestamps of transactions begun but not committed on the target
+};
+
+Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics) : options_(std::move(options)), metrics_(metrics) {
+  options_.source.non_blocking = options_.stop_at_end;
+}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::request_stop() {
+  stop_ = true;
+  std::lock_guard lock(session_mutex_);
+  if (session_) session_->stream.request_stop();
+}
+
+std::unique_ptr<sql::Applier> Pipeline::connect_applier() {
+  sql::ConnectOptions connect;
+  connect.role = "target";
+  return std::make_unique<sql::Applier>(sql::Connection(options_.target, connect), options_.applier);
+}
+
+StartPosition Pipeline::start_position(sql::Applier& applier) {
+  if (const auto& committed = applier.committed_position()) {
+    return StartPosition{committed->file, committed->offset, committed->gtid_executed};
+  }
+  switch (options_.initial) {
+    case InitialPosition::kSnapshot:
+      throw_error(Error::Kind::kUnsupported,
+                  "--initial snapshot arrives with `galaxis-relay sync`; for now copy the data yourself and start "
+                  "with --initial from-now, or replay the whole binlog with --initial from-start");
+    case InitialPosition::kFromStart:
+      log::info("relay: no checkpoint for stream '{}' on the target; starting at the master's first binlog",
+                options_.applier.stream);
+      return StartPosition{};
+    case InitialPosition::kFromNow: {
+      sql::ConnectOptions connect;
+      connect.role = "source";
+      sql::Connection source(options_.source.url, connect);
+      const binlog::BinlogPosition now = read_master_position(source);
+      // Record it at once: a restart before the first commit must not skip what came in between.
+      sql::CheckpointStore store(options_.applier.checkpoint_schema, options_.applier.stream);
+      applier.connection().exec(store.update_statement(now, false));
+      log::info("relay: no checkpoint for stream '{}' on the target; starting at the master's current position {}",
+                options_.applier.stream, now.to_string());
+      return StartPosition{now.file, now.offset, now.gtid_executed};
+    }
+  }
+  return StartPosition{};
+}
+
+void Pipeline::run() {
+  unsigned attempts = 0;
+  metrics_.set_state(RelayState::kConnecting);
+  while (!stop_) {
+    std::unique_ptr<sql::Applier> applier;
+    try {
+      applier = connect_applier();
+      const uint64_t commits_before = commits_base_;
+      try {
+        run_session(*applier);
+        break;
+      } catch (...) {
+        if (commits_base_ > commits_before) attempts = 0;  // it had made progress
+        throw;
+      }
+    } catch (Error& e) {
+      unsigned server_errno = applier ? applier->connection().last_errno() : 0;
+      if (server_errno == 0) server_errno = errno_in_message(e.what());
+      if (applier) {
+        applier->rollback();
+        rows_base_ += applier->stats().rows;
+      }
+      metrics_.record_error(e.what());
+      if (stop_ || !retryable_target_error(e, server_errno)) {
+        metrics_.set_state(RelayState::kFailed);
+        throw;
+      }
+      ++attempts;
+      if (options_.target_max_attempts != 0 && attempts > options_.target_max_attempts) {
+        metrics_.set_state(RelayState::kFailed);
+        e.add_context(fmt::format("giving up after {} target reconnect attempts", options_.target_max_attempts));
+        throw;
+      }
+      auto delay = options_.target_initial_backoff;
+      for (unsigned i = 1; i < attempts && delay < options_.target_max_backoff; ++i) delay *= 2;
+      delay = std::min(delay, options_.target_max_backoff);
+      metrics_.reconnects.fetch_add(1);
+      metrics_.set_state(RelayState::kReconnecting);
+      log::warn("relay: target: {}; reconnecting in {} ms (attempt {})", e.what(), delay.count(), attempts);
+      const auto until = std::chrono::steady_clock::now() + delay;
+      while (!stop_ && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+  metrics_.set_state(RelayState::kStopped);
+}
+
+void Pipeline::run_session(sql::Applier& applier) {
+  if (const auto& committed = applier.committed_position()) metrics_.set_applied_position(*committed);
+  const StartPosition from = start_position(applier);
+  auto session = std::make_unique<Session>(options_, metrics_);
+  {
+    std::lock_guard lock(session_mutex_);
+    if (stop_) return;
+    session_ = session.get();
+  }
+  struct Unregister {
+    Pipeline* self;
+    Session* session;
+    ~Unregister() {
+      session->stop_reader();
+      std::lock_guard lock(self->session_mutex_);
+      self->session_ = nullptr;
+    }
+  } unregister{this, session.get()};
+  session->reader = std::thread([s = session.get(), from] { s->read(from); });
+
+  std::optional<binlog::BinlogPosition> last_committed = applier.committed_position();
+  size_t handed = 0;         // source transactions handed to the applier since the last target commit
+  uint64_t handed_events = 0;
+  uint64_t events_in_trx = 0;
+  std::vector<uint32_t> handed_timestamps;
+  uint32_t current_timestamp = 0;
+
+  const auto note_progress = [&] {
+    const auto& committed = applier.committed_position();
+    if (committed && committed != last_committed) {
+      last_committed = committed;
+      metrics_.set_applied_position(*committed);
+      metrics_.transactions_applied.fetch_add(handed);
+      metrics_.events_applied.fetch_add(handed_events);
+      if (!handed_timestamps.empty()) metrics_.applied_event_timestamp = handed_timestamps.back();
+      session->committed_through(handed);
+      handed = 0;
+      handed_events = 0;
+      handed_timestamps.clear();
+    }
+    metrics_.rows_applied = rows_base_ + applier.stats().rows;
+    metrics_.target_commits = commits_base_ + applier.stats().target_commits;
+    metrics_.queue_bytes = session->queue.bytes();
+    metrics_.lag_seconds = session->lag_seconds();
+  };
+  const auto finish = [&] {
+    if (applier.in_transaction()) applier.abort();
+    applier.flush();
+    note_progress();
+  };
+
+  try {
+    while (true) {
+      if (stop_ && !applier.in_transaction()) {
+        finish();
+        return;
+      }
+      const auto timeout = applier.has_uncommitted() ? options_.idle_flush : std::chrono::milliseconds(200);
+      std::optional<QueueItem> item = session->queue.pop(timeout);
+      if (!item) {
+        if (!applier.in_transaction() && applier.has_uncommitted()) applier.flush();
+        note_progress();
+        continue;
+      }
+      switch (item->kind) {
+        case QueueItem::Kind::kBegin:
+          applier.begin();
+          events_in_trx = 0;
+          current_timestamp = item->transaction.timestamp;
+          break;
+        case QueueItem::Kind::kEvent:
+          with_context(fmt::format("{}:{}", item->file, item->offset), [&] { applier.apply(*item->event); });
+          ++events_in_trx;
+          break;
+        case QueueItem::Kind::kCommit:
+          applier.commit(item->transaction.end);
+          ++handed;
+          handed_events += events_in_trx;
+          handed_timestamps.push_back(current_timestamp);
+          break;
+        case QueueItem::Kind::kAbort:
+          applier.abort();
+          break;
+        case QueueItem::Kind::kEnd:
+          finish();
+          return;
+        case QueueItem::Kind::kError:
+          finish();
+          try {
+            std::rethrow_exception(item->error);
+          } catch (Error& e) {
+            // A source failure is final here (the stream already retried what it could).
+            if (e.kind() == Error::Kind::kNetwork) throw Error(Error::Kind::kRuntime, std::string("source ") + e.what());
+            throw;
+          }
+      }
+      note_progress();
+    }
+  } catch (...) {
+    commits_base_ += applier.stats().target_commits;
+    throw;
+  }
+}
+
+}  // namespace galaxis::relay

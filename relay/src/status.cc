@@ -1,0 +1,267 @@
+#include "galaxis/relay/status.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "galaxis/common/error.h"
+#include "galaxis/sql/literal.h"
+
+namespace galaxis::relay {
+namespace {
+
+std::string sql_text(std::string_view s) {
+  std::string out;
+  sql::append_quoted(&out, s);
+  return out;
+}
+
+std::string table_of(const std::string& schema) { return sql::qualified_name(schema, "status"); }
+
+// "binlog.000012" → 12; files of one master share the base name.
+std::optional<uint64_t> file_index(std::string_view name) {
+  auto dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == name.size()) return std::nullopt;
+  uint64_t value = 0;
+  for (char c : name.substr(dot + 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+StatusStore::StatusStore(std::string schema, std::string stream) : schema_(std::move(schema)), stream_(std::move(stream)) {}
+
+void StatusStore::ensure_table(sql::Connection& target) const {
+  with_context("creating the status table " + table_of(schema_), [&] {
+    target.exec("CREATE DATABASE IF NOT EXISTS " + sql::quote_identifier(schema_) + " DEFAULT CHARACTER SET utf8mb4");
+    target.exec("CREATE TABLE IF NOT EXISTS " + table_of(schema_) +
+                " (stream VARCHAR(64) NOT NULL PRIMARY KEY,"
+                " state VARCHAR(32) NOT NULL,"
+                " source_version VARCHAR(128) NULL,"
+                " source_file VARCHAR(512) NULL,"
+                " source_position BIGINT UNSIGNED NULL,"
+                " applied_event_timestamp BIGINT UNSIGNED NULL,"
+                " last_error TEXT NULL,"
+                " last_error_at TIMESTAMP(6) NULL,"
+                " updated_at TIMESTAMP(6) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  });
+}
+
+void StatusStore::write(sql::Connection& target, const MetricsSnapshot& s) const {
+  std::string error_at = "NULL";
+  if (!s.last_error.empty()) {
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(s.last_error_at.time_since_epoch()).count();
+    error_at = fmt::format("FROM_UNIXTIME({}.{:06})", micros / 1000000, micros % 1000000);
+  }
+  const std::string values = fmt::format(
+      "state={},source_version={},source_file={},source_position={},applied_event_timestamp={},last_error={},"
+      "last_error_at={},updated_at=NOW(6)",
+      sql_text(to_string(s.state)), sql_text(s.source_version), sql_text(s.source_position.file), s.source_position.offset,
+      s.applied_event_timestamp, s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at);
+  target.exec("INSERT INTO " + table_of(schema_) + " SET stream=" + sql_text(stream_) + "," + values +
+              " ON DUPLICATE KEY UPDATE " + values);
+}
+
+std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
+  const auto exists = target.query_value(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" + sql_text(schema_) +
+      " AND table_name='status'");
+  if (exists.value_or("0") == "0") return std::nullopt;
+  sql::Rows rows = target.query(
+      "SELECT state, source_version, source_file, source_position, applied_event_timestamp, last_error,"
+      " last_error_at, updated_at, TIMESTAMPDIFF(SECOND, updated_at, NOW(6)) FROM " +
+      table_of(schema_) + " WHERE stream=" + sql_text(stream_));
+  if (rows.empty()) return std::nullopt;
+  const sql::Row& r = rows[0];
+  StatusRow row;
+  row.state = r[0].value_or("");
+  row.source_version = r[1].value_or("");
+  row.source_position.file = r[2].value_or("");
+  row.source_position.offset = r[3] ? std::stoull(*r[3]) : 0;
+  row.applied_event_timestamp = r[4] ? static_cast<uint32_t>(std::stoull(*r[4])) : 0;
+  row.last_error = r[5].value_or("");
+  row.last_error_at = r[6].value_or("");
+  row.updated_at = r[7].value_or("");
+  row.seconds_since_update = r[8] ? std::stoll(*r[8]) : -1;
+  return row;
+}
+
+std::optional<uint64_t> binlog_bytes_between(const std::vector<BinlogFileSize>& files,
+                                             const binlog::BinlogPosition& applied,
+                                             const binlog::BinlogPosition& master) {
+  if (applied.file == master.file) {
+    if (applied.offset > master.offset) return std::nullopt;
+    return master.offset - applied.offset;
+  }
+  const auto applied_index = file_index(applied.file);
+  const auto master_index = file_index(master.file);
+  if (!applied_index || !master_index || *applied_index > *master_index) return std::nullopt;
+  bool found = false;
+  uint64_t total = 0;
+  for (const BinlogFileSize& f : files) {
+    if (f.name == applied.file) {
+      found = true;
+      if (applied.offset > f.size) return std::nullopt;
+      total += f.size - applied.offset;
+      continue;
+    }
+    if (f.name == master.file) {
+      if (!found) return std::nullopt;
+      return total + master.offset;
+    }
+    if (found) total += f.size;
+  }
+  return std::nullopt;
+}
+
+binlog::BinlogPosition read_master_position(sql::Connection& source) {
+  sql::Rows rows;
+  try {
+    rows = source.query("SHOW BINARY LOG STATUS");  // MySQL 8.4+ (8.0.22+ accepts it too)
+  } catch (const Error& e) {
+    if (e.kind() != Error::Kind::kServer) throw;
+    rows = source.query("SHOW MASTER STATUS");
+  }
+  if (rows.empty() || !rows[0][0]) {
+    throw_error(Error::Kind::kServer,
+                "source {}: SHOW MASTER STATUS returned nothing: the binary log is off (set log_bin) or the user "
+                "lacks REPLICATION CLIENT / BINLOG MONITOR",
+                source.display());
+  }
+  binlog::BinlogPosition position;
+  position.file = *rows[0][0];
+  position.offset = std::stoull(rows[0][1].value_or("4"));
+  if (source.is_mariadb()) {
+    position.gtid_executed = source.query_value("SELECT @@GLOBAL.gtid_binlog_pos").value_or("");
+  } else if (rows[0].size() >= 5) {
+    position.gtid_executed = rows[0][4].value_or("");
+    std::erase(position.gtid_executed, '\n');
+  }
+  return position;
+}
+
+std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source) {
+  std::vector<BinlogFileSize> files;
+  for (const sql::Row& row : source.query("SHOW BINARY LOGS")) {
+    files.push_back({row[0].value_or(""), std::stoull(row[1].value_or("0"))});
+  }
+  return files;
+}
+
+StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options) {
+  StatusReport report;
+  report.stream = options.stream;
+  report.source = source.display();
+  report.target = target.display();
+  report.source_version = source.server_version();
+  report.master_position = with_context("source " + source.display(), [&] { return read_master_position(source); });
+  const auto files = with_context("source " + source.display(), [&] { return read_binlog_sizes(source); });
+
+  target.exec("SET time_zone='+00:00'");
+  const std::string checkpoint_table = sql::qualified_name(options.checkpoint_schema, "checkpoint");
+  const auto has_checkpoint = target.query_value(
+      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" + sql_text(options.checkpoint_schema) +
+      " AND table_name='checkpoint'");
+  if (has_checkpoint.value_or("0") != "0") {
+    sql::Rows rows = target.query("SELECT binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " +
+                                  checkpoint_table + " WHERE stream=" + sql_text(options.stream));
+    if (!rows.empty() && rows[0][0] && rows[0][1]) {
+      binlog::BinlogPosition applied;
+      applied.file = *rows[0][0];
+      applied.offset = std::stoull(*rows[0][1]);
+      applied.gtid_executed = rows[0][2].value_or("");
+      report.applied_position = applied;
+      report.ddl_pending = rows[0][3].value_or("0") != "0";
+      report.checkpoint_updated_at = rows[0][4].value_or("");
+    }
+  }
+  report.row = StatusStore(options.checkpoint_schema, options.stream).read(target);
+
+  if (report.applied_position) {
+    report.lag_bytes = binlog_bytes_between(files, *report.applied_position, report.master_position);
+    bool known = false;
+    for (const auto& f : files) known = known || f.name == report.applied_position->file;
+    report.applied_file_purged = !known;
+    if (report.lag_bytes && *report.lag_bytes == 0) {
+      report.lag_seconds = 0;
+    } else if (report.lag_bytes && report.row && report.row->applied_event_timestamp != 0) {
+      const auto now = source.query_value("SELECT UNIX_TIMESTAMP()");
+      if (now) report.lag_seconds = std::max<double>(0, std::stod(*now) - report.row->applied_event_timestamp);
+    }
+  }
+
+  if (!report.row) {
+    report.relay_state = "never run";
+  } else if (report.row->seconds_since_update < 0 ||
+             report.row->seconds_since_update > options.stale_after_seconds) {
+    report.relay_state = fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update,
+                                     report.row->state);
+  } else {
+    report.relay_state = report.row->state;
+  }
+  if (report.row) report.last_error = report.row->last_error;
+  return report;
+}
+
+namespace {
+std::string or_unknown(const std::optional<uint64_t>& v) { return v ? std::to_string(*v) : "unknown"; }
+}  // namespace
+
+std::string render_status_text(const StatusReport& r) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  lines.emplace_back("stream", r.stream);
+  lines.emplace_back("relay state", r.relay_state);
+  lines.emplace_back("source", r.source + " (" + r.source_version + ")");
+  lines.emplace_back("target", r.target);
+  lines.emplace_back("master position", r.master_position.to_string());
+  if (!r.master_position.gtid_executed.empty()) lines.emplace_back("master gtid", r.master_position.gtid_executed);
+  if (r.applied_position) {
+    lines.emplace_back("applied position",
+                       r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
+    if (!r.applied_position->gtid_executed.empty()) lines.emplace_back("applied gtid", r.applied_position->gtid_executed);
+    lines.emplace_back("checkpoint at", r.checkpoint_updated_at + " UTC" + (r.ddl_pending ? " (ddl pending)" : ""));
+  } else {
+    lines.emplace_back("applied position", "none (never checkpointed)");
+  }
+  lines.emplace_back("lag bytes", or_unknown(r.lag_bytes));
+  lines.emplace_back("lag events", "unknown (needs reading the binlog)");
+  lines.emplace_back("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
+  if (r.row) lines.emplace_back("status updated", r.row->updated_at + " UTC");
+  lines.emplace_back("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
+  size_t width = 0;
+  for (const auto& [k, v] : lines) width = std::max(width, k.size());
+  std::string out;
+  for (const auto& [k, v] : lines) out += fmt::format("{:<{}}  {}\n", k + ":", width + 1, v);
+  return out;
+}
+
+std::string render_status_json(const StatusReport& r) {
+  using nlohmann::json;
+  const auto position = [](const binlog::BinlogPosition& p) {
+    return json{{"file", p.file}, {"offset", p.offset}, {"gtid", p.gtid_executed}};
+  };
+  json j;
+  j["stream"] = r.stream;
+  j["relay_state"] = r.relay_state;
+  j["source"] = r.source;
+  j["source_version"] = r.source_version;
+  j["target"] = r.target;
+  j["master_position"] = position(r.master_position);
+  j["applied_position"] = r.applied_position ? position(*r.applied_position) : json(nullptr);
+  j["applied_file_purged"] = r.applied_file_purged;
+  j["checkpoint_updated_at"] = r.checkpoint_updated_at.empty() ? json(nullptr) : json(r.checkpoint_updated_at);
+  j["ddl_pending"] = r.ddl_pending;
+  j["lag"] = {{"bytes", r.lag_bytes ? json(*r.lag_bytes) : json(nullptr)},
+              {"events", nullptr},
+              {"seconds", r.lag_seconds ? json(*r.lag_seconds) : json(nullptr)}};
+  j["status_updated_at"] = r.row ? json(r.row->updated_at) : json(nullptr);
+  j["last_error"] = r.last_error.empty() ? json(nullptr) : json(r.last_error);
+  j["last_error_at"] = (r.row && !r.row->last_error_at.empty()) ? json(r.row->last_error_at) : json(nullptr);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace galaxis::relay
