@@ -69,7 +69,9 @@ RowsEvent decode_maria_compressed_rows(ByteReader& body, uint8_t type_code, cons
     if (extra < 2) scan.fail_value("extra row info length", extra);
     scan.skip(extra - 2, "extra row info");
   }
+  constexpr uint64_t kMaxColumns = 4096;  // MySQL's and MariaDB's table limit
   const uint64_t width = scan.packed_int("column count");
+  if (width == 0 || width > kMaxColumns) scan.fail_value("column count", width);
   const uint64_t bitmap = (width + 7) / 8;
   scan.skip(static_cast<size_t>(bitmap), "columns bitmap");
   if (update) scan.skip(static_cast<size_t>(bitmap), "update columns bitmap");
