@@ -118,7 +118,13 @@ void ServerBinlogSource::open_connection(const StartPosition& from) {
     c.send_command(build_register_slave(replica));
     std::vector<uint8_t> reply;
     c.read_packet(reply);
-    throw_if_err(reply);
+    if (is_err_packet(reply)) {
+      ServerError error = parse_err_packet(reply);
+      if (error.code() == server_error::kAccessDenied || error.code() == server_error::kSpecificAccessDenied) {
+        error.add_context("the master refused to register us as a replica (GRANT REPLICATION SLAVE ON *.* to the user)");
+      }
+      throw error;
+    }
   }
 
   uint16_t flags = options_.non_blocking ? dump_flag::kNonBlock : 0;
@@ -173,6 +179,10 @@ std::optional<SourceEvent> ServerBinlogSource::next() {
       throw error;
     }
     if (is_eof_packet(packet_)) {
+      if (!options_.non_blocking) {
+        // A blocking dump never ends by itself: the master is shutting down.
+        throw_error(Error::Kind::kNetwork, "the master ended the binlog stream (shutting down?)");
+      }
       at_end_ = true;
       return std::nullopt;
     }
