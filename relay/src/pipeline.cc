@@ -73,8 +73,8 @@ double unix_now() {
 // One connection pair's worth of streaming: the source, the stream, the
 // reader thread and the queue between it and the applier.
 struct Pipeline::Session : TransactionConsumer {
-  Session(const PipelineOptions& options, RelayMetrics& m)
-      : metrics(m), source(options.source), stream(source, stream_options()), queue(options.queue_max_bytes) {}
+  Session(const PipelineOptions& options, RelayMetrics& m, ServerBinlogSource& s)
+      : metrics(m), source(s), stream(source, stream_options()), queue(options.queue_max_bytes) {}
 
   static StreamOptions stream_options() {
     StreamOptions o;
@@ -167,6 +167,7 @@ struct Pipeline::Session : TransactionConsumer {
     stream.request_stop();
     queue.close();
     if (reader.joinable()) reader.join();
+    source.close();
   }
 
   // --- lag bookkeeping (applier thread) ---
@@ -181,7 +182,7 @@ struct Pipeline::Session : TransactionConsumer {
   }
 
   RelayMetrics& metrics;
-  ServerBinlogSource source;
+  ServerBinlogSource& source;
   ReplicationStream stream;
   EventQueue queue;
   std::thread reader;
@@ -192,6 +193,10 @@ struct Pipeline::Session : TransactionConsumer {
 
 Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics) : options_(std::move(options)), metrics_(metrics) {
   options_.source.non_blocking = options_.stop_at_end;
+  // One source for all sessions: after its first open it no longer treats
+  // our own lingering registration (a dump thread the master has not yet
+  // noticed is dead) as another replica with our server_id.
+  source_ = std::make_unique<ServerBinlogSource>(options_.source);
 }
 
 Pipeline::~Pipeline() = default;
@@ -260,6 +265,18 @@ void Pipeline::run() {
         rows_base_ += applier->stats().rows;
       }
       metrics_.record_error(e.what());
+      // A relay restarted right after a crash finds its previous dump
+      // thread still registered under our server_id until the master's
+      // next write to the dead socket (at most a heartbeat period or two).
+      const bool own_ghost = e.kind() == Error::Kind::kUsage &&
+                             std::string_view(e.what()).find("is connected to the master") != std::string_view::npos &&
+                             ghost_retries_ < 15;
+      if (own_ghost) {
+        ++ghost_retries_;
+        log::warn("relay: {}; assuming it is our own previous connection, retrying in 1 s", e.what());
+        for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
       if (stop_ || !retryable_target_error(e, server_errno)) {
         metrics_.set_state(RelayState::kFailed);
         throw;
@@ -288,7 +305,7 @@ void Pipeline::run() {
 void Pipeline::run_session(sql::Applier& applier) {
   if (const auto& committed = applier.committed_position()) metrics_.set_applied_position(*committed);
   const StartPosition from = start_position(applier);
-  auto session = std::make_unique<Session>(options_, metrics_);
+  auto session = std::make_unique<Session>(options_, metrics_, *source_);
   {
     std::lock_guard lock(session_mutex_);
     if (stop_) return;

@@ -91,6 +91,8 @@ class Pipeline {
   std::atomic<bool> stop_{false};
   std::mutex session_mutex_;
   Session* session_ = nullptr;  // the running session, for request_stop()
+  std::unique_ptr<ServerBinlogSource> source_;
+  unsigned ghost_retries_ = 0;  // server_id clashes retried (see run())
   uint64_t rows_base_ = 0;      // rows of applier instances before the current one
   uint64_t commits_base_ = 0;
 };

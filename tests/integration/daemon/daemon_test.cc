@@ -1,0 +1,407 @@
+// `galaxis-relay run` and `status` as an operator runs them: the real binary
+// as a child process between real servers, with the restricted accounts of
+// managed hosting (source REPLICATION SLAVE, REPLICATION CLIENT, SELECT;
+// target DML/DDL only, no SUPER), passwords in the environment. After each
+// scenario the passive must equal the master (compare_databases: every
+// table, column layout and row), so anything lost or applied twice fails.
+//
+// Each test uses its own database, stream name and server_id on the shared
+// servers and starts the relay --initial from-now (it waits for the relay's
+// from-now checkpoint before writing), so tests do not see each other.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "galaxis/common/error.h"
+#include "galaxis/testing/harness.h"
+#include "relay_process.h"
+
+namespace galaxis::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kSourceUser = "daemon_repl";
+constexpr const char* kSourcePassword = "d&emon 'src";
+constexpr const char* kTargetUser = "daemon_target";
+constexpr const char* kTargetPassword = "d@emon \"tgt";
+constexpr const char* kTargetGrants =
+    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
+
+struct FlavorPair {
+  Flavor master;
+  Flavor passive;
+};
+
+std::string pair_name(const ::testing::TestParamInfo<FlavorPair>& info) {
+  return flavor_test_name(info.param.master) + "_to_" + flavor_test_name(info.param.passive);
+}
+
+void ensure_user(Server& server, const std::string& user, const std::string& password, const std::string& grants) {
+  if (server.query_value("SELECT COUNT(*) FROM mysql.user WHERE user = '" + user + "'") == "0") {
+    server.create_user(user, password, grants);
+  }
+}
+
+uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Polls `ready` every 100 ms for up to `timeout`; exceptions count as "not yet".
+bool eventually(const std::function<bool()>& ready, std::chrono::seconds timeout) {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    try {
+      if (ready()) return true;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
+ protected:
+  void SetUp() override {
+    GALAXIS_REQUIRE_FLAVOR(GetParam().master);
+    GALAXIS_REQUIRE_FLAVOR(GetParam().passive);
+    master_ = &shared_server(GetParam().master, Role::kMaster);
+    passive_ = &shared_server(GetParam().passive, Role::kPassive);
+    ensure_user(*master_, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+    ensure_user(*passive_, kTargetUser, kTargetPassword, kTargetGrants);
+    ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
+    ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->name());
+    name = name.substr(0, name.find('/'));
+    std::string short_name;
+    for (char c : name) {
+      if (c >= 'A' && c <= 'Z') short_name += static_cast<char>(c - 'A' + 'a');
+    }
+    db_ = "dmn_" + short_name + "_" + std::to_string(static_cast<int>(GetParam().master)) +
+          std::to_string(static_cast<int>(GetParam().passive));
+    stream_ = db_;
+    server_id_ = 7000 + static_cast<uint32_t>(std::hash<std::string>{}(db_) % 10000);
+    log_path_ = ::testing::TempDir() + db_ + ".relay.log";
+    ::unlink(log_path_.c_str());
+    master_->exec("DROP DATABASE IF EXISTS " + db_);
+    passive_->exec("DROP DATABASE IF EXISTS " + db_);
+    passive_->exec("CREATE DATABASE IF NOT EXISTS galaxis_relay");
+    for (const char* table : {"checkpoint", "status"}) {
+      if (passive_->query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='galaxis_relay' "
+                                "AND table_name='" + std::string(table) + "'") != "0") {
+        passive_->exec("DELETE FROM galaxis_relay." + std::string(table) + " WHERE stream='" + stream_ + "'");
+      }
+    }
+  }
+
+  void TearDown() override {
+    if (relay_ && relay_->running()) relay_->signal(SIGKILL);
+    if (HasFailure() && relay_) std::cerr << "relay log (" << log_path_ << "):\n" << relay_->log() << "\n";
+  }
+
+  std::string source_url() const { return "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master_->port()); }
+  std::string target_url() const { return "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive_->port()); }
+
+  std::vector<std::string> run_args(const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args = {"run", "--source", source_url(), "--target", target_url(), "--initial",
+                                     "from-now", "--stream", stream_, "--include", db_, "--server-id",
+                                     std::to_string(server_id_), "--stats-interval", "1", "--heartbeat-ms", "500"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // Starts the relay and waits until its checkpoint names a position, so that
+  // everything written afterwards is streamed.
+  void start_relay(const std::vector<std::string>& extra = {}) {
+    relay_ = std::make_unique<RelayProcess>(run_args(extra), log_path_);
+    const bool started = eventually(
+        [&] {
+          if (!relay_->running()) return true;
+          return passive_->query_value("SELECT COUNT(*) FROM galaxis_relay.checkpoint WHERE stream='" + stream_ +
+                                       "' AND binlog_file IS NOT NULL") == "1";
+        },
+        60s);
+    ASSERT_TRUE(started && relay_->running()) << "relay did not start:\n" << relay_->log();
+  }
+
+  // Writes a marker row on the master and waits for it on the passive: then
+  // everything before it has been applied.
+  ::testing::AssertionResult caught_up(std::chrono::seconds timeout = 180s) {
+    const int marker = ++marker_;
+    master_->exec("CREATE TABLE IF NOT EXISTS " + db_ + ".marker (id INT PRIMARY KEY)");
+    master_->exec("INSERT INTO " + db_ + ".marker VALUES (" + std::to_string(marker) + ")");
+    if (eventually(
+            [&] {
+              return passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".marker WHERE id=" + std::to_string(marker)) ==
+                     "1";
+            },
+            timeout)) {
+      return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure() << "passive did not catch up within " << timeout.count() << " s";
+  }
+
+  void expect_equal() {
+    const std::string diff = compare_databases(*master_, db_, *passive_, db_);
+    EXPECT_EQ(diff, "") << diff;
+  }
+
+  ProcessResult status_json() {
+    return run_process({GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(), "--stream",
+                        stream_, "--json"},
+                       60);
+  }
+
+  Server* master_ = nullptr;
+  Server* passive_ = nullptr;
+  std::string db_;
+  std::string stream_;
+  uint32_t server_id_ = 0;
+  std::string log_path_;
+  std::unique_ptr<RelayProcess> relay_;
+  int marker_ = 0;
+};
+
+// Thousands of tiny transactions, a binlog rotation mid-stream, a 300k-row
+// transaction; /health, /metrics and status --json while streaming; SIGTERM
+// exits 0 and the status row says "stopped".
+TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
+  const uint16_t port = free_port();
+  start_relay({"--health-listen", "127.0.0.1:" + std::to_string(port), "--max-lag", "30"});
+  master_->exec("CREATE DATABASE " + db_);
+  master_->exec("CREATE TABLE " + db_ + ".tiny (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(32), n INT)");
+  {
+    SqlConnection writer = master_->connect();
+    for (int i = 0; i < 3000; ++i) {
+      writer.exec("INSERT INTO " + db_ + ".tiny (v, n) VALUES ('t" + std::to_string(i) + "', " + std::to_string(i) + ")");
+      if (i == 1500) writer.exec("FLUSH BINARY LOGS");
+      if (i % 7 == 0) writer.exec("UPDATE " + db_ + ".tiny SET n = n + 1 WHERE id = " + std::to_string(i / 2 + 1));
+      if (i % 11 == 0) writer.exec("DELETE FROM " + db_ + ".tiny WHERE id = " + std::to_string(i / 3 + 1));
+    }
+    writer.exec("CREATE TABLE " + db_ + ".digits (d INT PRIMARY KEY)");
+    writer.exec("INSERT INTO " + db_ + ".digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)");
+    writer.exec("CREATE TABLE " + db_ + ".big (id INT PRIMARY KEY, payload VARCHAR(40))");
+    // One transaction of 300,000 rows.
+    writer.exec("INSERT INTO " + db_ + ".big SELECT a.d*100000+b.d*10000+c.d*1000+e.d*100+f.d*10+g.d, "
+                "CONCAT('row-', a.d, b.d, c.d, e.d, f.d, g.d) FROM " + db_ + ".digits a, " + db_ + ".digits b, " +
+                db_ + ".digits c, " + db_ + ".digits e, " + db_ + ".digits f, " + db_ + ".digits g WHERE a.d < 3");
+  }
+  ASSERT_TRUE(caught_up());
+  expect_equal();
+  EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".big"), "300000");
+
+  // Health: streaming, caught up → 200 with a JSON body.
+  ASSERT_TRUE(eventually([&] { return http_get(port, "/health").first == 200; }, 10s)) << relay_->log();
+  const auto [code, body] = http_get(port, "/health");
+  EXPECT_EQ(code, 200) << body;
+  const auto health = nlohmann::json::parse(body);
+  EXPECT_EQ(health["state"], "streaming");
+  EXPECT_EQ(health["healthy"], true);
+  EXPECT_GE(health["rows_applied"].get<uint64_t>(), 303000u);
+  const auto [metrics_code, metrics] = http_get(port, "/metrics");
+  EXPECT_EQ(metrics_code, 200);
+  EXPECT_NE(metrics.find("galaxis_relay_lag_seconds{stream=\"" + stream_ + "\"}"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("galaxis_relay_rows_applied_total"), std::string::npos);
+  EXPECT_NE(metrics.find("galaxis_relay_applied_position{stream=\"" + stream_ + "\",file=\""), std::string::npos);
+  EXPECT_EQ(http_get(port, "/nope").first, 404);
+
+  // status --json: applied equals the master position (the marker was last), lag 0.
+  ASSERT_TRUE(eventually([&] { return nlohmann::json::parse(status_json().out)["relay_state"] == "streaming"; }, 10s));
+  const ProcessResult status = status_json();
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto report = nlohmann::json::parse(status.out);
+  const BinlogStatus master_now = master_->binlog_status();
+  EXPECT_EQ(report["master_position"]["file"], master_now.file);
+  EXPECT_EQ(report["master_position"]["offset"], master_now.position);
+  EXPECT_EQ(report["applied_position"]["file"], master_now.file) << status.out;
+  EXPECT_EQ(report["applied_position"]["offset"], master_now.position) << status.out;
+  EXPECT_EQ(report["lag"]["bytes"], 0) << status.out;
+  EXPECT_EQ(report["lag"]["seconds"], 0.0) << status.out;
+  EXPECT_TRUE(report["lag"]["events"].is_null());
+  EXPECT_TRUE(report["last_error"].is_null()) << status.out;
+
+  // Graceful stop.
+  relay_->signal(SIGTERM);
+  const auto exit_code = relay_->wait(30);
+  ASSERT_TRUE(exit_code.has_value()) << "no exit 30 s after SIGTERM";
+  EXPECT_EQ(*exit_code, 0) << relay_->log();
+  EXPECT_EQ(passive_->query_value("SELECT state FROM galaxis_relay.status WHERE stream='" + stream_ + "'"), "stopped");
+  EXPECT_THROW(http_get(port, "/health"), Error);
+}
+
+// The master restarts, then the target restarts, while transactions keep
+// coming; the relay reconnects to both and the passive ends equal.
+TEST_P(DaemonTest, SurvivesMasterAndTargetRestart) {
+  start_relay();
+  master_->exec("CREATE DATABASE " + db_);
+  master_->exec("CREATE TABLE " + db_ + ".t (id INT PRIMARY KEY, v INT)");
+  const auto write = [&](int from, int to) {
+    SqlConnection writer = master_->connect();
+    for (int i = from; i < to; ++i) {
+      writer.exec("BEGIN");
+      writer.exec("INSERT INTO " + db_ + ".t VALUES (" + std::to_string(i) + ", 0)");
+      writer.exec("UPDATE " + db_ + ".t SET v = v + 1 WHERE id = " + std::to_string(from));
+      writer.exec("COMMIT");
+    }
+  };
+  write(0, 300);
+  master_->restart();
+  write(300, 600);
+  ASSERT_TRUE(caught_up());
+  passive_->restart();
+  write(600, 900);
+  ASSERT_TRUE(caught_up());
+  expect_equal();
+  ASSERT_TRUE(relay_->running()) << relay_->log();
+  EXPECT_NE(relay_->log().find("reconnect"), std::string::npos);
+  relay_->signal(SIGTERM);
+  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+}
+
+// SIGKILL the relay again and again during a write load and restart it:
+// nothing lost, nothing doubled (a keyless table would show doubled rows).
+TEST_P(DaemonTest, SigkillDuringWriteLoadLosesNothingAndDoublesNothing) {
+  start_relay();
+  master_->exec("CREATE DATABASE " + db_);
+  master_->exec("CREATE TABLE " + db_ + ".account (id INT PRIMARY KEY, balance BIGINT, note VARCHAR(64))");
+  master_->exec("CREATE TABLE " + db_ + ".journal (account INT, amount INT, at_step INT)");  // no key
+  std::atomic<bool> stop{false};
+  std::atomic<int> steps{0};
+  std::thread load([&, connect_options = master_->connect_options()] {
+    SqlConnection writer(connect_options);
+    std::mt19937 random(42);
+    for (int step = 0; !stop; ++step) {
+      const int id = static_cast<int>(random() % 500);
+      const int amount = static_cast<int>(random() % 100) - 50;
+      writer.exec("BEGIN");
+      writer.exec("INSERT INTO " + db_ + ".account VALUES (" + std::to_string(id) + ", " + std::to_string(amount) +
+                  ", 'n') ON DUPLICATE KEY UPDATE balance = balance + " + std::to_string(amount));
+      writer.exec("INSERT INTO " + db_ + ".journal VALUES (" + std::to_string(id) + ", " + std::to_string(amount) +
+                  ", " + std::to_string(step) + ")");
+      if (step % 13 == 0) writer.exec("DELETE FROM " + db_ + ".account WHERE id = " + std::to_string((id * 7) % 500));
+      writer.exec("COMMIT");
+      ++steps;
+    }
+  });
+  std::mt19937 random(7);
+  for (int round = 0; round < 4; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400 + random() % 800));
+    relay_->signal(SIGKILL);
+    relay_->wait(10);
+    relay_ = std::make_unique<RelayProcess>(run_args(), log_path_);
+  }
+  std::this_thread::sleep_for(500ms);
+  stop = true;
+  load.join();
+  ASSERT_GT(steps.load(), 100);
+  ASSERT_TRUE(caught_up()) << relay_->log();
+  expect_equal();
+  EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".journal"), std::to_string(steps.load()));
+  relay_->signal(SIGTERM);
+  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+}
+
+// A checkpoint whose binlog was purged: exit 1 pointing to `sync`, and the
+// error lands in the status row; a wrong password: exit 1, the server's
+// refusal, never the password.
+TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
+  start_relay();
+  master_->exec("CREATE DATABASE " + db_);
+  master_->exec("CREATE TABLE " + db_ + ".t (id INT PRIMARY KEY)");
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (1)");
+  ASSERT_TRUE(caught_up());
+  relay_->signal(SIGTERM);
+  ASSERT_EQ(relay_->wait(30).value_or(-100), 0);
+  master_->exec("FLUSH BINARY LOGS");
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (2)");
+  master_->exec("FLUSH BINARY LOGS");
+  const BinlogStatus now = master_->binlog_status();
+  for (int i = 0; i < 100 && master_->query("SHOW BINARY LOGS").front().front() != now.file; ++i) {
+    master_->exec("PURGE BINARY LOGS TO '" + now.file + "'");
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(master_->query("SHOW BINARY LOGS").front().front(), now.file);
+  relay_ = std::make_unique<RelayProcess>(run_args(), log_path_);
+  const auto code = relay_->wait(60);
+  ASSERT_TRUE(code.has_value()) << relay_->log();
+  EXPECT_EQ(*code, 1);
+  const std::string log = relay_->log();
+  EXPECT_NE(log.find("galaxis-relay sync"), std::string::npos) << log;
+  const auto report = nlohmann::json::parse(status_json().out);
+  EXPECT_NE(report["last_error"].get<std::string>().find("galaxis-relay sync"), std::string::npos) << report.dump();
+  EXPECT_EQ(report["applied_file_purged"], true);
+
+  ::setenv("GALAXIS_SOURCE_PASSWORD", "not-the-password-x9", 1);
+  const ProcessResult wrong = run_process([&] {
+    auto args = run_args();
+    args.insert(args.begin(), GALAXIS_BINARY);
+    return args;
+  }(), 60);
+  ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
+  EXPECT_NE(wrong.err.find("Access denied"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find(kSourceUser), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("not-the-password-x9"), std::string::npos) << wrong.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Pairs, DaemonTest,
+                         ::testing::Values(FlavorPair{Flavor::kMariaDB1011, Flavor::kMariaDB1011},
+                                           FlavorPair{Flavor::kMariaDB118, Flavor::kMariaDB118},
+                                           FlavorPair{Flavor::kMySQL97, Flavor::kMySQL97},
+                                           FlavorPair{Flavor::kMariaDB1011, Flavor::kMariaDB118}),
+                         pair_name);
+
+TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
+  GALAXIS_REQUIRE_FLAVOR(Flavor::kMySQL97);
+  Server& master = shared_server(Flavor::kMySQL97, Role::kMaster);
+  Server& passive = shared_server(Flavor::kMariaDB1011, Role::kPassive);
+  ensure_user(master, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  ensure_user(passive, kTargetUser, kTargetPassword, kTargetGrants);
+  ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
+  ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
+  const ProcessResult result =
+      run_process({GALAXIS_BINARY, "run", "--source", "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" +
+                                                          std::to_string(master.port()),
+                   "--target", "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port())},
+                  60);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
+}
+
+TEST(DaemonCli, SnapshotIsNotThereYet) {
+  Server& master = shared_server(Flavor::kMariaDB1011, Role::kMaster);
+  Server& passive = shared_server(Flavor::kMariaDB1011, Role::kPassive);
+  ensure_user(master, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  ensure_user(passive, kTargetUser, kTargetPassword, kTargetGrants);
+  ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
+  ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
+  const ProcessResult result = run_process(
+      {GALAXIS_BINARY, "run", "--source", "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master.port()),
+       "--target", "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port()), "--initial",
+       "snapshot", "--stream", "snapshot_check"},
+      60);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("arrives with `galaxis-relay sync`"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace galaxis::testing
