@@ -6,8 +6,8 @@ namespace galaxis::sql::sync {
 
 void setup_read_session(Connection& connection) {
   connection.exec(
-      "SET SESSION time_zone='+00:00', character_set_results=NULL, "
-      "SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+      "SET SESSION time_zone='+00:00', character_set_results=NULL; "
+      "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 }
 
 namespace {

@@ -1,0 +1,130 @@
+#include "galaxis/sql/sync/chunk_writer.h"
+
+#include "galaxis/sql/schema_cache.h"
+
+namespace galaxis::sql::sync {
+
+std::string writer_session_sql() {
+  return std::string(
+             "SET NAMES utf8mb4, time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO', foreign_key_checks=0, "
+             "unique_checks=0, ") +
+         kApplyingVariable + "=1";
+}
+
+TargetSink::TargetSink(Connection connection) : connection_(std::move(connection)) {
+  connection_.exec(writer_session_sql());
+}
+
+void TargetSink::write(ChunkJob& job) {
+  sql_.clear();
+  sql_ += "START TRANSACTION;";
+  if (!job.before_sql.empty()) sql_ += job.before_sql + ";";
+  const std::string head = "INSERT INTO " + job.table->target_name() + " " + column_list(*job.table) + " VALUES ";
+  for (const std::string& group : job.value_groups) {
+    sql_ += head;
+    sql_ += group;
+    sql_ += ';';
+  }
+  if (!job.after_sql.empty()) sql_ += job.after_sql + ";";
+  sql_ += "COMMIT";
+  with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
+    try {
+      connection_.exec(sql_);
+    } catch (...) {
+      try {
+        connection_.exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  });
+}
+
+WriterPool::WriterPool(unsigned threads, const SinkFactory& make_sink, uint64_t max_queued_bytes,
+                       ProgressReporter* progress)
+    : progress_(progress), max_queued_bytes_(max_queued_bytes) {
+  if (threads == 0) threads = 1;
+  for (unsigned i = 0; i < threads; ++i) sinks_.push_back(make_sink());  // connect first: errors surface here
+  for (auto& sink : sinks_) threads_.emplace_back([this, s = sink.get()] { run(s); });
+}
+
+WriterPool::~WriterPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void WriterPool::rethrow_failure_locked() {
+  if (failure_) std::rethrow_exception(failure_);
+}
+
+void WriterPool::submit(ChunkJob job) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  // Always admit one job even when it alone is larger than the bound.
+  changed_.wait(lock, [&] { return failure_ || queue_.empty() || queued_bytes_ + job.bytes <= max_queued_bytes_; });
+  rethrow_failure_locked();
+  queued_bytes_ += job.bytes;
+  queue_.push_back(std::move(job));
+  changed_.notify_all();
+}
+
+void WriterPool::drain() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return failure_ || (queue_.empty() && in_progress_ == 0); });
+  rethrow_failure_locked();
+}
+
+void WriterPool::finish() {
+  drain();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+uint64_t WriterPool::jobs_written() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return written_;
+}
+
+void WriterPool::run(ChunkSink* sink) {
+  for (;;) {
+    ChunkJob job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_ || failure_ || !queue_.empty(); });
+      if (stopping_ || failure_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= job.bytes;
+      ++in_progress_;
+    }
+    changed_.notify_all();
+    try {
+      sink->write(job);
+      if (progress_ != nullptr && job.rows > 0) progress_->add_rows(job.table->source_name(), job.rows);
+      std::lock_guard<std::mutex> lock(mutex_);
+      --in_progress_;
+      ++written_;
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --in_progress_;
+      if (!failure_) failure_ = std::current_exception();
+      queue_.clear();
+      queued_bytes_ = 0;
+    }
+    changed_.notify_all();
+  }
+}
+
+}  // namespace galaxis::sql::sync

@@ -1,0 +1,296 @@
+// The sync orchestration (sync.h): snapshot, schema, copy or checksum,
+// resume, checkpoint. The individual jobs live in the other sync_*.cc files.
+#include <chrono>
+#include <set>
+
+#include "galaxis/common/log.h"
+#include "galaxis/sql/checkpoint.h"
+#include "galaxis/sql/sync/checksum.h"
+#include "galaxis/sql/sync/chunk_reader.h"
+#include "galaxis/sql/sync/chunk_writer.h"
+#include "galaxis/sql/sync/dump.h"
+#include "galaxis/sql/sync/progress.h"
+#include "galaxis/sql/sync/resume_state.h"
+#include "galaxis/sql/sync/schema_copy.h"
+#include "galaxis/sql/sync/snapshot.h"
+#include "galaxis/sql/sync/sync.h"
+
+namespace galaxis::sql::sync {
+namespace {
+
+ConnectOptions connect_options(const char* role) {
+  ConnectOptions options;
+  options.role = role;
+  return options;
+}
+
+FilterOptions filter_options(const SyncOptions& options) {
+  FilterOptions filter = options.filter;
+  filter.checkpoint_schema = options.checkpoint_schema;
+  return filter;
+}
+
+ChunkLimits chunk_limits(const SyncOptions& options) {
+  ChunkLimits limits;
+  limits.chunk_rows = std::max<uint64_t>(1, options.chunk_rows);
+  limits.chunk_bytes = std::max<uint64_t>(1024, options.chunk_bytes);
+  limits.statement_bytes = std::max<uint64_t>(1024, options.statement_bytes);
+  return limits;
+}
+
+void write_checkpoint(Connection& target, const SyncOptions& options, const binlog::BinlogPosition& position,
+                      const std::string& extra_sql) {
+  CheckpointStore checkpoint(options.checkpoint_schema, options.stream);
+  checkpoint.ensure_table(target);
+  target.exec("START TRANSACTION;" + checkpoint.update_statement(position, false) + ";" + extra_sql + "COMMIT");
+  log::info("sync: checkpoint of stream '{}' set to {} (gtid '{}')", options.stream, position.to_string(),
+            position.gtid_executed);
+}
+
+void copy_tables(const SyncOptions& options, Connection& source, Connection& target,
+                 const std::vector<SyncTable>& tables, const Filter& filter, SyncResult* result) {
+  ResumeState state(options.checkpoint_schema, options.stream);
+  state.ensure_tables(target);
+  const std::optional<CopyRun> run = state.load_run(target);
+  const bool resuming = run && !run->finished;
+  std::map<std::string, std::vector<ChunkRecord>> chunks;
+  if (resuming) {
+    chunks = state.load_chunks(target);
+    result->resumed = true;
+    log::info("sync: resuming the interrupted copy of stream '{}' (started at {}; now at {})", options.stream,
+              run->position.to_string(), result->position.to_string());
+  } else {
+    state.start_run(target, result->position);
+  }
+
+  ProgressReporter progress("sync copy", options.progress_interval);
+  for (const SyncTable& table : tables) {
+    const TargetTableState created = prepare_target_table(source, target, table, true);
+    const auto it = chunks.find(ResumeState::table_key(table));
+    if (created == TargetTableState::kExistsWithRows && it == chunks.end()) {
+      throw_error(Error::Kind::kRuntime,
+                  "target table {} already has rows; a copy starts from empty tables — use --mode checksum to "
+                  "repair a populated target",
+                  table.target_name());
+    }
+    uint64_t done_rows = 0;
+    if (it != chunks.end()) {
+      for (const ChunkRecord& c : it->second) done_rows += c.done ? c.rows : 0;
+    }
+    progress.add_table(table.source_name(), std::max(table.estimated_rows, done_rows));
+    if (done_rows > 0) progress.add_rows(table.source_name(), done_rows);
+  }
+
+  WriterPool pool(
+      options.threads,
+      [&] { return std::make_unique<TargetSink>(Connection(options.target, connect_options("target"))); },
+      std::max<uint64_t>(options.chunk_bytes, 1 << 20) * (options.threads + 1), &progress);
+  ChunkReader reader(source, chunk_limits(options));
+
+  for (const SyncTable& table : tables) {
+    with_context("copying " + table.source_name(), [&] {
+      const std::vector<ChunkRecord>* records = nullptr;
+      if (auto it = chunks.find(ResumeState::table_key(table)); it != chunks.end()) records = &it->second;
+      auto submit = [&](ChunkJob&& job) {
+        if (table.has_key()) {
+          target.exec(state.plan_statement(table, job.chunk));
+          job.after_sql = state.done_statement(table, job.chunk);
+        }
+        result->rows_copied += job.rows;
+        ++result->chunks_copied;
+        pool.submit(std::move(job));
+      };
+
+      if (!table.has_key()) {
+        if (records && !records->empty() && records->front().done) {
+          result->chunks_resumed += 1;
+          return;
+        }
+        if (table.estimated_rows > options.keyless_warn_rows) {
+          log::warn("sync: {} has no primary or unique NOT NULL key: copying its ~{} rows in one pass; an "
+                    "interrupted copy starts this table over",
+                    table.source_name(), table.estimated_rows);
+        }
+        ChunkRecord whole;
+        whole.number = 1;
+        if (records && !records->empty()) target.exec("DELETE FROM " + table.target_name());  // partial copy
+        target.exec(state.plan_statement(table, whole));
+        uint64_t number = 1;
+        uint64_t rows = reader.read_range(table, std::nullopt, std::nullopt, true, &number, submit);
+        // The mark may only commit after every job of the table: wait for them.
+        pool.drain();
+        whole.rows = rows;
+        target.exec(state.done_statement(table, whole));
+        progress.table_done(table.source_name());
+        return;
+      }
+
+      uint64_t next = 1;
+      std::optional<KeyValue> tail_lower;
+      bool complete = false;
+      if (records && !records->empty()) {
+        for (const ChunkRecord& record : *records) {
+          if (record.done) {
+            ++result->chunks_resumed;
+            continue;
+          }
+          uint64_t number = record.number;  // re-copy the planned range under the new snapshot
+          reader.read_range(table, record.lower, record.upper, false, &number, submit);
+        }
+        next = records->back().number + 1;
+        complete = !records->back().upper.has_value();
+        tail_lower = records->back().upper;
+      }
+      if (!complete) reader.read_range(table, tail_lower, std::nullopt, true, &next, submit);
+      progress.table_done(table.source_name());
+    });
+  }
+  pool.finish();
+  progress.finish();
+
+  // Chunks an earlier run copied are at its (older) snapshot: bring them to this one.
+  if (resuming && !(run->position == result->position)) {
+    log::info("sync: verifying the chunks copied before the interruption against the new snapshot");
+    ChecksumOptions checksum_options;
+    checksum_options.chunk_rows = options.chunk_rows;
+    checksum_options.keyless_warn_rows = options.keyless_warn_rows;
+    ChecksumComparer comparer(source, target, checksum_options);
+    for (const SyncTable& table : tables) {
+      auto it = chunks.find(ResumeState::table_key(table));
+      if (it == chunks.end()) continue;
+      TableDifferences differences;
+      differences.table = table.source_name();
+      if (!table.has_key()) {
+        if (!it->second.empty() && it->second.front().done) comparer.compare_table(table, &differences);
+      } else {
+        for (const ChunkRecord& record : it->second) {
+          if (record.done) comparer.compare_range(table, record.lower, record.upper, &differences);
+        }
+      }
+      if (differences.total() > 0) {
+        log::info("sync: {}: repaired {} missing, {} extra, {} changed rows from before the interruption",
+                  table.source_name(), differences.missing, differences.extra, differences.changed);
+      }
+    }
+  }
+
+  copy_views_and_triggers(source, target, tables, filter);
+  if (options.write_checkpoint) {
+    write_checkpoint(target, options, result->position, "");
+  }
+  state.finish_run(target);
+}
+
+void checksum_tables(const SyncOptions& options, Connection& source, Connection& target,
+                     const std::vector<SyncTable>& tables, const Filter& filter, SyncResult* result) {
+  CheckpointStore checkpoint(options.checkpoint_schema, options.stream);
+  std::optional<Checkpoint> before;
+  try {
+    before = checkpoint.load(target);
+  } catch (const Error&) {
+    // No checkpoint table yet: nothing streams into this target.
+  }
+  ChecksumOptions checksum_options;
+  checksum_options.chunk_rows = std::max<uint64_t>(1, options.chunk_rows);
+  checksum_options.dry_run = options.dry_run;
+  checksum_options.keyless_warn_rows = options.keyless_warn_rows;
+  ChecksumComparer comparer(source, target, checksum_options);
+  ProgressReporter progress(options.dry_run ? "sync checksum (dry run)" : "sync checksum", options.progress_interval);
+  for (const SyncTable& table : tables) progress.add_table(table.source_name(), table.estimated_rows);
+
+  for (const SyncTable& table : tables) {
+    TableDifferences differences;
+    differences.table = table.source_name();
+    bool missing = false;
+    prepare_target_table(source, target, table, !options.dry_run, &missing);
+    if (missing && options.dry_run) {
+      differences.table_missing = true;
+      differences.missing = std::stoull(source.query_value("SELECT COUNT(*) FROM " + table.source_name()).value_or("0"));
+    } else {
+      if (missing) log::info("sync: created the missing target table {}", table.target_name());
+      comparer.compare_table(table, &differences);
+    }
+    progress.add_rows(table.source_name(), table.estimated_rows);
+    progress.table_done(table.source_name());
+    if (differences.total() > 0) result->differences.push_back(differences);
+  }
+  for (const std::string& extra : extra_target_tables(target, tables, filter)) {
+    TableDifferences differences;
+    differences.table = extra;
+    differences.table_extra = true;
+    if (options.drop_extra && !options.dry_run) {
+      target.exec("DROP TABLE " + extra);
+      log::info("sync: dropped {} (not on the source; --drop-extra)", extra);
+    } else {
+      log::warn("sync: target table {} does not exist on the source (kept; --drop-extra drops it)", extra);
+    }
+    result->differences.push_back(differences);
+  }
+  progress.finish();
+  result->chunks_compared = comparer.chunks_compared();
+  result->chunks_differing = comparer.chunks_differing();
+  if (options.dry_run) return;
+
+  copy_views_and_triggers(source, target, tables, filter);
+  if (options.write_checkpoint) {
+    std::optional<Checkpoint> after;
+    try {
+      after = checkpoint.load(target);
+    } catch (const Error&) {
+    }
+    const bool moved = (before.has_value() != after.has_value()) ||
+                       (before && after && !(before->position == after->position));
+    if (moved) {
+      throw_error(Error::Kind::kRuntime,
+                  "the checkpoint of stream '{}' moved during the checksum sync (was {}, now {}): a relay is "
+                  "still applying to this target; stop it and run the sync again",
+                  options.stream, before ? before->position.to_string() : "none",
+                  after ? after->position.to_string() : "none");
+    }
+    write_checkpoint(target, options, result->position, "");
+  }
+}
+
+}  // namespace
+
+SyncResult run_sync(const SyncOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  SyncResult result;
+  Filter filter(filter_options(options));
+  if (!options.in_dir.empty()) {
+    result = restore_dump(options);
+  } else {
+    Connection source(options.source, connect_options("source"));
+    result.position = open_consistent_snapshot(source);
+    std::vector<SyncTable> tables = list_source_tables(source, filter);
+    result.tables = tables.size();
+    if (!options.out_dir.empty()) {
+      write_dump(options, source, tables, &result);
+    } else {
+      Connection target(options.target, connect_options("target"));
+      if (options.mode == SyncMode::kCopy) {
+        copy_tables(options, source, target, tables, filter, &result);
+      } else {
+        checksum_tables(options, source, target, tables, filter, &result);
+      }
+    }
+    try {
+      source.exec("COMMIT");  // ends the snapshot
+    } catch (const Error&) {
+    }
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+binlog::BinlogPosition run_snapshot_copy(const SyncOptions& options) {
+  SyncOptions copy = options;
+  copy.mode = SyncMode::kCopy;
+  copy.dry_run = false;
+  copy.write_checkpoint = true;
+  copy.out_dir.clear();
+  copy.in_dir.clear();
+  return run_sync(copy).position;
+}
+
+}  // namespace galaxis::sql::sync
