@@ -13,7 +13,6 @@ namespace galaxis::cli {
 
 void register_binlog_command(CLI::App& app, int* exit_code);
 void register_sync_command(CLI::App& app, int* exit_code);
-void register_sync_command(CLI::App& app, int* exit_code);
 void register_run_command(CLI::App& app, int* exit_code);
 void register_status_command(CLI::App& app, int* exit_code);
 

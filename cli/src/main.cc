@@ -23,7 +23,6 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   galaxis::cli::register_binlog_command(app, &exit_code);
   galaxis::cli::register_sync_command(app, &exit_code);
-  galaxis::cli::register_sync_command(app, &exit_code);
   galaxis::cli::register_run_command(app, &exit_code);
   galaxis::cli::register_status_command(app, &exit_code);
 
