@@ -260,7 +260,7 @@ TEST(Corpus, MutatedEventsOnlyThrowErrors) {
     EXPECT_EXIT(
         {
           ::alarm(30);  // a hang becomes SIGALRM: "Terminated by signal 14"
-          mutate_and_decode(name, 100);
+          mutate_and_decode(name, 300);
         },
         ::testing::ExitedWithCode(0), "rejected with an Error");
   }
