@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench/catchup: how fast is a sysbench oltp_write_only backlog applied?
+#   (a) a native MariaDB replica SQL thread, slave_parallel_threads=0
+#   (b) the same with 4 optimistic parallel threads
+#   (c) galaxis-relay run --stop-at-end (reads over the network, decodes, applies)
+# The native replicas fetch the whole backlog into their relay log first
+# (IO thread), so only their SQL threads are timed; the relay is timed from
+# process start to exit, network included. The prepared tables are applied
+# by every contestant before the timed part.
+#
+# Usage: bench/catchup/run.sh [fast|durable]   (default: both)
+#   GALAXIS_BENCH_TRX (default 100000) transactions, GALAXIS_BENCH_TABLES (4),
+#   GALAXIS_BENCH_TABLE_SIZE (25000), GALAXIS_RELAY_BINARY (build/release/cli/galaxis-relay).
+# fast:    sync_binlog=0, innodb_flush_log_at_trx_commit=2 everywhere
+# durable: sync_binlog=1, innodb_flush_log_at_trx_commit=1 everywhere
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+TRX=${GALAXIS_BENCH_TRX:-100000}
+TABLES=${GALAXIS_BENCH_TABLES:-4}
+TABLE_SIZE=${GALAXIS_BENCH_TABLE_SIZE:-25000}
+MODES=${1:-fast durable}
+M_PORT=34101 A_PORT=34102 B_PORT=34103 C_PORT=34104
+[[ -x $RELAY ]] || { echo "catchup: $RELAY missing; build it or set GALAXIS_RELAY_BINARY" >&2; exit 1; }
+
+cleanup() { for s in master native native4 relay; do stop_server $s; done; }
+trap cleanup EXIT
+
+sysbench_args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=bench --mysql-password=
+  --mysql-db=sbtest --tables=$TABLES --table-size=$TABLE_SIZE)
+
+for mode in $MODES; do
+  if [[ $mode == durable ]]; then durability=(--sync-binlog=1 --innodb-flush-log-at-trx-commit=1)
+  else durability=(--sync-binlog=0 --innodb-flush-log-at-trx-commit=2); fi
+  echo "== catchup ($mode): $TRX oltp_write_only transactions over $TABLES x $TABLE_SIZE rows"
+  start_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL "${durability[@]}"
+  start_server native $A_PORT --server-id=2 --skip-slave-start "${durability[@]}" --slave-parallel-threads=0
+  start_server native4 $B_PORT --server-id=3 --skip-slave-start "${durability[@]}" --slave-parallel-threads=4 \
+    --slave-parallel-mode=optimistic
+  start_server relay $C_PORT --server-id=4 "${durability[@]}"
+
+  sql master "CREATE DATABASE sbtest"
+  sysbench oltp_write_only "${sysbench_args[@]}" prepare >/dev/null
+  read -r PREP_FILE PREP_POS <<<"$(master_pos master)"
+  # Everyone applies the prepared tables first (untimed).
+  for r in native native4; do
+    native_replica_fetch $r $M_PORT
+    sql $r "START SLAVE SQL_THREAD"
+  done
+  relay_catch_up $M_PORT $C_PORT "$BENCH_DIR/relay-$mode.log"
+  for r in native native4; do
+    native_wait_exec $r "$PREP_FILE" "$PREP_POS"
+    sql $r "STOP SLAVE SQL_THREAD"
+  done
+
+  t0=$(now)
+  sysbench oltp_write_only "${sysbench_args[@]}" --threads=4 --events=$TRX --time=0 --rate=0 run >"$BENCH_DIR/sysbench-$mode.log"
+  t1=$(now)
+  read -r END_FILE END_POS <<<"$(master_pos master)"
+  rows=$(sql master "SELECT SUM(VARIABLE_VALUE) FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME IN ('HANDLER_WRITE','HANDLER_UPDATE','HANDLER_DELETE')" || true)
+  backlog_mb=$(sql master "SHOW BINARY LOGS" | awk '{s+=$2} END {printf "%.1f", s/1048576}')
+  master_tps=$(awk -v n=$TRX -v a=$t0 -v b=$t1 'BEGIN {printf "%.0f", n/(b-a)}')
+  # oltp_write_only: one index UPDATE, one non-index UPDATE, one DELETE and one INSERT per transaction.
+  ROWS=$((TRX * 4))
+  echo "   master wrote $TRX trx in $(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}') s ($master_tps trx/s), binlog ${backlog_mb} MB"
+
+  declare -A secs
+  for r in native native4; do
+    native_wait_fetched $r "$END_FILE" "$END_POS"
+    a=$(now)
+    sql $r "START SLAVE SQL_THREAD"
+    native_wait_exec $r "$END_FILE" "$END_POS"
+    b=$(now)
+    secs[$r]=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
+  done
+  a=$(now)
+  relay_catch_up $M_PORT $C_PORT "$BENCH_DIR/relay-$mode.log"
+  b=$(now)
+  secs[relay]=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
+
+  for r in native native4 relay; do
+    printf '   %-28s %8.2f s  %9.0f rows/s  %8.0f trx/s\n' \
+      "$([[ $r == native ]] && echo 'native SQL thread (0 par.)' || ([[ $r == native4 ]] && echo 'native 4 optimistic threads' || echo 'galaxis-relay'))" \
+      "${secs[$r]}" "$(awk -v n=$ROWS -v s=${secs[$r]} 'BEGIN{print n/s}')" "$(awk -v n=$TRX -v s=${secs[$r]} 'BEGIN{print n/s}')"
+  done
+  printf '   ratio relay/native = %.2fx, relay/native4 = %.2fx\n' \
+    "$(awk -v a=${secs[native]} -v b=${secs[relay]} 'BEGIN{print a/b}')" \
+    "$(awk -v a=${secs[native4]} -v b=${secs[relay]} 'BEGIN{print a/b}')"
+  # The three copies must equal the master.
+  for r in native native4 relay; do
+    sum_m=$(sql master "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
+    sum_r=$(sql $r "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
+    [[ $sum_m == "$sum_r" ]] || echo "   WARNING: $r differs from the master ($sum_r vs $sum_m)"
+  done
+  : "$rows"
+  cleanup
+done

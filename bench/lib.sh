@@ -1,0 +1,76 @@
+# bench/lib.sh — throw-away MariaDB 10.11 servers for the benchmarks (sourced).
+# Each server: its own datadir under $BENCH_DIR/<name>, 127.0.0.1:<port>, a
+# unix socket, user bench@'%' with ALL (benchmarks measure speed, the
+# restricted-user paths are covered by the integration tests).
+set -euo pipefail
+
+BENCH_DIR=${GALAXIS_BENCH_DIR:-/tmp/galaxis-bench}
+RELAY=${GALAXIS_RELAY_BINARY:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/release/cli/galaxis-relay}
+MARIADBD=$(command -v mariadbd || echo /usr/sbin/mariadbd)
+
+now() { date +%s.%N; }
+
+sql() {  # sql NAME "statements"  (root over the socket)
+  printf '%s\n' "$2" | mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -N -B
+}
+
+start_server() {  # start_server NAME PORT extra-args...
+  local name=$1 port=$2
+  shift 2
+  local dir=$BENCH_DIR/$name
+  rm -rf "$dir" && mkdir -p "$dir"
+  mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/data" --auth-root-authentication-method=normal \
+    --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1
+  "$MARIADBD" --no-defaults --user="$(id -un)" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$dir/sock" --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-name-resolve \
+    --innodb-buffer-pool-size=512M --innodb-log-file-size=256M --max-connections=200 \
+    --character-set-server=utf8mb4 "$@" &
+  for _ in $(seq 1 300); do
+    [[ -S $dir/sock ]] && sql "$name" "SELECT 1" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  sql "$name" "CREATE USER IF NOT EXISTS bench@'%'; GRANT ALL ON *.* TO bench@'%' WITH GRANT OPTION;"
+}
+
+stop_server() {
+  local pid
+  pid=$(cat "$BENCH_DIR/$1/pid" 2>/dev/null || true)
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+master_pos() { sql "$1" "SHOW MASTER STATUS" | cut -f1,2; }
+
+# Starts a native replica's IO thread only (the relay log fills), SQL thread off.
+native_replica_fetch() {  # native_replica_fetch REPLICA MASTER_PORT
+  sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$2, MASTER_USER='bench', MASTER_PASSWORD='', MASTER_USE_GTID=no, MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4; START SLAVE IO_THREAD;"
+}
+
+# Waits until the replica's SQL thread executed up to FILE POS.
+native_wait_exec() {  # native_wait_exec REPLICA FILE POS
+  local status
+  while true; do
+    status=$(sql "$1" "SHOW SLAVE STATUS\G")
+    if grep -q "Relay_Master_Log_File: $2\$" <<<"$status" && grep -q "Exec_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
+    if grep -q "Last_SQL_Errno: [1-9]" <<<"$status"; then grep -E "Last_SQL_Error" <<<"$status" >&2; return 1; fi
+    sleep 0.05
+  done
+}
+
+native_wait_fetched() {  # native_wait_fetched REPLICA FILE POS
+  while true; do
+    local status
+    status=$(sql "$1" "SHOW SLAVE STATUS\G")
+    if grep -q " Master_Log_File: $2\$" <<<"$status" && grep -q "Read_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
+    sleep 0.1
+  done
+}
+
+relay_catch_up() {  # relay_catch_up MASTER_PORT TARGET_PORT LOG  (until the master's end, then exit)
+  GALAXIS_SOURCE_PASSWORD='' GALAXIS_TARGET_PASSWORD='' "$RELAY" run --source "mysql://bench@127.0.0.1:$1" \
+    --target "mysql://bench@127.0.0.1:$2" --initial from-start --stop-at-end --server-id 4711 --stats-interval 5 \
+    "${RELAY_EXTRA[@]}" >>"$3" 2>&1
+}
+RELAY_EXTRA=()
