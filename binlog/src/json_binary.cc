@@ -39,7 +39,7 @@ constexpr int kMaxDepth = 150;  // MySQL itself refuses documents deeper than 10
 class JsonPrinter {
  public:
   JsonPrinter(std::span<const uint8_t> doc, uint64_t base_offset, std::string& out)
-      : doc_(doc), base_(base_offset), out_(out) {}
+      : doc_(doc), base_(base_offset), out_(out), max_output_(out.size() + 16 * doc.size() + 4096) {}
 
   void document() {
     if (doc_.empty()) {
@@ -150,6 +150,9 @@ class JsonPrinter {
     out_.push_back(object ? '{' : '[');
     const size_t values_at = start + 2 * osize + (object ? count * key_entry : 0);
     for (uint64_t i = 0; i < count; ++i) {
+      // Values may share offsets in hostile input; without a budget a few
+      // hundred bytes could expand exponentially.
+      if (out_.size() > max_output_) fail("document expands far beyond its size (shared values?)", start);
       if (i) out_ += ", ";
       if (object) {
         const size_t k = start + 2 * osize + i * key_entry;
@@ -254,6 +257,7 @@ class JsonPrinter {
   std::span<const uint8_t> doc_;
   uint64_t base_;
   std::string& out_;
+  size_t max_output_;  // text of a sane document stays within a small multiple of its binary size
 };
 
 }  // namespace

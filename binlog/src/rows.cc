@@ -77,19 +77,32 @@ void skip_extra_row_info(ByteReader& in, uint8_t type_code) {
   }
 }
 
+// Pre-GA row events (MySQL 5.1.0-5.1.17, types 20-22) copy the source
+// table's record NULL bytes: bit 0 is the record's "X" bit, which is always
+// set, then one bit per column. The binlog does not describe that layout, so
+// it is assumed (every column nullable, X bit present) and checked: each row
+// must start with the X bit set and the event must parse to its end.
 class ImageReader {
  public:
-  ImageReader(const TableMap& table, uint32_t width) : table_(table), width_(width) {}
+  ImageReader(const TableMap& table, uint32_t width, bool pre_ga)
+      : table_(table), width_(width), pre_ga_(pre_ga) {}
 
   void read(ByteReader& in, const std::vector<bool>& present, size_t present_count, RowImage& image,
             const std::vector<bool>* partial_json) {
     const uint64_t image_offset = in.absolute_offset();
-    const auto nulls = in.bytes((present_count + 7) / 8, "row NULL bitmap");
+    const size_t null_bits = pre_ga_ ? width_ + 1 : present_count;
+    const auto nulls = in.bytes((null_bits + 7) / 8, "row NULL bitmap");
+    if (pre_ga_ && !(nulls[0] & 1))
+      throw_error(Error::Kind::kUnsupported,
+                  "pre-GA row image at offset {} does not have the record layout of MySQL 5.1.0-5.1.17 "
+                  "(NULL byte 0x{:02x} without the X bit); such row events are not supported",
+                  image_offset, nulls[0]);
     image.reserve(present_count);
     size_t n = 0;
     for (uint32_t i = 0; i < width_; ++i) {
       if (!present[i]) continue;
-      const bool is_null = (nulls[n / 8] >> (n % 8)) & 1;
+      const size_t bit = pre_ga_ ? i + 1 : n;
+      const bool is_null = (nulls[bit / 8] >> (bit % 8)) & 1;
       ++n;
       if (is_null) {
         image.emplace_back(Null{});
@@ -117,6 +130,7 @@ class ImageReader {
  private:
   const TableMap& table_;
   uint32_t width_;
+  bool pre_ga_;
 };
 
 }  // namespace
@@ -169,13 +183,17 @@ RowsEvent decode_rows(ByteReader& body, uint8_t type_code, const FormatDescripti
   for (bool b : ev.columns_before) before_count += b;
   for (bool b : ev.columns_after) after_count += b;
 
-  ImageReader images(table, ev.column_count);
+  const bool pre_ga = type_code >= 20 && type_code <= 22;
+  ImageReader images(table, ev.column_count, pre_ga);
   std::vector<bool> partial_json;  // by column index, for PARTIAL_UPDATE_ROWS
   // Cheap guess: every row needs at least its NULL bitmap(s).
   ev.rows.reserve(std::min<size_t>(body.remaining() / (1 + (before_count + after_count) / 8) + 1, 4096));
   while (!body.empty()) {
-    RowChange& row = ev.rows.emplace_back();
     const uint64_t row_offset = body.absolute_offset();
+    if (before_count + after_count == 0)  // a row would consume no bytes: never legitimate, and would never end
+      throw_error(Error::Kind::kCorrupt, "row event at offset {} has row data but no columns in its images",
+                  row_offset);
+    RowChange& row = ev.rows.emplace_back();
     try {
       if (has_before) images.read(body, ev.columns_before, before_count, row.before, nullptr);
       const std::vector<bool>* partial = nullptr;
@@ -198,6 +216,11 @@ RowsEvent decode_rows(ByteReader& body, uint8_t type_code, const FormatDescripti
       if (has_after) images.read(body, ev.columns_after, after_count, row.after, partial);
     } catch (Error& e) {
       e.add_context(fmt::format("row {} at offset {}", ev.rows.size(), row_offset));
+      if (pre_ga && e.kind() == Error::Kind::kCorrupt)
+        throw Error(Error::Kind::kUnsupported,
+                    std::string(e.what()) +
+                        " (pre-GA row event of MySQL 5.1.0-5.1.17: decoded under an assumed record layout, which "
+                        "does not fit; not supported)");
       throw;
     }
   }

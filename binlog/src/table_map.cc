@@ -103,6 +103,9 @@ bool is_enum_or_set_column(const ColumnInfo& c) {
 }
 
 uint32_t string_max_length(const ColumnInfo& c) {
+  // MySQL before 5.1.18 wrote table maps without metadata: CHAR then had at
+  // most 255 bytes and a 1-byte length.
+  if (c.meta == 0) return 255;
   const unsigned byte0 = c.meta >> 8, byte1 = c.meta & 0xff;
   if (c.type == ColumnType::kString && (byte0 & 0x30) != 0x30)
     return static_cast<uint32_t>((((byte0 & 0x30) ^ 0x30) << 4) | byte1);

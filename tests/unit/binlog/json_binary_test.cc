@@ -160,3 +160,34 @@ TEST(JsonDiff, BadOperationAndTruncation) {
 
 }  // namespace
 }  // namespace galaxis::binlog::rowtest
+
+namespace galaxis::binlog::rowtest {
+namespace {
+
+TEST(JsonBinary, SharedSubtreesCannotExplode) {
+  // Every level is an array of 8 entries all pointing at the next level:
+  // 8^40 values if printed; must fail fast instead.
+  const int levels = 40;
+  Bytes doc = bytes({0x02});
+  const int level_size = 4 + 8 * 3;
+  for (int l = 0; l < levels; ++l) {
+    const int remaining = (levels - l) * level_size;
+    append(doc, bytes({8, 0, remaining & 0xff, remaining >> 8}));
+    for (int k = 0; k < 8; ++k) append(doc, bytes({l + 1 < levels ? 0x02 : 0x04, l + 1 < levels ? level_size : 0, 0}));
+  }
+  const std::string e = error_of([&] { detail::json_binary_to_text(doc, 0); });
+  EXPECT_NE(e.find("expands far beyond"), std::string::npos) << e;
+}
+
+TEST(Rows, RowDataWithEmptyColumnBitmapIsCorrupt) {
+  auto t = std::make_shared<TableMap>();
+  t->columns = {column(ColumnType::kLong)};
+  detail::TableLookup lookup = [t](uint64_t) { return t; };
+  Bytes b = bytes({1, 0, 0, 0, 0, 0, 0, 0, 1, 0x00, 0x00});
+  ByteReader in(b, 0);
+  const std::string e = error_of([&] { detail::decode_rows(in, 23, mysql_format(), lookup, true); });
+  EXPECT_NE(e.find("no columns in its images"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace galaxis::binlog::rowtest

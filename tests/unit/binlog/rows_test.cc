@@ -1,4 +1,9 @@
 // Row event byte literals: v0/v1/v2/partial updates, bitmaps, NULLs, errors.
+#include <filesystem>
+
+#include "galaxis/binlog/decoder.h"
+#include "galaxis/binlog/file_reader.h"
+#include "mysqlbinlog_rows.h"
 #include "row_test_util.h"
 
 namespace galaxis::binlog::rowtest {
@@ -80,7 +85,7 @@ TEST(Rows, PreGaUpdateHasOneBitmapAndDeleteHasOnlyBefore) {
   Fixture f;
   Bytes b = head(42, 0);
   append(b, bytes({4, 0b0001}));
-  append(b, bytes({0, 5, 0, 0, 0, 0, 6, 0, 0, 0}));
+  append(b, bytes({1, 5, 0, 0, 0, 1, 6, 0, 0, 0}));  // pre-GA NULL bytes start with the X bit
   RowsEvent ev = f.decode(21, b);
   EXPECT_EQ(ev.columns_before, ev.columns_after);
   EXPECT_EQ(ev.rows.at(0).before, (RowImage{int64_t{5}}));
@@ -158,6 +163,52 @@ TEST(Rows, Errors) {
   append(b, bytes({1, 0}));
   e = error_of([&] { f.decode(30, b); });
   EXPECT_NE(e.find("extra row info length"), std::string::npos) << e;
+}
+
+TEST(Rows, PreGaImagesCarryTheRecordXBit) {
+  Fixture f;
+  Bytes b = head(42, 0);
+  append(b, bytes({4, 0b0001}));
+  append(b, bytes({0b00000001, 5, 0, 0, 0}));  // X bit only: column 0 (bit 1) not NULL
+  append(b, bytes({0b11111101, 6, 0, 0, 0}));  // unused bits set, as 5.1 wrote them
+  RowsEvent ev = f.decode(20, b);
+  ASSERT_EQ(ev.rows.size(), 2u);
+  EXPECT_EQ(ev.rows[0].after, (RowImage{int64_t{5}}));
+  EXPECT_EQ(ev.rows[1].after, (RowImage{int64_t{6}}));
+  Error::Kind kind{};
+  Bytes no_x = head(42, 0);
+  append(no_x, bytes({4, 0b0001, 0x00, 5, 0, 0, 0}));
+  const std::string e = error_of([&] { f.decode(20, no_x); }, &kind);
+  EXPECT_EQ(kind, Error::Kind::kUnsupported);
+  EXPECT_NE(e.find("pre-GA row image"), std::string::npos) << e;
+}
+
+// MySQL 5.1.17 pre-GA events: the final t1 rows after replay are listed in
+// mysql-test binlog_old_versions.result ("1 one" survives); the binlog's own
+// statements say what each event did.
+TEST(Rows, PreGaEventsOfMysql5117) {
+  const std::string path = rows_corpus_dir() + "/debian-mariadb-test-data-10.11.19/suite_binlog_std_data/ver_5_1_17.001";
+  ASSERT_TRUE(std::filesystem::exists(path)) << "binlog corpus missing: " << path;
+  BinlogFileReader reader(path);
+  Decoder decoder;
+  std::vector<RowsEvent> events;
+  while (auto raw = reader.next()) {
+    Event e = decoder.decode(raw->bytes, raw->offset);
+    if (auto* r = e.as<RowsEvent>()) events.push_back(*r);
+  }
+  ASSERT_EQ(events.size(), 3u);
+  const Text one{"one", 0}, two{"two", 0};
+  EXPECT_EQ(events[0].kind, RowsKind::kWrite);
+  ASSERT_EQ(events[0].rows.size(), 2u);
+  EXPECT_EQ(events[0].rows[0].after, (RowImage{int64_t{0}, one}));
+  EXPECT_EQ(events[0].rows[1].after, (RowImage{int64_t{1}, two}));
+  EXPECT_EQ(events[1].kind, RowsKind::kUpdate);
+  ASSERT_EQ(events[1].rows.size(), 2u);
+  EXPECT_EQ(events[1].rows[0].before, (RowImage{int64_t{0}, one}));
+  EXPECT_EQ(events[1].rows[0].after, (RowImage{int64_t{1}, one}));
+  EXPECT_EQ(events[1].rows[1].after, (RowImage{int64_t{2}, two}));
+  EXPECT_EQ(events[2].kind, RowsKind::kDelete);
+  EXPECT_EQ(events[2].rows.at(0).before, (RowImage{int64_t{2}, two}));
 }
 
 }  // namespace
