@@ -210,9 +210,26 @@ struct Server::Impl {
     return target;
   }
 
+  // Datadirs kept for diagnosis would pile up over many runs: remove this
+  // flavour's ones older than a day whose server is gone.
+  static void remove_stale_datadirs(const std::string& parent, const std::string& prefix) {
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(24);
+    for (const fs::directory_entry& entry : fs::directory_iterator(parent, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || !entry.is_directory(ec)) continue;
+      if (entry.last_write_time(ec) > cutoff || ec) continue;
+      const std::string pid_text = read_file((entry.path() / "mysqld.pid").string());
+      const long old_pid = std::atol(pid_text.c_str());
+      if (old_pid > 0 && (kill(static_cast<pid_t>(old_pid), 0) == 0 || errno != ESRCH)) continue;
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+
   void prepare_datadir() {
     const std::string pristine = ensure_pristine();
     const std::string parent = chroot.empty() ? fs::temp_directory_path().string() : chroot + "/var/tmp";
+    remove_stale_datadirs(parent, "galaxis-" + std::string(flavor_name(options.flavor)) + "-");
     base_host = make_temp_dir(parent, "galaxis-" + std::string(flavor_name(options.flavor)) + "-");
     std::error_code ec;
     fs::copy(pristine, datadir_host(), fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
@@ -337,7 +354,11 @@ Server::~Server() {
 }
 
 void Server::start() {
-  if (impl_->pid != 0) return;
+  if (impl_->pid != 0) {
+    if (!internal::has_exited(impl_->pid)) return;  // already running
+    impl_->pid = 0;                                 // it died on its own: start it again
+    impl_->conn.reset();
+  }
   with_context("starting " + impl_->label(), [&] {
     if (impl_->base_host.empty()) impl_->prepare_datadir();
     // A restart keeps its port (clients reconnect to the same URL); a first

@@ -168,6 +168,21 @@ TEST(HarnessPorts, ATakenPortIsReportedNotHung) {
   server.discard_datadir();
 }
 
+TEST(HarnessShared, ADeadSharedServerIsStartedAgainWithItsData) {
+  GALAXIS_REQUIRE_FLAVOR(Flavor::kMariaDB1011);
+  Server& passive = shared_server(Flavor::kMariaDB1011, Role::kPassive);
+  passive.exec(
+      "DROP DATABASE IF EXISTS h_shared; CREATE DATABASE h_shared; CREATE TABLE h_shared.t (id INT PRIMARY KEY);"
+      "INSERT INTO h_shared.t VALUES (7)");
+  const uint16_t port = passive.port();
+  passive.kill9();
+  Server& again = shared_server(Flavor::kMariaDB1011, Role::kPassive);
+  EXPECT_EQ(&again, &passive);
+  EXPECT_TRUE(again.running());
+  EXPECT_EQ(again.port(), port);
+  EXPECT_EQ(again.query_value("SELECT id FROM h_shared.t"), "7");
+}
+
 TEST(HarnessCrossFlavor, SameSchemaOnMariaDBAndMySQLComparesEqual) {
   GALAXIS_REQUIRE_FLAVOR(Flavor::kMariaDB1011);
   GALAXIS_REQUIRE_FLAVOR(Flavor::kMySQL97);

@@ -1,6 +1,9 @@
 // diff_table_rows: the pure row comparison behind compare_databases.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "galaxis/testing/compare.h"
 #include "galaxis/testing/flavor.h"
 
@@ -92,6 +95,18 @@ TEST(Flavor, MissingChrootSaysWhatToDo) {
   EXPECT_FALSE(flavor_available(Flavor::kMySQL97, &why));
   EXPECT_NE(why.find("scripts/build-chroots"), std::string::npos) << why;
   unsetenv("GALAXIS_CHROOT_DIR");
+}
+
+TEST(Flavor, FailedChrootBuildReasonIsReported) {
+  const std::string root = ::testing::TempDir() + "/galaxis-chroot-test";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/mariadb-11.8.failed") << "debootstrap stable failed: E: no space left\n";
+  setenv("GALAXIS_CHROOT_DIR", root.c_str(), 1);
+  std::string why;
+  EXPECT_FALSE(flavor_available(Flavor::kMariaDB118, &why));
+  EXPECT_NE(why.find("E: no space left"), std::string::npos) << why;
+  unsetenv("GALAXIS_CHROOT_DIR");
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

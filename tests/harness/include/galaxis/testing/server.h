@@ -132,6 +132,8 @@ class Server {
 // use, stopped at exit. Shared servers must be treated as dirty: use your own
 // database names. Throws like Server::start(); check availability first
 // (GALAXIS_REQUIRE_FLAVOR). server_id is 1 for masters, 2 for passives.
+// A shared server that was stopped or died is started again (same datadir).
+// Not thread-safe: call from the test's main thread.
 Server& shared_server(Flavor flavor, Role role);
 
 // Stops all shared servers now (also runs automatically at exit).
