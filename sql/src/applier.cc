@@ -1,6 +1,8 @@
 #include "galaxis/sql/applier.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <utility>
 #include <set>
 
 #include "galaxis/common/log.h"
@@ -31,6 +33,17 @@ bool is_replayed_ddl_error(unsigned code) {
     default:
       return false;
   }
+}
+
+// "11.8.6-MariaDB-..." -> {11, 8}; {0, 0} when unparsable.
+std::pair<int, int> major_minor(const std::string& version) {
+  int major = 0, minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return {0, 0};
+  return {major, minor};
+}
+
+bool has_character_set_collations(const std::string& version) {
+  return version.find("MariaDB") != std::string::npos && major_minor(version) >= std::make_pair(11, 2);
 }
 
 bool is_access_denied(unsigned code) {
@@ -220,6 +233,10 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   commit_group(true);
 
   std::string batch;
+  if (!options_.source_version.empty() && !has_character_set_collations(options_.source_version) &&
+      has_character_set_collations(connection_.server_version())) {
+    batch += "SET SESSION character_set_collations='';";
+  }
   std::string session = query_session_sql(query, [this](uint16_t id) -> std::optional<CollationName> {
     auto it = collations_.find(id);
     if (it == collations_.end()) it = collations_.emplace(id, lookup_collation(connection_, id)).first;
@@ -350,7 +367,10 @@ void Applier::commit_group(bool ddl_pending) {
 void Applier::send() {
   if (batch_.empty()) return;
   const std::string& sql = batch_.sql();
+  const auto started = std::chrono::steady_clock::now();
   std::vector<uint64_t> affected = connection_.exec_multi(sql);
+  stats_.send_microseconds += static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   ++stats_.round_trips;
   stats_.statements += affected.size();
   stats_.bytes_sent += sql.size();

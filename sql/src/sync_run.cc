@@ -293,4 +293,20 @@ binlog::BinlogPosition run_snapshot_copy(const SyncOptions& options) {
   return run_sync(copy).position;
 }
 
+std::optional<binlog::BinlogPosition> run_snapshot_copy_if_needed(const SyncOptions& options) {
+  {
+    Connection target(options.target, connect_options("target"));
+    CheckpointStore checkpoint(options.checkpoint_schema, options.stream);
+    checkpoint.ensure_table(target);
+    ResumeState state(options.checkpoint_schema, options.stream);
+    state.ensure_tables(target);
+    const std::optional<CopyRun> run = state.load_run(target);
+    const bool interrupted = run && !run->finished;
+    if (checkpoint.load(target) && !interrupted) return std::nullopt;
+    log::info("sync: stream '{}' has {}: copying a consistent snapshot before streaming", options.stream,
+              interrupted ? "an interrupted snapshot copy" : "no checkpoint");
+  }
+  return run_snapshot_copy(options);
+}
+
 }  // namespace galaxis::sql::sync

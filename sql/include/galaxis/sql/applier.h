@@ -86,6 +86,12 @@ struct ApplierOptions {
   // A DELETE/UPDATE that matched fewer rows than the binlog says means the
   // target has drifted: logged as a warning, or an Error(kRuntime) when strict.
   bool strict_row_counts = false;
+  // The source server's version ("10.11.6-MariaDB-log", "9.7.0"), e.g. from
+  // the FORMAT_DESCRIPTION event; "" when unknown. A MariaDB >= 11.2 target
+  // of an older source replays DDL with the older default collations
+  // (character_set_collations=''), so "DEFAULT CHARSET=utf8mb4" means
+  // utf8mb4_general_ci on both sides, as on the source.
+  std::string source_version;
 };
 
 struct ApplierStats {
@@ -99,6 +105,7 @@ struct ApplierStats {
   uint64_t skipped_statements = 0;  // QUERY events skipped (filtered, accounts, admin)
   uint64_t filtered_rows = 0;       // row changes of filtered tables
   uint64_t row_count_mismatches = 0;
+  uint64_t send_microseconds = 0;   // time spent waiting for the target (round trips)
 };
 
 class Applier {

@@ -94,4 +94,10 @@ SyncResult run_sync(const SyncOptions& options);
 // checkpoint written; returns the position to stream from.
 binlog::BinlogPosition run_snapshot_copy(const SyncOptions& options);
 
+// What `run --initial snapshot` calls before it streams: when the stream has
+// no checkpoint on the target yet, or a copy of this stream was interrupted,
+// runs run_snapshot_copy() and returns its position; otherwise (streaming
+// already has a position) does nothing and returns nullopt.
+std::optional<binlog::BinlogPosition> run_snapshot_copy_if_needed(const SyncOptions& options);
+
 }  // namespace galaxis::sql::sync
