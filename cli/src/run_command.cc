@@ -11,6 +11,7 @@
 #include "connection_options.h"
 #include "galaxis/relay/daemon.h"
 #include "galaxis/sql/filter.h"
+#include "galaxis/sql/sync/sync.h"
 
 namespace galaxis::cli {
 namespace {
@@ -87,6 +88,17 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));
+    if (p.initial == relay::InitialPosition::kSnapshot) {
+      // No checkpoint yet (or an interrupted copy): copy a consistent snapshot
+      // first; it leaves the checkpoint at the snapshot, where streaming starts.
+      sql::sync::SyncOptions sync;
+      sync.source = p.source.url;
+      sync.target = p.target;
+      sync.filter = p.applier.filter;
+      sync.stream = p.applier.stream;
+      sync.checkpoint_schema = p.applier.checkpoint_schema;
+      sql::sync::run_snapshot_copy_if_needed(sync);
+    }
     *exit_code = relay::run_daemon(std::move(options));
   });
 }
