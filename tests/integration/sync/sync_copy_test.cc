@@ -224,3 +224,61 @@ INSTANTIATE_TEST_SUITE_P(Flavors, SyncCopyTest, ::testing::ValuesIn(all_flavors(
 
 }  // namespace
 }  // namespace galaxis::testing
+
+namespace galaxis::testing {
+namespace {
+
+// `run --initial snapshot` on an empty passive: the copy, then streaming
+// from its checkpoint (--stop-at-end ends at the master's last event).
+TEST(SyncRunInitialSnapshot, CopiesThenStreams) {
+  const Flavor flavor = Flavor::kMariaDB1011;
+  GALAXIS_REQUIRE_FLAVOR(flavor);
+  Server& master = shared_server(flavor, Role::kMaster);
+  Server& passive = shared_server(flavor, Role::kPassive);
+  ensure_sync_users(master, passive);
+  export_sync_passwords();
+  master.exec(
+      "DROP DATABASE IF EXISTS sy_run; CREATE DATABASE sy_run;"
+      "CREATE TABLE sy_run.t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO sy_run.t VALUES (1, 'a'), (2, 'b')");
+  passive.exec("DROP DATABASE IF EXISTS sy_run");
+  std::vector<std::string> argv = sync_argv(master, passive, {"--initial", "snapshot", "--include", "sy_run",
+                                                              "--stream", "sy_run", "--stop-at-end", "--server-id",
+                                                              "7171"});
+  argv[1] = "run";
+  ProcessResult first = run_process(argv, 120);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.err.find("copying a consistent snapshot before streaming"), std::string::npos) << first.err;
+  EXPECT_EQ(compare_databases(master, "sy_run", passive, "sy_run"), "");
+  // With a checkpoint, the next start streams only.
+  master.exec("INSERT INTO sy_run.t VALUES (3, 'c'); UPDATE sy_run.t SET v = 'B' WHERE id = 2");
+  ProcessResult second = run_process(argv, 120);
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  EXPECT_EQ(second.err.find("copying a consistent snapshot"), std::string::npos) << second.err;
+  EXPECT_EQ(compare_databases(master, "sy_run", passive, "sy_run"), "");
+}
+
+// MySQL tells a snapshot's position only under FLUSH TABLES WITH READ LOCK:
+// without RELOAD the copy stops and says which privilege is missing.
+TEST(SyncMySqlSnapshot, WithoutReloadSaysWhichPrivilege) {
+  const Flavor flavor = Flavor::kMySQL97;
+  GALAXIS_REQUIRE_FLAVOR(flavor);
+  Server& master = shared_server(flavor, Role::kMaster);
+  Server& passive = shared_server(flavor, Role::kPassive);
+  ensure_sync_users(master, passive);
+  if (master.query_value("SELECT COUNT(*) FROM mysql.user WHERE user = 'sync_noreload'") == "0") {
+    master.create_user("sync_noreload", "pw", "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  }
+  sql::sync::SyncOptions options = sync_options(master, passive);
+  options.source = sync_url(master, "sync_noreload", "pw");
+  options.filter.include = {"sy_none"};
+  try {
+    sql::sync::run_sync(options);
+    ADD_FAILURE() << "a MySQL snapshot without RELOAD was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::kAuth);
+    EXPECT_NE(std::string(e.what()).find("GRANT RELOAD"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace galaxis::testing
