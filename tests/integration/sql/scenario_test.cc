@@ -106,6 +106,30 @@ TEST_P(ScenarioTest, MariaDbSequences) {
             master_->query_value("SELECT next_not_cached_value FROM sc_seq.s"));
 }
 
+TEST_P(ScenarioTest, FullRowMetadataMapsColumnsByNameOntoAWiderTarget) {
+  const std::string original = master_->query_value("SELECT @@GLOBAL.binlog_row_metadata");
+  const binlog::BinlogPosition from = master_position(*master_);
+  master_->exec(
+      "DROP DATABASE IF EXISTS sc_meta; CREATE DATABASE sc_meta;"
+      "CREATE TABLE sc_meta.t (id INT PRIMARY KEY, a INT UNSIGNED, b VARCHAR(10))");
+  auto applier = make_applier(*passive_, options("metadata"));
+  replay(*master_, from, *applier);
+  // The passive's admin added a column of their own in front.
+  passive_->exec("ALTER TABLE sc_meta.t ADD COLUMN local_note VARCHAR(10) DEFAULT 'mine' FIRST");
+  const binlog::BinlogPosition mid = master_position(*master_);
+  master_->exec("SET GLOBAL binlog_row_metadata = FULL");
+  {
+    SqlConnection session(master_->connect_options());
+    session.exec(
+        "INSERT INTO sc_meta.t VALUES (1, 4294967295, 'x'), (2, 0, NULL);"
+        "UPDATE sc_meta.t SET b = 'y' WHERE id = 1; DELETE FROM sc_meta.t WHERE id = 2");
+  }
+  master_->exec("SET GLOBAL binlog_row_metadata = " + original);
+  replay(*master_, mid, *applier);
+  EXPECT_EQ(passive_->query("SELECT id, a, b, local_note FROM sc_meta.t ORDER BY id"),
+            (SqlRows{{"1", "4294967295", "y", "mine"}}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, ScenarioTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
 
 // The upgrade path: a MariaDB 10.11 master replicated to a MariaDB 11.8 passive.
