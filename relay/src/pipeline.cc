@@ -219,9 +219,11 @@ StartPosition Pipeline::start_position(sql::Applier& applier) {
   }
   switch (options_.initial) {
     case InitialPosition::kSnapshot:
-      throw_error(Error::Kind::kUnsupported,
-                  "--initial snapshot arrives with `galaxis-relay sync`; for now copy the data yourself and start "
-                  "with --initial from-now, or replay the whole binlog with --initial from-start");
+      // The CLI copies a snapshot before the pipeline starts; it leaves the checkpoint.
+      throw_error(Error::Kind::kRuntime,
+                  "--initial snapshot: no checkpoint for stream '{}' after the snapshot copy; run `galaxis-relay "
+                  "sync` for this stream first",
+                  options_.applier.stream);
     case InitialPosition::kFromStart:
       log::info("relay: no checkpoint for stream '{}' on the target; starting at the master's first binlog",
                 options_.applier.stream);

@@ -212,30 +212,30 @@ std::string or_unknown(const std::optional<uint64_t>& v) { return v ? std::to_st
 }  // namespace
 
 std::string render_status_text(const StatusReport& r) {
-  std::vector<std::pair<std::string, std::string>> lines;
-  lines.emplace_back("stream", r.stream);
-  lines.emplace_back("relay state", r.relay_state);
-  lines.emplace_back("source", r.source + " (" + r.source_version + ")");
-  lines.emplace_back("target", r.target);
-  lines.emplace_back("master position", r.master_position.to_string());
-  if (!r.master_position.gtid_executed.empty()) lines.emplace_back("master gtid", r.master_position.gtid_executed);
-  if (r.applied_position) {
-    lines.emplace_back("applied position",
-                       r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
-    if (!r.applied_position->gtid_executed.empty()) lines.emplace_back("applied gtid", r.applied_position->gtid_executed);
-    lines.emplace_back("checkpoint at", r.checkpoint_updated_at + " UTC" + (r.ddl_pending ? " (ddl pending)" : ""));
-  } else {
-    lines.emplace_back("applied position", "none (never checkpointed)");
-  }
-  lines.emplace_back("lag bytes", or_unknown(r.lag_bytes));
-  lines.emplace_back("lag events", "unknown (needs reading the binlog)");
-  lines.emplace_back("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
-  if (r.row) lines.emplace_back("status updated", r.row->updated_at + " UTC");
-  lines.emplace_back("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
-  size_t width = 0;
-  for (const auto& [k, v] : lines) width = std::max(width, k.size());
   std::string out;
-  for (const auto& [k, v] : lines) out += fmt::format("{:<{}}  {}\n", k + ":", width + 1, v);
+  // Keys padded to the longest one ("applied position:").
+  const auto line = [&out](std::string_view key, const std::string& value) {
+    out += fmt::format("{:<19}{}\n", std::string(key) + ":", value);
+  };
+  line("stream", r.stream);
+  line("relay state", r.relay_state);
+  line("source", r.source + " (" + r.source_version + ")");
+  line("target", r.target);
+  line("master position", r.master_position.to_string());
+  if (!r.master_position.gtid_executed.empty()) line("master gtid", r.master_position.gtid_executed);
+  if (r.applied_position) {
+    line("applied position",
+                       r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
+    if (!r.applied_position->gtid_executed.empty()) line("applied gtid", r.applied_position->gtid_executed);
+    line("checkpoint at", r.checkpoint_updated_at + " UTC" + (r.ddl_pending ? " (ddl pending)" : ""));
+  } else {
+    line("applied position", "none (never checkpointed)");
+  }
+  line("lag bytes", or_unknown(r.lag_bytes));
+  line("lag events", "unknown (needs reading the binlog)");
+  line("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
+  if (r.row) line("status updated", r.row->updated_at + " UTC");
+  line("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
   return out;
 }
 

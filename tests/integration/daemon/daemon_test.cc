@@ -387,21 +387,5 @@ TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
   EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
 }
 
-TEST(DaemonCli, SnapshotIsNotThereYet) {
-  Server& master = shared_server(Flavor::kMariaDB1011, Role::kMaster);
-  Server& passive = shared_server(Flavor::kMariaDB1011, Role::kPassive);
-  ensure_user(master, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
-  ensure_user(passive, kTargetUser, kTargetPassword, kTargetGrants);
-  ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
-  ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
-  const ProcessResult result = run_process(
-      {GALAXIS_BINARY, "run", "--source", "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master.port()),
-       "--target", "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port()), "--initial",
-       "snapshot", "--stream", "snapshot_check"},
-      60);
-  EXPECT_EQ(result.exit_code, 1) << result.err;
-  EXPECT_NE(result.err.find("arrives with `galaxis-relay sync`"), std::string::npos) << result.err;
-}
-
 }  // namespace
 }  // namespace galaxis::testing

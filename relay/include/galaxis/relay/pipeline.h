@@ -15,7 +15,8 @@
 // target has one; else options.initial — from-start (the master's first
 // binlog), from-now (the master's current position, written to the
 // checkpoint at once so a restart does not skip what came in between), or
-// snapshot (Error kUnsupported until `galaxis-relay sync` exists).
+// snapshot (the caller copies a snapshot first, which leaves a checkpoint;
+// finding none is an error).
 //
 // Failures: the stream reconnects to the source by itself (kNetwork). A
 // retryable target failure (lost connection, server shutting down, deadlock
