@@ -6,7 +6,10 @@
 // The oracle is compare_databases (rows byte for byte, column layout).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "galaxis/sql/checkpoint.h"
@@ -278,6 +281,52 @@ TEST(SyncMySqlSnapshot, WithoutReloadSaysWhichPrivilege) {
     EXPECT_EQ(e.kind(), Error::Kind::kAuth);
     EXPECT_NE(std::string(e.what()).find("GRANT RELOAD"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace galaxis::testing
+
+namespace galaxis::testing {
+namespace {
+
+// --out DIR writes zstd chunk files and a manifest; --in DIR restores them
+// (here under another database name) and sets the checkpoint to the
+// manifest's position.
+TEST(SyncDumpFiles, OutThenInWithRename) {
+  const Flavor flavor = Flavor::kMariaDB1011;
+  GALAXIS_REQUIRE_FLAVOR(flavor);
+  Server& master = shared_server(flavor, Role::kMaster);
+  Server& passive = shared_server(flavor, Role::kPassive);
+  ensure_sync_users(master, passive);
+  export_sync_passwords();
+  master.exec(
+      "DROP DATABASE IF EXISTS sy_dump; CREATE DATABASE sy_dump;"
+      "CREATE TABLE sy_dump.t (id INT PRIMARY KEY, b BLOB, s VARCHAR(20) CHARACTER SET latin1, f FLOAT);"
+      "INSERT INTO sy_dump.t VALUES (1, 0x000A0D5C27, 'caf\\xE9\\nx', 1.0000001), (2, NULL, '', -0.0),"
+      " (3, REPEAT('z', 5000), NULL, 3.4028234e38);"
+      "CREATE TABLE sy_dump.nokey (a INT); INSERT INTO sy_dump.nokey VALUES (1), (1), (NULL)");
+  passive.exec("DROP DATABASE IF EXISTS sy_dump_restored");
+  const std::string dir = ::testing::TempDir() + "sync_dump_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::vector<std::string> out = sync_argv(master, passive, {"--include", "sy_dump", "--out", dir, "--chunk-rows", "2",
+                                                             "--progress-interval", "0"});
+  ProcessResult dumped = run_process(out, 120);
+  ASSERT_EQ(dumped.exit_code, 0) << dumped.out << dumped.err;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/t0000.c000002.zst"));
+  const binlog::BinlogPosition at_dump = current_position(master);
+
+  std::vector<std::string> in = sync_argv(master, passive, {"--include", "sy_dump", "--rename-db", "sy_dump:sy_dump_restored",
+                                                            "--in", dir, "--stream", "sy_dump", "--progress-interval", "0"});
+  ProcessResult restored = run_process(in, 120);
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
+  EXPECT_EQ(compare_databases(master, "sy_dump", passive, "sy_dump_restored"), "");
+  sql::Connection target(sync_url(passive, kSyncTargetUser, kSyncTargetPassword));
+  auto cp = sql::CheckpointStore("galaxis_relay", "sy_dump").load(target);
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->position.file, at_dump.file);
+  EXPECT_EQ(cp->position.offset, at_dump.offset);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
