@@ -31,10 +31,18 @@ std::string GtidEvent::to_string() const {
 }
 
 std::string PreviousGtidsEvent::to_string() const {
+  // MySQL's text form: one entry per uuid, its untagged intervals first,
+  // then ":tag:intervals" for each tag ("uuid:1-6:tag_one:1"). The event
+  // lists the sets sorted by uuid, then tag, so equal uuids are adjacent.
   std::string out;
+  const GtidSidSet* previous = nullptr;
   for (const GtidSidSet& set : sets) {
-    if (!out.empty()) out += ',';
-    out += uuid_text(set.sid);
+    const bool same_uuid = previous && previous->sid == set.sid;
+    previous = &set;
+    if (!same_uuid) {
+      if (!out.empty()) out += ',';
+      out += uuid_text(set.sid);
+    }
     if (!set.tag.empty()) out += ':' + set.tag;
     for (const GtidInterval& interval : set.intervals) {
       if (interval.end == interval.start + 1)

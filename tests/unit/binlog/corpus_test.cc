@@ -160,6 +160,13 @@ TEST(Corpus, Mysql97MatchesMysqlbinlog) {
   EXPECT_EQ(std::vector<uint64_t>(xids.begin(), xids.begin() + 4), (std::vector<uint64_t>{68, 69, 70, 71}));
 
   const auto two = walk_file(corpus_dir() / "mysql-9.7-live/binlog.000002", /*keep_events=*/true);
+  const auto three = walk_file(corpus_dir() / "mysql-9.7-live/binlog.000003", /*keep_events=*/true);
+  // "# 2bd36008-...:1-6:tag_one:1" under Previous-GTIDs in mysqlbinlog's output.
+  ASSERT_NE(two.events.at(1).as<PreviousGtidsEvent>(), nullptr);
+  EXPECT_EQ(two.events.at(1).as<PreviousGtidsEvent>()->to_string(), uuid + ":1-6:tag_one:1");
+  ASSERT_NE(three.events.at(1).as<PreviousGtidsEvent>(), nullptr);
+  EXPECT_EQ(three.events.at(1).as<PreviousGtidsEvent>()->to_string(), uuid + ":1-13:tag_one:1");
+  EXPECT_EQ(one.events.at(1).as<PreviousGtidsEvent>()->to_string(), "");  // "# [empty]"
   const TransactionPayloadEvent* payload = nullptr;
   std::vector<std::string> inner_after_payload;
   for (const Event& e : two.events) {
