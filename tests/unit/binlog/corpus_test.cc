@@ -189,6 +189,50 @@ TEST(Corpus, Mysql97MatchesMysqlbinlog) {
   EXPECT_EQ(last_inner.as<XidEvent>()->xid, 89u);
 }
 
+template <typename T>
+std::vector<T> bodies(const std::string& relative) {
+  std::vector<T> out;
+  for (const Event& e : walk_file(corpus_dir() / relative, /*keep_events=*/true).events)
+    if (const T* body = e.as<T>()) out.push_back(*body);
+  return out;
+}
+
+// Values from Oracle mysqlbinlog --hexdump -vv output (mysql-cdc-rs/5.7/*/dump.txt).
+TEST(Corpus, Mysql57SmallEventsMatchMysqlbinlog) {
+  const auto intvars = bodies<IntvarEvent>("mysql-cdc-rs/5.7/05_intvar/log.bin");
+  ASSERT_EQ(intvars.size(), 1u);
+  EXPECT_EQ(intvars[0].kind, 1);  // "SET LAST_INSERT_ID=0"
+  EXPECT_EQ(intvars[0].value, 0u);
+
+  const auto rands = bodies<RandEvent>("mysql-cdc-rs/5.7/13_rand/log.bin");
+  ASSERT_EQ(rands.size(), 1u);
+  EXPECT_EQ(rands[0].seed1, 694882935u);  // "SET @@RAND_SEED1=694882935, @@RAND_SEED2=292094996"
+  EXPECT_EQ(rands[0].seed2, 292094996u);
+
+  const auto vars = bodies<UserVarEvent>("mysql-cdc-rs/5.7/14_user_var/log.bin");
+  ASSERT_EQ(vars.size(), 3u);
+  EXPECT_EQ(vars[0].name, "val_s");  // "SET @`val_s`:=_utf8 0x7465737420626C6F67 COLLATE `utf8_general_ci`"
+  EXPECT_EQ(vars[0].value, "test blog");
+  EXPECT_EQ(vars[0].charset, 33u);
+  EXPECT_EQ(vars[1].name, "val_i");  // "SET @`val_i`:=100"
+  EXPECT_EQ(vars[1].value_type, 2);  // INT_RESULT
+  EXPECT_EQ(vars[1].value, std::string("\x64\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(vars[2].name, "val_d");  // "SET @`val_d`:=1.00" (DECIMAL_RESULT)
+  EXPECT_EQ(vars[2].value_type, 4);
+
+  const auto rows_queries = bodies<RowsQueryEvent>("mysql-cdc-rs/5.7/29_row_query/log.bin");
+  ASSERT_EQ(rows_queries.size(), 1u);
+  EXPECT_EQ(rows_queries[0].query, "INSERT INTO `boxercrab` (`title`) VALUES ('hahhhhhhhhh')");
+
+  const auto queries = bodies<QueryEvent>("mysql-cdc-rs/5.7/05_intvar/log.bin");
+  ASSERT_FALSE(queries.empty());
+  EXPECT_EQ(queries[0].sql_mode, 1436549152u);  // "SET @@session.sql_mode=1436549152"
+  EXPECT_EQ(queries[0].charset, (std::array<uint16_t, 3>{33, 33, 45}));
+  EXPECT_EQ(queries[0].thread_id, 3u);  // "pseudo_thread_id=3"
+  // The server omits Q_AUTO_INCREMENT when it is 1,1 (mysqlbinlog prints the default).
+  EXPECT_FALSE(queries[0].auto_increment.has_value());
+}
+
 // Damaged input must end in a galaxis::Error, never a crash, hang or another
 // exception: flip, truncate and overwrite bytes of real events (checksums off
 // so the damage reaches the parsers) and decode. Each file runs in a forked
