@@ -119,6 +119,12 @@ class ImageReader {
           image.push_back(decode_value(in, c));
         }
       } catch (Error& e) {
+        if (c.real_type == ColumnType::kDateTime || c.real_type == ColumnType::kTime ||
+            c.real_type == ColumnType::kTimestamp)
+          e.add_context(
+              "old-format temporal column: if the source is MariaDB and the table was created with "
+              "mysql56_temporal_format=OFF, its fractional-second values use a layout the binlog does not "
+              "describe (ALTER TABLE ... FORCE on the source converts them)");
         e.add_context(fmt::format("{}.{} column {}{}{} ({}) value at offset {} (row image at {})", table_.database,
                                   table_.table, i + 1, c.name.empty() ? "" : " ", c.name,
                                   column_type_name(c.real_type), offset, image_offset));

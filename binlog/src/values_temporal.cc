@@ -133,6 +133,7 @@ Value decode_temporal(ByteReader& in, const ColumnInfo& c) {
       t.hours = a / 10000;
       t.minutes = static_cast<uint8_t>(a / 100 % 100);
       t.seconds = static_cast<uint8_t>(a % 100);
+      if (t.minutes > 59 || t.seconds > 59) throw_error(Error::Kind::kCorrupt, "invalid TIME value {} at offset {}", v, offset);
       return t;
     }
     case ColumnType::kTime2: check_fsp(c, offset); return decode_time2(in, c.meta);
@@ -146,6 +147,8 @@ Value decode_temporal(ByteReader& in, const ColumnInfo& c) {
       d.hour = static_cast<uint8_t>(time / 10000);
       d.minute = static_cast<uint8_t>(time / 100 % 100);
       d.second = static_cast<uint8_t>(time % 100);
+      if (d.month > 12 || d.day > 31 || d.hour > 23 || d.minute > 59 || d.second > 59 || date > 99991231)
+        throw_error(Error::Kind::kCorrupt, "invalid DATETIME value {} at offset {}", v, offset);
       return d;
     }
     case ColumnType::kDateTime2: check_fsp(c, offset); return decode_datetime2(in, c.meta);

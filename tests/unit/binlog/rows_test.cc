@@ -213,3 +213,27 @@ TEST(Rows, PreGaEventsOfMysql5117) {
 
 }  // namespace
 }  // namespace galaxis::binlog::rowtest
+
+namespace galaxis::binlog::rowtest {
+namespace {
+
+// MariaDB's pre-10.1 fractional temporals (mysql56_temporal_format=OFF) are
+// logged as plain DATETIME/TIME/TIMESTAMP without metadata: refuse clearly at
+// the first such value instead of decoding garbage.
+TEST(Rows, MariadbOldFractionalTemporalsAreRefusedWithAHint) {
+  const std::string path = std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/mariadb-10.11-old-temporal.000001";
+  BinlogFileReader reader(path);
+  Decoder decoder;
+  Error::Kind kind{};
+  const std::string e = error_of(
+      [&] {
+        while (auto raw = reader.next()) decoder.decode(raw->bytes, raw->offset);
+      },
+      &kind);
+  EXPECT_EQ(kind, Error::Kind::kCorrupt);
+  EXPECT_NE(e.find("mysql56_temporal_format=OFF"), std::string::npos) << e;
+  EXPECT_NE(e.find("oldt.t column 2 (DATETIME) value at offset 1172"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace galaxis::binlog::rowtest

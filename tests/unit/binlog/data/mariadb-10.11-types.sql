@@ -59,3 +59,13 @@ INSERT INTO t_str (id, vc, lb) VALUES (10, REPEAT('compressible ', 20), REPEAT(x
 UPDATE t_str SET vc = REPEAT('z', 200) WHERE id = 10;
 DELETE FROM t_str WHERE id = 10;
 SET GLOBAL log_bin_compress = OFF;
+
+-- mariadb-10.11-old-temporal.000001 (a separate binlog file) was written by:
+--   SET GLOBAL mysql56_temporal_format=OFF;
+--   CREATE TABLE oldt.t (id INT PRIMARY KEY, dt DATETIME(6), dt0 DATETIME, tm TIME(3), tm0 TIME,
+--                        ts TIMESTAMP(2) NULL, ts0 TIMESTAMP NULL);
+--   INSERT INTO oldt.t VALUES (1, '2024-02-29 23:59:59.123456', '2024-01-01 00:00:00', '-838:59:59.999',
+--     '12:34:56', '2001-02-03 04:05:06.78', '2001-02-03 04:05:06'), (2, '0000-00-00 00:00:00',
+--     '9999-12-31 23:59:59', '-00:00:00.001', '-00:00:01', NULL, NULL);
+-- Its table map says DATETIME/TIME/TIMESTAMP without metadata although the
+-- values use MariaDB's pre-10.1 fractional layout; mariadb-binlog prints no rows.
