@@ -112,6 +112,8 @@ class ImageReader {
       const uint64_t offset = in.absolute_offset();
       try {
         if (partial_json && c.real_type == ColumnType::kJson && (*partial_json)[i]) {
+          if (c.meta < 1 || c.meta > 4)
+            throw_error(Error::Kind::kCorrupt, "JSON column with length size {} at offset {}", c.meta, offset);
           const uint64_t len = in.uint_le(c.meta, "partial JSON length");
           const uint64_t at = in.absolute_offset();
           image.emplace_back(decode_json_diff(in.bytes(len, "partial JSON diff"), at));
