@@ -94,6 +94,17 @@ int dump_remote(const RemoteDumpOptions& options) {
   }
   dumper.flush();
   if (std::fflush(stdout) != 0) throw_error(Error::Kind::kIo, "writing to standard output: {}", std::strerror(errno));
+  if (dump_options.format == binlog::DumpFormat::kNone) {
+    // Nothing was printed: say what was decoded (bench/stream reads this line).
+    const binlog::DumpStats& stats = dumper.stats();
+    std::fprintf(stderr,
+                 "decoded %llu events (%llu inside transaction payloads), %llu row changes, %llu bytes; received %llu "
+                 "bytes\n",
+                 static_cast<unsigned long long>(stats.events + stats.inner_events),
+                 static_cast<unsigned long long>(stats.inner_events),
+                 static_cast<unsigned long long>(stats.row_changes), static_cast<unsigned long long>(stats.bytes),
+                 static_cast<unsigned long long>(source.bytes_received()));
+  }
   return 0;
 }
 
