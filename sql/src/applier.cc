@@ -264,7 +264,12 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   } catch (Error& e) {
     unsigned code = connection_.last_errno();
     if (e.kind() == Error::Kind::kNetwork) throw;
-    if (tolerate_ddl_replay_ && is_replayed_ddl_error(code)) {
+    if (query.error_code != 0 && code == query.error_code) {
+      // The master logged the statement together with the error it got (a
+      // partly failed DROP, say): the same error here means the same outcome.
+      log::warn("applier: DDL at offset {} failed with {} as it did on the source; continuing", event.offset, code);
+      skipped = true;
+    } else if (tolerate_ddl_replay_ && is_replayed_ddl_error(code)) {
       log::warn("applier: DDL at offset {} failed with {} after a restart that interrupted it; treating it as "
                 "already applied: {}",
                 event.offset, code, e.what());

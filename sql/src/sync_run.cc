@@ -65,7 +65,7 @@ void copy_tables(const SyncOptions& options, Connection& source, Connection& tar
 
   ProgressReporter progress("sync copy", options.progress_interval);
   for (const SyncTable& table : tables) {
-    const TargetTableState created = prepare_target_table(source, target, table, true);
+    const TargetTableState created = prepare_target_table(source, target, table, true, nullptr, true);
     const auto it = chunks.find(ResumeState::table_key(table));
     if (created == TargetTableState::kExistsWithRows && it == chunks.end()) {
       throw_error(Error::Kind::kRuntime,
@@ -147,6 +147,7 @@ void copy_tables(const SyncOptions& options, Connection& source, Connection& tar
   }
   pool.finish();
   progress.finish();
+  for (const SyncTable& table : tables) restore_secondary_indexes(source, target, table);
 
   // Chunks an earlier run copied are at its (older) snapshot: bring them to this one.
   if (resuming && !(run->position == result->position)) {

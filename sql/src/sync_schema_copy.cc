@@ -86,7 +86,68 @@ void ensure_database(Connection& source, Connection& target, const std::string& 
   target.exec(sql);
 }
 
+// The plain "  KEY `name` (...)" lines of a SHOW CREATE TABLE (name, text
+// without the trailing comma); none when the table has foreign keys (an FK
+// needs its index to exist while rows arrive).
+std::vector<std::pair<std::string, std::string>> plain_secondary_keys(const std::string& create) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  size_t start = 0;
+  while (start < create.size()) {
+    size_t end = create.find('\n', start);
+    if (end == std::string::npos) end = create.size();
+    std::string line = create.substr(start, end - start);
+    start = end + 1;
+    size_t first = line.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    line = line.substr(first);
+    if (line.rfind("CONSTRAINT ", 0) == 0 || line.rfind("FOREIGN KEY", 0) == 0) return {};
+    if (line.rfind("KEY `", 0) != 0) continue;
+    if (!line.empty() && line.back() == ',') line.pop_back();
+    // The name: backquoted, `` is an escaped backquote.
+    std::string name;
+    size_t i = 5;
+    for (; i < line.size(); ++i) {
+      if (line[i] == '`') {
+        if (i + 1 < line.size() && line[i + 1] == '`') {
+          name += '`';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      name += line[i];
+    }
+    keys.emplace_back(name, line);
+  }
+  return keys;
+}
+
+std::string show_create(Connection& source, const SyncTable& table) {
+  Rows show = source.query("SHOW CREATE TABLE " + table.source_name());
+  if (show.empty() || show[0].size() < 2 || !show[0][1]) {
+    throw_error(Error::Kind::kServer, "SHOW CREATE TABLE {} returned nothing", table.source_name());
+  }
+  return *show[0][1];
+}
+
 }  // namespace
+
+void restore_secondary_indexes(Connection& source, Connection& target, const SyncTable& table) {
+  with_context("adding the secondary indexes of " + table.target_name(), [&] {
+    auto keys = plain_secondary_keys(show_create(source, table));
+    if (keys.empty()) return;
+    Rows existing = target.query("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
+                                 target.quote(table.target_database) + " AND TABLE_NAME = " + target.quote(table.table));
+    std::set<std::string> have;
+    for (const Row& row : existing) have.insert(row[0].value_or(""));
+    std::string alter;
+    for (const auto& [name, definition] : keys) {
+      if (have.count(name)) continue;
+      alter += (alter.empty() ? "ALTER TABLE " + table.target_name() + " ADD " : ", ADD ") + definition;
+    }
+    if (!alter.empty()) target.exec(alter);
+  });
+}
 
 std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filter) {
   return with_context("listing the source's tables", [&] {
@@ -114,23 +175,26 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
 }
 
 TargetTableState prepare_target_table(Connection& source, Connection& target, const SyncTable& table, bool create,
-                                      bool* missing) {
+                                      bool* missing, bool defer_indexes) {
   return with_context("preparing target table " + table.target_name(), [&] {
     if (missing) *missing = false;
     std::vector<ColumnLayout> target_columns = column_layout(target, table.target_database, table.table);
     if (target_columns.empty()) {
       if (missing) *missing = true;
       if (!create) return TargetTableState::kExistsEmpty;
-      Rows show = source.query("SHOW CREATE TABLE " + table.source_name());
-      if (show.empty() || show[0].size() < 2 || !show[0][1]) {
-        throw_error(Error::Kind::kServer, "SHOW CREATE TABLE {} returned nothing", table.source_name());
+      std::string ddl = show_create(source, table);
+      std::string drop_keys;
+      if (defer_indexes) {
+        for (const auto& [name, definition] : plain_secondary_keys(ddl)) {
+          drop_keys += (drop_keys.empty() ? "; ALTER TABLE " + table.target_name() + " DROP KEY " : ", DROP KEY ") +
+                       quote_identifier(name);
+        }
       }
-      std::string ddl = *show[0][1];
       if (table.target_database != table.database) ddl = rename_database(ddl, table.database, table.target_database);
       ensure_database(source, target, table.database, table.target_database);
       target.exec("SET @galaxis_saved_fk = @@foreign_key_checks, foreign_key_checks = 0; USE " +
                   quote_identifier(table.target_database) + "; " + ddl +
-                  "; SET foreign_key_checks = @galaxis_saved_fk");
+                  drop_keys + "; SET foreign_key_checks = @galaxis_saved_fk");
       return TargetTableState::kCreated;
     }
     std::vector<ColumnLayout> source_columns = column_layout(source, table.database, table.table);

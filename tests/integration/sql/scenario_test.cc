@@ -106,6 +106,26 @@ TEST_P(ScenarioTest, MariaDbSequences) {
             master_->query_value("SELECT next_not_cached_value FROM sc_seq.s"));
 }
 
+TEST_P(ScenarioTest, VectorColumns) {
+  if (GetParam() == Flavor::kMariaDB1011) GTEST_SKIP() << "no VECTOR type before MariaDB 11.7";
+  const bool mysql = is_mysql(GetParam());
+  const std::string from_text = mysql ? "STRING_TO_VECTOR" : "VEC_FromText";
+  const binlog::BinlogPosition from = master_position(*master_);
+  master_->exec(
+      "DROP DATABASE IF EXISTS sc_vec; CREATE DATABASE sc_vec;"
+      "CREATE TABLE sc_vec.t (id INT PRIMARY KEY, v VECTOR(3)" + std::string(mysql ? "" : " NOT NULL") + ");"
+      "INSERT INTO sc_vec.t VALUES (1, " + from_text + "('[1.5, -2, 3.25]')), (2, " + from_text +
+      "('[0, 0, 1e-7]'));"
+      "UPDATE sc_vec.t SET v = " + from_text + "('[9, 8, 7]') WHERE id = 2;"
+      "DELETE FROM sc_vec.t WHERE id = 1");
+  auto applier = make_applier(*passive_, options("vector"));
+  replay(*master_, from, *applier);
+  EXPECT_EQ(compare_databases(*master_, "sc_vec", *passive_, "sc_vec"), "");
+  const std::string to_text = mysql ? "VECTOR_TO_STRING(v)" : "VEC_ToText(v)";
+  EXPECT_EQ(passive_->query_value("SELECT " + to_text + " FROM sc_vec.t WHERE id = 2"),
+            master_->query_value("SELECT " + to_text + " FROM sc_vec.t WHERE id = 2"));
+}
+
 TEST_P(ScenarioTest, FullRowMetadataMapsColumnsByNameOntoAWiderTarget) {
   const std::string original = master_->query_value("SELECT @@GLOBAL.binlog_row_metadata");
   const binlog::BinlogPosition from = master_position(*master_);

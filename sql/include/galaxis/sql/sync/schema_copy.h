@@ -35,8 +35,16 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
 enum class TargetTableState { kCreated, kExistsEmpty, kExistsWithRows };
 
 // create=false: only checks (a missing table is reported, not created).
+// defer_indexes: a created table gets its plain secondary indexes (KEY ...,
+// not UNIQUE/FULLTEXT/SPATIAL, and only in tables without foreign keys)
+// later, from restore_secondary_indexes(): InnoDB builds an index over
+// loaded rows by sorting, much faster than maintaining it row by row.
 TargetTableState prepare_target_table(Connection& source, Connection& target, const SyncTable& table,
-                                      bool create, bool* missing = nullptr);
+                                      bool create, bool* missing = nullptr, bool defer_indexes = false);
+
+// Adds the source's plain secondary indexes that the target table lacks
+// (one ALTER TABLE). Safe to repeat: a resumed copy calls it again.
+void restore_secondary_indexes(Connection& source, Connection& target, const SyncTable& table);
 
 // Tables of the selected target databases that the source does not have.
 std::vector<std::string> extra_target_tables(Connection& target, const std::vector<SyncTable>& tables,
