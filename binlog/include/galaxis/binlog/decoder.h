@@ -7,9 +7,17 @@
 // gets the v4 defaults of MySQL 5.x and checksums off, and a clear error on
 // the first event that needs more).
 //
-// Errors: malformed input throws Error(kCorrupt) whose message names the
-// event type, the absolute offset of the event and of the faulty field.
-// Nothing is partially returned. Not thread-safe; one Decoder per stream.
+// Errors: malformed input throws Error(kCorrupt) whose message reads
+// "<source_name>: <type> event (type N) at offset X: <what> at offset Y"
+// (Y = the faulty field's absolute offset). Valid input we cannot read
+// (binlog v1, encrypted data after MariaDB START_ENCRYPTION, an unknown
+// compression) throws Error(kUnsupported). An unknown type code BEFORE any
+// FDE is kCorrupt (nothing says how to frame it); after one it decodes to
+// OpaqueEvent{known_type=false}. A new FDE, START_V3 or ROTATE forgets the
+// table maps. Nothing is partially returned; after a throw the Decoder is
+// still usable for the next event. Events own their data except
+// TransactionPayloadEvent::compressed, which views `bytes`.
+// Not thread-safe; one Decoder per stream. Copyable.
 #pragma once
 
 #include <cstdint>
