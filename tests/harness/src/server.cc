@@ -163,7 +163,7 @@ struct Server::Impl {
   // Initialises a datadir once per server build and caches it (atomically:
   // built in a temp folder, then renamed; a concurrent builder's result wins).
   std::string ensure_pristine() {
-    const std::string target = pristine_dir();
+    std::string target = pristine_dir();
     if (fs::exists(target + "/.complete")) return target;
     const std::string parent = fs::path(target).parent_path().string();
     const std::string work = make_temp_dir(parent, "init-");
