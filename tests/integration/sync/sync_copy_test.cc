@@ -216,6 +216,10 @@ TEST_P(SyncCopyTest, ConcurrentWritesThenStreamingFromTheCheckpoint) {
   stop = true;
   writer.join();
   EXPECT_GT(during, 0);
+  // The secondary index, deferred during the load, is there.
+  EXPECT_EQ(passive_->query_value("SELECT GROUP_CONCAT(DISTINCT INDEX_NAME ORDER BY INDEX_NAME) FROM "
+                                  "information_schema.STATISTICS WHERE TABLE_SCHEMA = 'sy_live' AND TABLE_NAME = 't'"),
+            "k,PRIMARY");
   const size_t streamed = stream_from_checkpoint(*master_, *passive_, "sy_live", {"sy_live"});
   EXPECT_GT(streamed, 0u);
   EXPECT_EQ(compare_databases(*master_, "sy_live", *passive_, "sy_live"), "");

@@ -79,6 +79,9 @@ TEST(SyncResumeTest, SigkillMidCopyThenResume) {
   EXPECT_NE(second.err.find("sync copy: "), std::string::npos) << second.err;  // progress lines
   EXPECT_EQ(second.out.find(" 0 done earlier"), std::string::npos) << second.out;
   EXPECT_EQ(compare_databases(master, "sy_resume", passive, "sy_resume"), "");
+  EXPECT_EQ(passive.query_value("SELECT GROUP_CONCAT(DISTINCT INDEX_NAME ORDER BY INDEX_NAME) FROM "
+                                "information_schema.STATISTICS WHERE TABLE_SCHEMA = 'sy_resume' AND TABLE_NAME = 't'"),
+            "k,PRIMARY");
 
   master.exec("UPDATE sy_resume.t SET k = k + 1 WHERE id BETWEEN 10 AND 20; DELETE FROM sy_resume.nokey WHERE a = 3");
   EXPECT_GT(stream_from_checkpoint(master, passive, "sy_resume", {"sy_resume"}), 0u);
