@@ -62,7 +62,8 @@ Applier::Applier(Connection target, ApplierOptions options)
       }()),
       schema_(&connection_),
       checkpoint_(options_.checkpoint_schema, options_.stream),
-      batch_(options_.max_statement_bytes) {
+      batch_(options_.max_statement_bytes),
+      net_(options_.max_statement_bytes) {
   setup_target_session(connection_);
   foreign_key_checks_ = true;
   unique_checks_ = true;
@@ -99,6 +100,7 @@ void Applier::begin() {
   trx_prior_work_ = target_open_ && (target_sent_ || batch_.statements() > 1);
   trx_flushed_ = false;
   trx_savepoint_ = false;
+  trx_uncompacted_ = false;
 }
 
 void Applier::apply(const binlog::Event& event) {
@@ -141,6 +143,15 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
                 qualified_name(target_db, table), fmt::join(schema.unguarded_triggers, ", "));
     }
   }
+  if (options_.compact_rows && !trx_uncompacted_ && NetChanges::eligible(schema)) {
+    if (net_.add(rows, schema)) {
+      stats_.rows += rows.rows.size();
+      group_rows_ += rows.rows.size();
+      if (net_.pending_bytes() >= options_.max_batch_bytes) spill_net_changes();
+      return;
+    }
+    spill_net_changes();  // keep this table's changes in order
+  }
   ensure_target_transaction();
   bool fk = !rows.no_foreign_key_checks();
   bool unique = !rows.relaxed_unique_checks();
@@ -153,6 +164,7 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
   stats_.rows += added;
   group_rows_ += added;
   if (batch_.bytes() >= options_.max_batch_bytes) {
+    emit_folded_before_transaction();
     if (trx_prior_work_ && !trx_savepoint_) {
       // Earlier source transactions share the target transaction: mark where
       // this one starts so abort()/ROLLBACK can undo it alone.
@@ -299,7 +311,31 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   trx_savepoint_ = false;
 }
 
+// Folded changes belong to earlier source transactions: they go in front of
+// the current one, so undoing it (abort, ROLLBACK, savepoint) keeps them.
+void Applier::emit_folded_before_transaction() {
+  if (net_.folded_bytes() == 0) return;
+  StatementBatch folded(options_.max_statement_bytes);
+  net_.emit(&folded);
+  trx_mark_ = batch_.insert_batch_at(trx_mark_, folded);
+  trx_prior_work_ = true;
+}
+
+// The current transaction is too big to hold (or must keep its order with a
+// change that cannot be folded): emit everything and apply the rest directly.
+void Applier::spill_net_changes() {
+  if (net_.empty()) {
+    trx_uncompacted_ = true;
+    return;
+  }
+  ensure_target_transaction();
+  emit_folded_before_transaction();
+  net_.emit_pending(&batch_);
+  trx_uncompacted_ = true;
+}
+
 void Applier::rollback_source_transaction(const char* why) {
+  net_.abort_transaction();
   if (!trx_flushed_) {
     batch_.rollback_to(trx_mark_);
     target_open_ = trx_target_open_at_mark_;
@@ -327,6 +363,8 @@ void Applier::rollback_source_transaction(const char* why) {
 void Applier::commit(const binlog::BinlogPosition& end) {
   if (!in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: commit() without begin()");
   in_source_trx_ = false;
+  net_.commit_transaction();
+  if (net_.folded_bytes() > 0) ensure_target_transaction();  // folded rows belong to this target transaction
   group_position_ = end;
   ++group_transactions_;
   ++stats_.transactions;
@@ -341,7 +379,7 @@ void Applier::abort() {
 
 bool Applier::group_due() const {
   return group_transactions_ >= options_.group_max_transactions || group_rows_ >= options_.group_max_rows ||
-         group_bytes_ + batch_.bytes() >= options_.group_max_bytes ||
+         group_bytes_ + batch_.bytes() + net_.folded_bytes() >= options_.group_max_bytes ||
          std::chrono::steady_clock::now() - group_started_ >= options_.group_max_delay;
 }
 
@@ -354,6 +392,8 @@ void Applier::flush() {
 void Applier::commit_group(bool ddl_pending) {
   if (!ddl_pending && group_transactions_ == 0 && !target_open_) return;
   ensure_target_transaction();
+  net_.commit_transaction();  // a DDL may end a transaction whose rows are still pending
+  net_.emit(&batch_);
   batch_.add_statement(checkpoint_.update_statement(group_position_ ? group_position_ : committed_, ddl_pending),
                        kMustMatchOne);
   batch_.add_statement("COMMIT");
@@ -405,6 +445,7 @@ void Applier::send() {
 
 void Applier::rollback() noexcept {
   batch_.clear();
+  net_ = NetChanges(options_.max_statement_bytes);
   try {
     connection_.exec("ROLLBACK");
   } catch (...) {

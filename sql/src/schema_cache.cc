@@ -119,6 +119,13 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
       schema.unguarded_triggers.push_back(row[0].value_or(""));
     }
   }
+  schema.has_foreign_keys =
+      connection_
+          ->query_value("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE (CONSTRAINT_SCHEMA = " +
+                        connection_->quote(database) + " AND TABLE_NAME = " + connection_->quote(table) +
+                        ") OR (UNIQUE_CONSTRAINT_SCHEMA = " + connection_->quote(database) +
+                        " AND REFERENCED_TABLE_NAME = " + connection_->quote(table) + ")")
+          .value_or("0") != "0";
   return schema;
 }
 

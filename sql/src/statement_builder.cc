@@ -316,4 +316,21 @@ void StatementBatch::insert_at(const Mark& mark, std::string_view sql) {
   expected_.insert(expected_.begin() + static_cast<std::ptrdiff_t>(mark.statements), -1);
 }
 
+StatementBatch::Mark StatementBatch::insert_batch_at(const Mark& mark, StatementBatch& other) {
+  other.close_open();
+  Mark at = mark;
+  for (size_t i = 0; i < other.starts_.size(); ++i) {
+    size_t end = i + 1 < other.starts_.size() ? other.starts_[i + 1] - 1 : other.sql_.size();
+    std::string_view text(other.sql_.data() + other.starts_[i], end - other.starts_[i]);
+    bool appending = at.statements == starts_.size();
+    insert_at(at, text);
+    expected_[at.statements] = other.expected_[i];
+    Mark next;
+    next.statements = at.statements + 1;
+    next.bytes = appending ? sql_.size() : (at.bytes == 0 ? text.size() : at.bytes + 1 + text.size());
+    at = next;
+  }
+  return at;
+}
+
 }  // namespace galaxis::sql

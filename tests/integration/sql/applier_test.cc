@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "apply_support.h"
 #include "galaxis/relay/server_binlog_source.h"
@@ -22,10 +23,12 @@ class ApplierTest : public ::testing::TestWithParam<Flavor> {
     ensure_users(*master_, *passive_);
   }
 
+  // GALAXIS_SQL_COMPACT=1 runs every scenario with net-effect compaction.
   sql::ApplierOptions options(const std::string& stream) {
     sql::ApplierOptions o;
     o.stream = stream;
     o.strict_row_counts = true;
+    o.compact_rows = std::getenv("GALAXIS_SQL_COMPACT") != nullptr;
     return o;
   }
 
@@ -119,6 +122,14 @@ TEST_P(ApplierTest, KeysCompositeKeysPkChangesUniqueSwapsAndTablesWithoutKeys) {
       "UPDATE ap_keys.nokey SET b = 'n' WHERE b IS NULL LIMIT 1;"
       "UPDATE ap_keys.nokey SET a = 9 WHERE b = 'X' COLLATE utf8mb4_bin");
   replay_and_compare(from, "ap_keys", options("keys"));
+  // The same stream with net-effect compaction, into a renamed copy.
+  sql::ApplierOptions compact = options("keys_compact");
+  compact.compact_rows = true;
+  compact.filter.include = {"ap_keys"};
+  compact.filter.rename_db = {{"ap_keys", "ap_keys_c"}};
+  auto applier = make_applier(*passive_, compact);
+  replay(*master_, from, *applier);
+  EXPECT_EQ(compare_databases(*master_, "ap_keys", *passive_, "ap_keys_c"), "");
 }
 
 TEST_P(ApplierTest, MinimalRowImages) {
@@ -292,17 +303,28 @@ TEST_P(ApplierTest, ManySmallTransactionsAreGroupedThroughput) {
   master_->exec(
       "DROP DATABASE IF EXISTS ap_small; CREATE DATABASE ap_small;"
       "CREATE TABLE ap_small.t (id INT PRIMARY KEY, k INT NOT NULL, c CHAR(60), pad CHAR(60), KEY (k));");
-  // sysbench oltp_write_only shape: per transaction an indexed UPDATE, a
-  // non-indexed UPDATE, a DELETE and an INSERT of the same id.
   std::string seed = "INSERT INTO ap_small.t VALUES ";
   for (int i = 1; i <= 2000; ++i) {
     if (i > 1) seed.push_back(',');
     seed += fmt::format("({},{},'c{}','p')", i, i, i);
   }
   master_->exec(seed);
-  auto applier = make_applier(*passive_, options("small"));
-  replay(*master_, from, *applier);
+  // Two copies on the passive: ap_small (statement per row) and ap_small_c (net-effect compaction).
+  sql::ApplierOptions plain = options("small");
+  plain.compact_rows = false;
+  sql::ApplierOptions compact = options("small_compact");
+  compact.compact_rows = true;
+  compact.filter.include = {"ap_small"};
+  compact.filter.rename_db = {{"ap_small", "ap_small_c"}};
+  {
+    auto a = make_applier(*passive_, plain);
+    replay(*master_, from, *a);
+    auto b = make_applier(*passive_, compact);
+    replay(*master_, from, *b);
+  }
   const binlog::BinlogPosition workload_start = master_position(*master_);
+  // sysbench oltp_write_only shape: per transaction an indexed UPDATE, a
+  // non-indexed UPDATE, a DELETE and an INSERT of the same id.
   const int transactions = 5000;
   std::string batch;
   for (int n = 0; n < transactions; ++n) {
@@ -316,21 +338,24 @@ TEST_P(ApplierTest, ManySmallTransactionsAreGroupedThroughput) {
       batch.clear();
     }
   }
-  // The passive is at the workload start: time the workload alone (stream, decode, apply).
-  auto timed = make_applier(*passive_, options("small"));
-  auto start = std::chrono::steady_clock::now();
-  replay(*master_, workload_start, *timed);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_EQ(compare_databases(*master_, "ap_small", *passive_, "ap_small"), "");
-  const sql::ApplierStats& stats = timed->stats();
-  EXPECT_EQ(stats.transactions, static_cast<uint64_t>(transactions));
-  EXPECT_LT(stats.target_commits, stats.transactions / 10);  // grouped
-  std::printf("[ perf ] %s: %llu source transactions (%llu rows) in %.2f s = %.0f trx/s, %.0f rows/s; "
-              "%llu target commits, %llu round trips, %.2f s waiting for the target\n",
-              std::string(flavor_name(GetParam())).c_str(), static_cast<unsigned long long>(stats.transactions),
-              static_cast<unsigned long long>(stats.rows), seconds, stats.transactions / seconds,
-              stats.rows / seconds, static_cast<unsigned long long>(stats.target_commits),
-              static_cast<unsigned long long>(stats.round_trips), stats.send_microseconds / 1e6);
+  for (const sql::ApplierOptions& o : {plain, compact}) {
+    auto applier = make_applier(*passive_, o);
+    auto start = std::chrono::steady_clock::now();
+    replay(*master_, workload_start, *applier);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(compare_databases(*master_, "ap_small", *passive_, o.compact_rows ? "ap_small_c" : "ap_small"), "");
+    const sql::ApplierStats& stats = applier->stats();
+    EXPECT_EQ(stats.transactions, static_cast<uint64_t>(transactions));
+    EXPECT_LT(stats.target_commits, stats.transactions / 10);  // grouped
+    std::printf("[ perf ] %s%s: %llu source transactions (%llu rows) in %.2f s = %.0f trx/s, %.0f rows/s; "
+                "%llu target commits, %llu round trips, %llu statements, %.2f s waiting for the target\n",
+                std::string(flavor_name(GetParam())).c_str(), o.compact_rows ? " compacted" : "",
+                static_cast<unsigned long long>(stats.transactions), static_cast<unsigned long long>(stats.rows),
+                seconds, stats.transactions / seconds, stats.rows / seconds,
+                static_cast<unsigned long long>(stats.target_commits),
+                static_cast<unsigned long long>(stats.round_trips), static_cast<unsigned long long>(stats.statements),
+                stats.send_microseconds / 1e6);
+  }
   // The same stream with a consumer that does nothing: the source side's share.
   struct Null : relay::TransactionConsumer {
     void on_transaction_begin(const relay::TransactionInfo&) override {}
@@ -347,7 +372,7 @@ TEST_P(ApplierTest, ManySmallTransactionsAreGroupedThroughput) {
   relay::StartPosition start_at;
   start_at.file = workload_start.file;
   start_at.offset = workload_start.offset;
-  start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
   stream.run(start_at, null_consumer);
   std::printf("[ perf ] %s: the same stream decoded without applying: %.2f s\n",
               std::string(flavor_name(GetParam())).c_str(),

@@ -65,6 +65,7 @@
 #include "galaxis/sql/checkpoint.h"
 #include "galaxis/sql/connection.h"
 #include "galaxis/sql/filter.h"
+#include "galaxis/sql/net_changes.h"
 #include "galaxis/sql/query_text.h"
 #include "galaxis/sql/schema_cache.h"
 #include "galaxis/sql/statement_builder.h"
@@ -92,6 +93,10 @@ struct ApplierOptions {
   // (character_set_collations=''), so "DEFAULT CHARSET=utf8mb4" means
   // utf8mb4_general_ci on both sides, as on the source.
   std::string source_version;
+  // Fold row changes of eligible tables into their net effect per key
+  // within a target transaction (net_changes.h): far fewer statements for
+  // catch-up. Row-count drift checks do not apply to folded changes.
+  bool compact_rows = false;
 };
 
 struct ApplierStats {
@@ -142,6 +147,8 @@ class Applier {
   void apply_query(const binlog::QueryEvent& query, const binlog::Event& event);
   void apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, const binlog::Event& event);
   void rollback_source_transaction(const char* why);
+  void emit_folded_before_transaction();
+  void spill_net_changes();
   void ensure_target_transaction();
   void send();
   void commit_group(bool ddl_pending);
@@ -176,6 +183,8 @@ class Applier {
   bool trx_prior_work_ = false;  // earlier source transactions have statements in the target transaction
   bool trx_flushed_ = false;     // some of its statements were sent
   bool trx_savepoint_ = false;   // SAVEPOINT galaxis_source_trx precedes it
+  bool trx_uncompacted_ = false; // its changes go to the batch directly (too big to fold)
+  NetChanges net_;
 
   // Session state as the queued statements leave it; nullopt = unknown.
   std::optional<bool> foreign_key_checks_;

@@ -82,6 +82,9 @@ class StatementBatch {
   // Inserts a statement at `mark`, which must be a statement boundary
   // (taken with no statement open), e.g. a SAVEPOINT before a transaction.
   void insert_at(const Mark& mark, std::string_view sql);
+  // Inserts all statements of `other` at `mark` (a statement boundary);
+  // returns the boundary right after them.
+  Mark insert_batch_at(const Mark& mark, StatementBatch& other);
 
  private:
   void start_statement();

@@ -1,0 +1,80 @@
+// galaxis/sql/net_changes.h — the net effect of many row changes per key.
+//
+// For catch-up speed: inside one target transaction, what matters for a
+// table is the final state of each key it touched. NetChanges folds row
+// changes of complete source transactions into "key -> final row, or gone"
+// and emits it as one batched DELETE of every touched key followed by one
+// multi-row INSERT of the final rows — a handful of statements instead of
+// one per row change (sysbench's UPDATE, UPDATE, DELETE, INSERT of one id
+// becomes part of one DELETE and one INSERT for the whole group).
+//
+// Only for tables where this equals applying the changes one by one
+// (eligible()): a PRIMARY KEY of non-character columns (so byte-equal
+// literals mean equal keys under any collation), no foreign key in either
+// direction (a DELETE would cascade), no unguarded trigger, and row images
+// that carry every written column (FULL). Other tables go through
+// StatementBatch in order; reordering between the two is safe because
+// eligible tables are not linked to any other by FKs or triggers.
+//
+// Transactions: add() collects the changes of the current source
+// transaction; commit_transaction() folds them in, abort_transaction() drops
+// them. Not thread-safe. Pure (no connection).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "galaxis/binlog/rows.h"
+#include "galaxis/sql/schema.h"
+#include "galaxis/sql/statement_builder.h"
+
+namespace galaxis::sql {
+
+class NetChanges {
+ public:
+  explicit NetChanges(size_t max_statement_bytes = 1 << 20) : max_statement_bytes_(max_statement_bytes) {}
+
+  static bool eligible(const TableSchema& schema);
+  // Adds the event's rows to the current transaction; false (nothing added)
+  // when the images lack a needed column — the caller applies it directly.
+  bool add(const binlog::RowsEvent& event, const TableSchema& schema);
+  void commit_transaction();
+  void abort_transaction() { pending_.clear(); pending_bytes_ = 0; }
+
+  // Emits the current transaction's changes one by one (DELETE of the old
+  // key, INSERT of the new row) — for a transaction too big to hold.
+  void emit_pending(StatementBatch* batch);
+  // Emits the folded state of the committed transactions and forgets it.
+  void emit(StatementBatch* batch);
+
+  size_t pending_bytes() const { return pending_bytes_; }
+  size_t folded_bytes() const { return folded_bytes_; }
+  bool empty() const { return pending_.empty() && tables_.empty(); }
+
+ private:
+  struct Op {
+    std::string table;       // qualified name
+    std::string before_key;  // key literal of the removed row ("" for a write)
+    std::string after_key;   // key literal of the written row ("" for a delete)
+    std::string row;         // "(v1,...)" of the written row
+  };
+  struct TableState {
+    std::string key_sql;      // "`id`" or "(`a`,`b`)"
+    std::string insert_head;  // INSERT INTO `d`.`t` (`a`,`b`) VALUES
+    std::unordered_map<std::string, size_t> index;
+    std::vector<std::pair<std::string, std::optional<std::string>>> entries;  // key -> final row or gone
+  };
+
+  size_t max_statement_bytes_;
+  std::vector<Op> pending_;
+  size_t pending_bytes_ = 0;
+  std::map<std::string, TableState> tables_;
+  std::map<std::string, std::pair<std::string, std::string>> heads_;  // table -> {key_sql, insert_head}
+  size_t folded_bytes_ = 0;
+};
+
+}  // namespace galaxis::sql

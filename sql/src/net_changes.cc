@@ -1,0 +1,180 @@
+#include "galaxis/sql/net_changes.h"
+
+#include "galaxis/sql/connection.h"
+#include "galaxis/sql/literal.h"
+
+namespace galaxis::sql {
+namespace {
+
+size_t position_of(const std::vector<size_t>& map, size_t column) {
+  for (size_t i = 0; i < map.size(); ++i) {
+    if (map[i] == column) return i;
+  }
+  return std::string::npos;
+}
+
+// The key literal: "5" or "(5,'2024-01-01')".
+bool key_literal(const TableSchema& schema, const binlog::RowImage& image, const std::vector<size_t>& map,
+                 std::string* out) {
+  out->clear();
+  bool tuple = schema.key_columns.size() > 1;
+  if (tuple) out->push_back('(');
+  for (size_t n = 0; n < schema.key_columns.size(); ++n) {
+    size_t column = schema.key_columns[n];
+    size_t pos = position_of(map, column);
+    if (pos == std::string::npos || pos >= image.size() || binlog::is_null(image[pos])) return false;
+    if (n > 0) out->push_back(',');
+    append_literal(out, image[pos], schema.columns[column]);
+  }
+  if (tuple) out->push_back(')');
+  return true;
+}
+
+}  // namespace
+
+bool NetChanges::eligible(const TableSchema& schema) {
+  if (schema.key_kind != KeyKind::kPrimary || schema.key_columns.empty() || schema.has_foreign_keys ||
+      !schema.unguarded_triggers.empty()) {
+    return false;
+  }
+  for (size_t column : schema.key_columns) {
+    if (schema.columns[column].is_character() || schema.columns[column].generated) return false;
+  }
+  return true;
+}
+
+bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) {
+  const ColumnMap map = map_columns(event, schema);
+  const bool writes = event.kind != binlog::RowsKind::kDelete;
+  const bool removes = event.kind != binlog::RowsKind::kWrite;
+  if (event.kind == binlog::RowsKind::kPartialUpdate) return false;
+  std::vector<size_t> written;  // after-image positions of the non-generated columns, in target order
+  if (writes) {
+    for (size_t column = 0; column < schema.columns.size(); ++column) {
+      if (schema.columns[column].generated) continue;
+      size_t pos = position_of(map.after, column);
+      if (pos == std::string::npos) return false;  // not a full image
+      written.push_back(pos);
+    }
+  }
+  const std::string table = qualified_name(schema.database, schema.table);
+  if (heads_.find(table) == heads_.end()) {
+    std::string key_sql;
+    if (schema.key_columns.size() == 1) {
+      key_sql = quote_identifier(schema.columns[schema.key_columns[0]].name);
+    } else {
+      key_sql = "(";
+      for (size_t n = 0; n < schema.key_columns.size(); ++n) {
+        if (n > 0) key_sql.push_back(',');
+        key_sql += quote_identifier(schema.columns[schema.key_columns[n]].name);
+      }
+      key_sql += ")";
+    }
+    std::string head = "INSERT INTO " + table + " (";
+    bool first = true;
+    for (const ColumnSchema& column : schema.columns) {
+      if (column.generated) continue;
+      if (!first) head.push_back(',');
+      first = false;
+      head += quote_identifier(column.name);
+    }
+    head += ") VALUES ";
+    heads_.emplace(table, std::make_pair(std::move(key_sql), std::move(head)));
+  }
+  std::vector<Op> ops;
+  ops.reserve(event.rows.size());
+  for (const binlog::RowChange& change : event.rows) {
+    Op op;
+    op.table = table;
+    if (removes && !key_literal(schema, change.before, map.before, &op.before_key)) return false;
+    if (writes) {
+      if (change.after.size() != map.after.size()) return false;
+      if (!key_literal(schema, change.after, map.after, &op.after_key)) return false;
+      op.row.push_back('(');
+      for (size_t n = 0; n < written.size(); ++n) {
+        if (n > 0) op.row.push_back(',');
+        append_literal(&op.row, change.after[written[n]], schema.columns[map.after[written[n]]]);
+      }
+      op.row.push_back(')');
+    }
+    ops.push_back(std::move(op));
+  }
+  for (Op& op : ops) {
+    pending_bytes_ += op.before_key.size() + op.after_key.size() + op.row.size() + 16;
+    pending_.push_back(std::move(op));
+  }
+  return true;
+}
+
+void NetChanges::commit_transaction() {
+  for (Op& op : pending_) {
+    TableState& state = tables_[op.table];
+    auto set = [&](const std::string& key, std::optional<std::string> row) {
+      auto it = state.index.find(key);
+      folded_bytes_ += key.size() + (row ? row->size() : 0) + 16;
+      if (it == state.index.end()) {
+        state.index.emplace(key, state.entries.size());
+        state.entries.emplace_back(key, std::move(row));
+      } else {
+        state.entries[it->second].second = std::move(row);
+      }
+    };
+    if (!op.before_key.empty()) set(op.before_key, std::nullopt);
+    if (!op.after_key.empty()) set(op.after_key, std::move(op.row));
+  }
+  pending_.clear();
+  pending_bytes_ = 0;
+}
+
+void NetChanges::emit(StatementBatch* batch) {
+  for (auto& [table, state] : tables_) {
+    const auto& [key_sql, head] = heads_.at(table);
+    const std::string delete_head = "DELETE FROM " + table + " WHERE " + key_sql + " IN (";
+    std::string statement;
+    for (const auto& [key, row] : state.entries) {
+      if (statement.empty()) {
+        statement = delete_head;
+      } else {
+        statement.push_back(',');
+      }
+      statement += key;
+      if (statement.size() >= max_statement_bytes_) {
+        batch->add_statement(statement + ")");
+        statement.clear();
+      }
+    }
+    if (!statement.empty()) batch->add_statement(statement + ")");
+    statement.clear();
+    for (const auto& [key, row] : state.entries) {
+      if (!row) continue;
+      if (statement.empty()) {
+        statement = head;
+      } else {
+        statement.push_back(',');
+      }
+      statement += *row;
+      if (statement.size() >= max_statement_bytes_) {
+        batch->add_statement(statement);
+        statement.clear();
+      }
+    }
+    if (!statement.empty()) batch->add_statement(statement);
+  }
+  tables_.clear();
+  folded_bytes_ = 0;
+  if (pending_.empty()) heads_.clear();
+}
+
+void NetChanges::emit_pending(StatementBatch* batch) {
+  for (const Op& op : pending_) {
+    const auto& [key_sql, head] = heads_.at(op.table);
+    if (!op.before_key.empty()) batch->add_statement("DELETE FROM " + op.table + " WHERE " + key_sql + " IN (" +
+                                                     op.before_key + ")");
+    if (!op.after_key.empty()) batch->add_statement(head + op.row);
+  }
+  pending_.clear();
+  pending_bytes_ = 0;
+  if (tables_.empty()) heads_.clear();
+}
+
+}  // namespace galaxis::sql
