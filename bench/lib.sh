@@ -41,6 +41,8 @@ stop_server() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+slave_status() { mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW SLAVE STATUS\G'; }
+
 master_pos() { sql "$1" "SHOW MASTER STATUS" | cut -f1,2; }
 
 # Starts a native replica's IO thread only (the relay log fills), SQL thread off.
@@ -52,7 +54,7 @@ native_replica_fetch() {  # native_replica_fetch REPLICA MASTER_PORT
 native_wait_exec() {  # native_wait_exec REPLICA FILE POS
   local status
   while true; do
-    status=$(sql "$1" "SHOW SLAVE STATUS\G")
+    status=$(slave_status "$1")
     if grep -q "Relay_Master_Log_File: $2\$" <<<"$status" && grep -q "Exec_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
     if grep -q "Last_SQL_Errno: [1-9]" <<<"$status"; then grep -E "Last_SQL_Error" <<<"$status" >&2; return 1; fi
     sleep 0.05
@@ -62,7 +64,7 @@ native_wait_exec() {  # native_wait_exec REPLICA FILE POS
 native_wait_fetched() {  # native_wait_fetched REPLICA FILE POS
   while true; do
     local status
-    status=$(sql "$1" "SHOW SLAVE STATUS\G")
+    status=$(slave_status "$1")
     if grep -q " Master_Log_File: $2\$" <<<"$status" && grep -q "Read_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
     sleep 0.1
   done
