@@ -38,14 +38,23 @@ ordered_json text_or_base64(std::string_view bytes) {
 }  // namespace
 
 struct JsonFormatter::Impl {
+  using Serializer = nlohmann::detail::serializer<ordered_json>;
+
   Utf8Converter converter;
   std::string scratch;
+  // One nlohmann serializer for the formatter's lifetime (constructing one
+  // per value costs a localeconv() call and an allocation), writing into
+  // `serialized`, which dump() then appends to the caller's buffer.
+  std::string serialized;
+  std::string file_name, file_json;  // the last file name and its JSON form
+  Serializer serializer{nlohmann::detail::output_adapter<char>(serialized), ' ',
+                        nlohmann::json::error_handler_t::replace};
 
   // Serializes `value` with nlohmann's serializer onto the end of `out`.
-  static void dump(const ordered_json& value, std::string& out) {
-    nlohmann::detail::serializer<ordered_json> serializer(nlohmann::detail::output_adapter<char>(out), ' ',
-                                                          nlohmann::json::error_handler_t::replace);
+  void dump(const ordered_json& value, std::string& out) {
+    serialized.clear();
     serializer.dump(value, false, false, 0);
+    out.append(serialized);
   }
 
   // A quoted string whose characters need no escaping (dates, digits).
@@ -56,7 +65,7 @@ struct JsonFormatter::Impl {
   }
 
   // A decoded JSON document: embedded as is when it parses, else as a string.
-  static void append_json_document(std::string& out, const std::string& text) {
+  void append_json_document(std::string& out, const std::string& text) {
     if (!text.empty() && ordered_json::accept(text))
       out.append(text);
     else
@@ -334,20 +343,40 @@ JsonFormatter::~JsonFormatter() = default;
 void JsonFormatter::append_value(const Value& value, std::string& out) { impl_->append_value(value, out); }
 
 void JsonFormatter::append_event(const Event& event, const EventLocation& where, std::string& out) {
-  ordered_json j;
-  j["file"] = text_or_base64(where.file);
-  j["pos"] = where.pos;
-  j["next_pos"] = where.next_pos;
-  j["type"] = std::string(event_type_name(event.header.type_code));
-  j["ts"] = event.header.timestamp;
-  j["server_id"] = event.header.server_id;
-  if (where.in_payload) j["in_payload"] = true;
-  add_body_fields(event, j);
-  Impl::dump(j, out);
-  if (const auto* rows = event.as<RowsEvent>()) {
-    out.pop_back();  // the closing '}': rows are appended in place
-    impl_->append_rows(*rows, out);
+  Impl& impl = *impl_;
+  // The fixed keys come first, in the documented order. Their values are
+  // integers, the file name (serialized by nlohmann once per file) and the
+  // type name ([a-z0-9_] only), so they are written directly: this runs for
+  // every event and building a JSON object for it dominated the cost.
+  if (where.file != impl.file_name || impl.file_json.empty()) {
+    impl.file_name = std::string(where.file);
+    impl.file_json.clear();
+    impl.dump(text_or_base64(where.file), impl.file_json);
   }
+  out.append(R"({"file":)").append(impl.file_json);
+  out.append(R"(,"pos":)");
+  append_int(out, where.pos);
+  out.append(R"(,"next_pos":)");
+  append_int(out, where.next_pos);
+  out.append(R"(,"type":")").append(event_type_name(event.header.type_code)).push_back('"');
+  out.append(R"(,"ts":)");
+  append_int(out, event.header.timestamp);
+  out.append(R"(,"server_id":)");
+  append_int(out, event.header.server_id);
+  if (where.in_payload) out.append(R"(,"in_payload":true)");
+
+  ordered_json body = ordered_json::object();
+  add_body_fields(event, body);
+  if (!body.empty()) {
+    impl.scratch.clear();
+    impl.dump(body, impl.scratch);  // "{...}": splice its members in
+    out.push_back(',');
+    out.append(impl.scratch, 1, impl.scratch.size() - 2);
+  }
+  if (const auto* rows = event.as<RowsEvent>())
+    impl.append_rows(*rows, out);  // closes the object
+  else
+    out.push_back('}');
   out.push_back('\n');
 }
 
