@@ -12,6 +12,7 @@ find_package(ZLIB REQUIRED)
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2)
 pkg_check_modules(LIBSSH2 REQUIRED IMPORTED_TARGET libssh2)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)  # relay: MariaDB client_ed25519
 if(TARGET zstd::libzstd_shared)
   set(GALAXIS_ZSTD zstd::libzstd_shared)
 else()

@@ -103,15 +103,17 @@ std::vector<uint8_t> rsa_encrypt_password(std::string_view password, std::span<c
 }
 
 bool auth_plugin_supported(std::string_view plugin) {
-  return plugin == kNativePassword || plugin == kCachingSha2Password;
+  return plugin == kNativePassword || plugin == kCachingSha2Password || plugin == kClientEd25519;
 }
 
 std::vector<uint8_t> initial_auth_response(std::string_view plugin, std::string_view password,
                                            std::span<const uint8_t> nonce) {
   if (plugin == kNativePassword) return native_password_scramble(password, nonce);
   if (plugin == kCachingSha2Password) return caching_sha2_scramble(password, nonce);
+  if (plugin == kClientEd25519) return ed25519_password_signature(password, nonce);
   throw_error(Error::Kind::kUnsupported,
-              "authentication plugin '{}' is not supported (supported: mysql_native_password, caching_sha2_password); "
+              "authentication plugin '{}' is not supported (supported: mysql_native_password, caching_sha2_password, "
+              "client_ed25519); "
               "create the replication user WITH mysql_native_password or caching_sha2_password",
               plugin);
 }

@@ -124,7 +124,9 @@ void Connection::finish_auth(const ConnectionUrl& url, std::string plugin, std::
       plugin = r.null_string("auth switch plugin");
       auto data = r.rest();
       nonce.assign(data.begin(), data.end());
-      if (!nonce.empty() && nonce.back() == 0) nonce.pop_back();
+      // Hash plugins send a NUL-terminated 20-byte scramble; ed25519's 32
+      // random bytes have no terminator (and may end in 0).
+      if (plugin != kClientEd25519 && !nonce.empty() && nonce.back() == 0) nonce.pop_back();
       log::debug("relay: {} asks to switch authentication to {}", peer_, plugin);
       channel_->write_packet(initial_auth_response(plugin, password, nonce));
       continue;

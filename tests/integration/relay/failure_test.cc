@@ -6,6 +6,7 @@
 // comparing every streamed event with the file decoder's output.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -302,6 +303,70 @@ TEST_P(RelayFailureTest, TlsModes) {
   const BinlogStatus status = master.binlog_status();
   stream.run(relay::StartPosition{status.file, 4, ""}, recorder);
   EXPECT_EQ(stream.accepted_position().file, status.file);
+  EXPECT_GE(stream.accepted_position().offset, status.position);
+}
+
+TEST_P(RelayFailureTest, ServerIdClashIsRefused) {
+  GALAXIS_REQUIRE_FLAVOR(GetParam());
+  Server& master = shared_server(GetParam(), Role::kMaster);
+  ensure_repl_user(master);
+  auto options = source_options(repl_url(master), true);
+  options.server_id = static_cast<uint32_t>(std::stoul(master.query_value("SELECT @@server_id")));
+  relay::ServerBinlogSource source(options);
+  Error::Kind kind{};
+  const std::string message = error_of([&] { source.open({}); }, &kind);
+  EXPECT_EQ(kind, Error::Kind::kUsage) << message;
+  EXPECT_NE(message.find("--server-id"), std::string::npos) << message;
+}
+
+TEST_P(RelayFailureTest, CliWrongPasswordExitsOneWithoutThePassword) {
+  GALAXIS_REQUIRE_FLAVOR(GetParam());
+  Server& master = shared_server(GetParam(), Role::kMaster);
+  ensure_repl_user(master);
+  const std::string wrong = "cli-Wr0ng-pw";
+  const std::string password_file = ::testing::TempDir() + "/relay_wrong_password";
+  {
+    std::ofstream out(password_file);
+    out << wrong << "\n";
+  }
+  const auto result = run_process({GALAXIS_BINARY, "binlog", "dump", "--source",
+                                   std::string("mysql://") + kReplUser + "@127.0.0.1:" + std::to_string(master.port()),
+                                   "--source-password-file", password_file});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("Access denied"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find(wrong), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find(wrong), std::string::npos);
+}
+
+TEST_P(RelayFailureTest, MariaDbEd25519Account) {
+  GALAXIS_REQUIRE_FLAVOR(GetParam());
+  if (!is_mariadb(GetParam())) GTEST_SKIP() << "client_ed25519 is a MariaDB plugin";
+  Server& master = shared_server(GetParam(), Role::kMaster);
+  try {
+    if (master.query_value("SELECT COUNT(*) FROM information_schema.plugins WHERE plugin_name = 'ed25519'") == "0") {
+      master.exec("INSTALL SONAME 'auth_ed25519'");
+    }
+  } catch (const Error& e) {
+    GTEST_SKIP() << "auth_ed25519 is not available on this server: " << e.what();
+  }
+  master.exec("DROP USER IF EXISTS relay_ed@'%'");
+  master.exec("CREATE USER relay_ed@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed p4ss word')");
+  master.exec("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO relay_ed@'%'");
+  {
+    relay::Connection c(repl_url(master, 0, "relay_ed", "ed p4ss word"));
+    EXPECT_EQ(c.auth_plugin_used(), "client_ed25519");
+    EXPECT_EQ(c.query_value("SELECT CURRENT_USER()"), "relay_ed@%");
+  }
+  Error::Kind kind{};
+  const std::string message =
+      error_of([&] { relay::Connection c(repl_url(master, 0, "relay_ed", "ed wrong")); }, &kind);
+  EXPECT_EQ(kind, Error::Kind::kAuth) << message;
+  // And a whole stream over that account.
+  relay::ServerBinlogSource source(source_options(repl_url(master, 0, "relay_ed", "ed p4ss word"), true));
+  relay::ReplicationStream stream(source);
+  Recorder recorder;
+  const BinlogStatus status = master.binlog_status();
+  stream.run(relay::StartPosition{status.file, 4, ""}, recorder);
   EXPECT_GE(stream.accepted_position().offset, status.position);
 }
 

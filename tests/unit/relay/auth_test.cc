@@ -78,3 +78,42 @@ TEST(Auth, BadPublicKeyIsAuthError) {
 
 }  // namespace
 }  // namespace galaxis::relay
+
+namespace galaxis::relay {
+namespace {
+
+// For a 32-byte password MariaDB's client_ed25519 is RFC 8032 Ed25519 with
+// the password as the seed: check against RFC 8032 test 1 and against
+// OpenSSL's independent Ed25519 for random seeds and 32-byte scrambles.
+TEST(Auth, Ed25519MatchesRfc8032) {
+  const auto seed = test::hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+  const std::string password(seed.begin(), seed.end());
+  EXPECT_EQ(ed25519_password_signature(password, {}),
+            test::hex("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46b"
+                      "d25bf5f0595bbe24655141438e7a100b"));
+}
+
+TEST(Auth, Ed25519MatchesOpenSsl) {
+  for (int round = 0; round < 20; ++round) {
+    std::vector<uint8_t> seed(32), scramble(32);
+    for (size_t i = 0; i < 32; ++i) {
+      seed[i] = static_cast<uint8_t>(round * 37 + i * 11 + 5);
+      scramble[i] = static_cast<uint8_t>(round * 13 + i * 7 + 1);
+    }
+    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+        EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()), &EVP_PKEY_free);
+    ASSERT_TRUE(key);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    ASSERT_EQ(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()), 1);
+    std::vector<uint8_t> expected(64);
+    size_t length = expected.size();
+    ASSERT_EQ(EVP_DigestSign(ctx.get(), expected.data(), &length, scramble.data(), scramble.size()), 1);
+    EXPECT_EQ(ed25519_password_signature(std::string(seed.begin(), seed.end()), scramble), expected) << round;
+  }
+  // Any password length works (MariaDB hashes it whole).
+  EXPECT_EQ(ed25519_password_signature("secret", kNonce).size(), 64u);
+  EXPECT_EQ(initial_auth_response("client_ed25519", "secret", kNonce), ed25519_password_signature("secret", kNonce));
+}
+
+}  // namespace
+}  // namespace galaxis::relay

@@ -6,7 +6,8 @@
 //     (0x01 0x04) sends the password in clear over TLS or a unix socket, or
 //     RSA-OAEP encrypted (password+NUL XOR nonce) with the server's public
 //     key, requested with 0x02.
-//   client_ed25519 (MariaDB): not supported — see ed25519_supported().
+//   client_ed25519 (MariaDB): an Ed25519 signature of the 32-byte scramble
+//     with the secret scalar derived from SHA-512(password) (libsodium).
 //
 // Pure functions over OpenSSL; thread-safe. An empty password gives an
 // empty response for both hash plugins (the server's convention).
@@ -33,6 +34,9 @@ std::vector<uint8_t> caching_sha2_scramble(std::string_view password, std::span<
 // Throws Error(kAuth) when the key cannot be parsed or encryption fails.
 std::vector<uint8_t> rsa_encrypt_password(std::string_view password, std::span<const uint8_t> nonce,
                                           std::string_view pem_public_key);
+
+// MariaDB client_ed25519: the 64-byte signature of `message` (the scramble).
+std::vector<uint8_t> ed25519_password_signature(std::string_view password, std::span<const uint8_t> message);
 
 // The first auth response for `plugin` (used in the handshake response and
 // after an auth switch). Throws Error(kUnsupported) naming the plugin for
