@@ -27,7 +27,7 @@ struct RunFlags {
   std::string health_listen;
   double max_lag = 10;
   double stats_interval = 10;
-  size_t queue_mb = 64;
+  size_t queue_mb = 32;
   unsigned heartbeat_ms = 1000;
   bool stop_at_end = false;
   size_t group_max_transactions = 0;
@@ -57,7 +57,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "serve GET /health and /metrics on ADDR:PORT (e.g. 127.0.0.1:9101)");
   run->add_option("--max-lag", flags->max_lag, "/health answers 503 above this lag (seconds)")->capture_default_str();
   run->add_option("--stats-interval", flags->stats_interval, "seconds between rate log lines")->capture_default_str();
-  run->add_option("--queue-mb", flags->queue_mb, "decoded events buffered between reader and applier (MiB)")
+  run->add_option("--queue-mb", flags->queue_mb, "decoded events buffered between reader and applier (MiB, ~2x their binlog size)")
       ->capture_default_str();
   run->add_option("--heartbeat-ms", flags->heartbeat_ms, "master heartbeat period (detects dead connections)")
       ->capture_default_str();

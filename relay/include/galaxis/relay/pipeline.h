@@ -2,7 +2,8 @@
 // with network, decoding and applying overlapping.
 //
 //   reader thread:  ServerBinlogSource → ReplicationStream (decode, group)
-//                   → bounded queue (by binlog bytes, queue_max_bytes)
+//                   → bounded queue (queue_max_bytes, events weighed at twice
+//                     their binlog size: roughly their decoded size)
 //   run() thread:   queue → sql::Applier (batches, grouped commits,
 //                   checkpoint in the same target transaction)
 //
@@ -60,7 +61,7 @@ struct PipelineOptions {
   ConnectionUrl target;        // with password
   sql::ApplierOptions applier;
   InitialPosition initial = InitialPosition::kFromStart;
-  size_t queue_max_bytes = 64u << 20;
+  size_t queue_max_bytes = 32u << 20;  // counted as 128 + 2 x binlog size per event
   std::chrono::milliseconds idle_flush{2};
   std::chrono::milliseconds target_initial_backoff{500};
   std::chrono::milliseconds target_max_backoff{std::chrono::seconds(30)};

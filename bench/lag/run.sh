@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench/lag: how far behind is the passive while the master writes at its
+# full rate, and how much memory does the relay need for a huge transaction?
+#
+# 1. master + passive (MariaDB 10.11, sync_binlog=0, flush_log_at_trx_commit=2),
+#    galaxis-relay run between them;
+# 2. a heartbeat row on the master updated every 100 ms (UPDATE ... NOW(6)),
+#    sampled on the passive every 100 ms as NOW(6) - heartbeat (same clock:
+#    one machine), while sysbench oltp_write_only runs unthrottled for
+#    GALAXIS_BENCH_SECONDS (60) with 4 threads. Like pt-heartbeat this
+#    includes up to one heartbeat period of staleness;
+# 3. one transaction of GALAXIS_BENCH_BIG_MB (1024) MiB of row data; the
+#    relay's peak RSS (VmHWM) before and after it.
+# Prints p50/p99/max lag in ms and the RSS figures.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+SECONDS_RUN=${GALAXIS_BENCH_SECONDS:-60}
+BIG_MB=${GALAXIS_BENCH_BIG_MB:-1024}
+M_PORT=34201 P_PORT=34202 HEALTH_PORT=34203
+[[ -x $RELAY ]] || { echo "lag: $RELAY missing; build it or set GALAXIS_RELAY_BINARY" >&2; exit 1; }
+
+RELAY_PID=
+cleanup() {
+  [[ -n $RELAY_PID ]] && kill -TERM "$RELAY_PID" 2>/dev/null && wait "$RELAY_PID" 2>/dev/null || true
+  jobs -p | xargs -r kill 2>/dev/null || true
+  stop_server master
+  stop_server passive
+}
+trap cleanup EXIT
+
+start_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL \
+  --sync-binlog=0 --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M
+start_server passive $P_PORT --server-id=2 --innodb-flush-log-at-trx-commit=2 --max-allowed-packet=64M
+sql master "CREATE DATABASE sbtest; CREATE DATABASE hb; CREATE TABLE hb.beat (id INT PRIMARY KEY, ts DATETIME(6)); INSERT INTO hb.beat VALUES (1, NOW(6))"
+sbargs=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=bench --mysql-password=
+  --mysql-db=sbtest --tables=4 --table-size=25000)
+sysbench oltp_write_only "${sbargs[@]}" prepare >/dev/null
+
+LOG=$BENCH_DIR/relay-lag.log
+: >"$LOG"
+GALAXIS_SOURCE_PASSWORD='' GALAXIS_TARGET_PASSWORD='' "$RELAY" run --source "mysql://bench@127.0.0.1:$M_PORT" \
+  --target "mysql://bench@127.0.0.1:$P_PORT" --initial from-start --server-id 4712 --stats-interval 10 \
+  --health-listen "127.0.0.1:$HEALTH_PORT" >>"$LOG" 2>&1 &
+RELAY_PID=$!
+for _ in $(seq 1 600); do
+  [[ $(sql passive "SELECT COUNT(*) FROM hb.beat" 2>/dev/null || true) == 1 ]] && break
+  sleep 0.1
+done
+
+# Heartbeat writer and sampler: one client each, statements fed every 100 ms.
+(while true; do echo "UPDATE hb.beat SET ts = NOW(6) WHERE id = 1;"; sleep 0.1; done) |
+  mariadb --no-defaults -S "$BENCH_DIR/master/sock" -uroot &
+(while true; do echo "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM hb.beat;"; sleep 0.1; done) |
+  mariadb --no-defaults -S "$BENCH_DIR/passive/sock" -uroot -N -B >"$BENCH_DIR/lag-samples.txt" &
+sleep 2
+: >"$BENCH_DIR/lag-samples.txt"
+sysbench oltp_write_only "${sbargs[@]}" --threads=4 --time="$SECONDS_RUN" --rate=0 --report-interval=10 run \
+  >"$BENCH_DIR/sysbench-lag.log"
+cp "$BENCH_DIR/lag-samples.txt" "$BENCH_DIR/lag-samples-load.txt"
+tps=$(grep -E "transactions:" "$BENCH_DIR/sysbench-lag.log" | sed -E 's/.*\(([0-9.]+) per sec.*/\1/')
+sort -n "$BENCH_DIR/lag-samples-load.txt" | awk -v tps="$tps" -v secs="$SECONDS_RUN" '
+  { v[NR] = $1 / 1000.0 }
+  END {
+    if (NR == 0) { print "   no lag samples"; exit 1 }
+    p50 = v[int(NR * 0.50) > 0 ? int(NR * 0.50) : 1]; p99 = v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1]
+    printf "   master under sysbench oltp_write_only, 4 threads, %s s: %s trx/s\n", secs, tps
+    printf "   passive lag over %d samples: p50 %.0f ms, p99 %.0f ms, max %.0f ms\n", NR, p50, p99, v[NR]
+  }'
+hwm_before=$(awk '/VmHWM/ {print $2}' /proc/$RELAY_PID/status)
+
+# One huge transaction: BIG_MB MiB of 1 KiB rows, streamed through the relay.
+rows=$((BIG_MB * 1024))
+sql master "CREATE TABLE hb.big (id INT PRIMARY KEY, payload VARCHAR(1024)) ENGINE=InnoDB;
+  CREATE TABLE hb.digits (d INT PRIMARY KEY); INSERT INTO hb.digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);"
+t0=$(now)
+sql master "SET SESSION max_recursive_iterations = $((rows + 1));
+  INSERT INTO hb.big WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < $rows)
+  SELECT n, REPEAT(CHAR(65 + n % 26), 1000) FROM seq"
+t1=$(now)
+size=$(sql master "SHOW BINARY LOGS" | awk '{s+=$2} END {printf "%.0f", s/1048576}')
+for _ in $(seq 1 6000); do
+  [[ $(sql passive "SELECT COUNT(*) FROM hb.big" 2>/dev/null || echo 0) == "$rows" ]] && break
+  sleep 0.2
+done
+t2=$(now)
+hwm_after=$(awk '/VmHWM/ {print $2}' /proc/$RELAY_PID/status)
+printf '   %s MiB transaction (%s rows): master %.1f s, applied %.1f s after it committed; binlog now %s MiB\n' \
+  "$BIG_MB" "$rows" "$(awk -v a=$t0 -v b=$t1 'BEGIN{print b-a}')" "$(awk -v a=$t1 -v b=$t2 'BEGIN{print b-a}')" "$size"
+printf '   relay peak RSS: %d MiB before it, %d MiB after it\n' $((hwm_before / 1024)) $((hwm_after / 1024))
+[[ $(sql passive "SELECT COUNT(*) FROM hb.big") == "$rows" ]] || { echo "   big transaction not applied" >&2; exit 1; }
