@@ -152,7 +152,8 @@ void restore_secondary_indexes(Connection& source, Connection& target, const Syn
 std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filter) {
   return with_context("listing the source's tables", [&] {
     Rows rows = source.query(
-        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0) "
+        "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), "
+        "COALESCE(ENGINE, '') "
         "FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') "
         "ORDER BY TABLE_SCHEMA, TABLE_NAME");
     SchemaCache cache(&source);
@@ -164,6 +165,13 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
       if (row[2].value_or("") == "SEQUENCE") {
         log::warn("sync: skipping sequence {} (sequences are not copied)", qualified_name(db, name));
         continue;
+      }
+      const std::string engine = row[5].value_or("");
+      if (engine != "InnoDB" && engine != "ROCKSDB") {
+        // The consistent snapshot covers transactional engines only.
+        log::warn("sync: {} uses the {} engine, which a consistent snapshot does not cover: rows written during the "
+                  "sync may be copied or missed",
+                  qualified_name(db, name), engine);
       }
       SyncTable table = make_sync_table(cache.get(db, name), filter.target_database(db));
       table.estimated_rows = std::stoull(row[3].value_or("0"));
