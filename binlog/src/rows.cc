@@ -10,6 +10,7 @@
 //   with PARTIAL_JSON, a bitmap over the table's JSON columns between the
 //   before and after image; flagged JSON columns carry a diff vector.
 #include "row_decoding.h"
+#include "table_map_internal.h"
 #include "values_internal.h"
 
 namespace galaxis::binlog::detail {
@@ -127,8 +128,9 @@ class ImageReader {
               "old-format temporal column: if the source is MariaDB and the table was created with "
               "mysql56_temporal_format=OFF, its fractional-second values use a layout the binlog does not "
               "describe (ALTER TABLE ... FORCE on the source converts them)");
-        e.add_context(fmt::format("{}.{} column {}{}{} ({}) value at offset {} (row image at {})", table_.database,
-                                  table_.table, i + 1, c.name.empty() ? "" : " ", c.name,
+        e.add_context(fmt::format("{}.{} column {}{}{} ({}) value at offset {} (row image at {})",
+                                  printable_name(table_.database), printable_name(table_.table), i + 1,
+                                  c.name.empty() ? "" : " ", printable_name(c.name),
                                   column_type_name(c.real_type), offset, image_offset));
         throw;
       }
@@ -169,7 +171,8 @@ RowsEvent decode_rows(ByteReader& body, uint8_t type_code, const FormatDescripti
   const uint64_t width = body.packed_int("column count");
   if (width == 0 || width > table.columns.size())
     throw_error(Error::Kind::kCorrupt, "row event at offset {} has {} columns, table map {}.{} (id {}) has {}",
-                width_offset, width, table.database, table.table, ev.table_id, table.columns.size());
+                width_offset, width, printable_name(table.database), printable_name(table.table), ev.table_id,
+                table.columns.size());
   ev.column_count = static_cast<uint32_t>(width);
   const bool has_before = info.kind != RowsKind::kWrite;
   const bool has_after = info.kind != RowsKind::kDelete;

@@ -36,6 +36,18 @@ unsigned ColumnInfo::fsp() const {
 
 namespace detail {
 
+std::string printable_name(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
 // Number of metadata bytes the table map carries for a column type.
 static int metadata_length(ColumnType type) {
   switch (type) {
@@ -277,12 +289,13 @@ void read_optional_metadata(ByteReader& in, TableMap& t, bool mariadb) {
           break;
         }
         case 8:  // SIMPLE_PRIMARY_KEY
-          while (tlv.more()) t.primary_key.push_back(static_cast<uint32_t>(tlv.packed("primary key column")));
-          break;
         case 9:  // PRIMARY_KEY_WITH_PREFIX
           while (tlv.more()) {
-            t.primary_key.push_back(static_cast<uint32_t>(tlv.packed("primary key column")));
-            tlv.packed("primary key prefix");
+            const uint64_t column = tlv.packed("primary key column");
+            if (column >= t.columns.size())
+              throw_error(Error::Kind::kCorrupt, "primary key names column {} of {}", column, t.columns.size());
+            t.primary_key.push_back(static_cast<uint32_t>(column));
+            if (type == 9) tlv.packed("primary key prefix");
           }
           break;
         case 10:  // ENUM_AND_SET_DEFAULT_CHARSET
@@ -304,9 +317,6 @@ void read_optional_metadata(ByteReader& in, TableMap& t, bool mariadb) {
       throw;
     }
   }
-  for (uint32_t pk : t.primary_key)
-    if (pk >= t.columns.size())
-      throw_error(Error::Kind::kCorrupt, "table map primary key names column {} of {}", pk, t.columns.size());
 }
 
 }  // namespace
@@ -327,8 +337,8 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& body, const FormatDescrip
   const uint64_t column_count = body.packed_int("column count");
   body.require(column_count, "column types");  // one byte per column: bounds the allocation
   if (column_count == 0 || column_count > 4096)
-    throw_error(Error::Kind::kCorrupt, "table map for {}.{}: invalid column count {} at offset {}", t->database,
-                t->table, column_count, body.absolute_offset());
+    throw_error(Error::Kind::kCorrupt, "table map for {}.{}: invalid column count {} at offset {}",
+                printable_name(t->database), printable_name(t->table), column_count, body.absolute_offset());
   t->columns.resize(column_count);
   for (auto& c : t->columns) c.type = static_cast<ColumnType>(body.u8("column type"));
 
@@ -341,22 +351,23 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& body, const FormatDescrip
       try {
         read_column_meta(meta, t->columns[i]);
       } catch (Error& e) {
-        e.add_context(fmt::format("table map {}.{} column {} ({})", t->database, t->table, i + 1,
-                                  column_type_name(t->columns[i].type)));
+        e.add_context(fmt::format("table map {}.{} column {} ({})", printable_name(t->database),
+                                  printable_name(t->table), i + 1, column_type_name(t->columns[i].type)));
         throw;
       }
     }
     if (!meta.empty())
       throw_error(Error::Kind::kCorrupt,
                   "table map {}.{}: column metadata block at offset {} is {} bytes, the column types use {}",
-                  t->database, t->table, meta_start, meta_len, meta.position());
+                  printable_name(t->database), printable_name(t->table), meta_start, meta_len, meta.position());
     const auto nulls = body.bytes((column_count + 7) / 8, "null bitmap");
     for (size_t i = 0; i < t->columns.size(); ++i) t->columns[i].nullable = (nulls[i / 8] >> (i % 8)) & 1;
   } else {
     for (auto& c : t->columns) c.real_type = c.type;
   }
 
-  with_context(fmt::format("table map {}.{}", t->database, t->table), [&] { read_optional_metadata(body, *t, format.is_mariadb()); });
+  with_context(fmt::format("table map {}.{}", printable_name(t->database), printable_name(t->table)),
+               [&] { read_optional_metadata(body, *t, format.is_mariadb()); });
   return t;
 }
 

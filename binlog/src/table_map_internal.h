@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "galaxis/binlog/table_map.h"
 
@@ -17,5 +19,9 @@ bool is_enum_or_set_column(const ColumnInfo& c);
 // Declared maximum byte length of a STRING (CHAR/BINARY) column, decoded
 // from its two metadata bytes (lengths over 255 borrow bits of byte 0).
 uint32_t string_max_length(const ColumnInfo& c);
+
+// A database/table/column name for an error message: control bytes (and
+// NUL, which would cut the message short) as \xNN.
+std::string printable_name(std::string_view name);
 
 }  // namespace galaxis::binlog::detail
