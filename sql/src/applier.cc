@@ -163,17 +163,20 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
   size_t added = batch_.add_rows(rows, schema);
   stats_.rows += added;
   group_rows_ += added;
-  if (batch_.bytes() >= options_.max_batch_bytes) {
-    emit_folded_before_transaction();
-    if (trx_prior_work_ && !trx_savepoint_) {
-      // Earlier source transactions share the target transaction: mark where
-      // this one starts so abort()/ROLLBACK can undo it alone.
-      batch_.insert_at(trx_mark_, std::string("SAVEPOINT ") + kSourceSavepoint);
-      trx_savepoint_ = true;
-    }
-    send();
-    trx_flushed_ = true;
+  if (batch_.bytes() >= options_.max_batch_bytes) send_mid_transaction();
+}
+
+// Sends part of the current source transaction inside the open target transaction.
+void Applier::send_mid_transaction() {
+  emit_folded_before_transaction();
+  if (trx_prior_work_ && !trx_savepoint_) {
+    // Earlier source transactions share the target transaction: mark where
+    // this one starts so abort()/ROLLBACK can undo it alone.
+    batch_.insert_at(trx_mark_, std::string("SAVEPOINT ") + kSourceSavepoint);
+    trx_savepoint_ = true;
   }
+  send();
+  trx_flushed_ = true;
 }
 
 void Applier::apply_query(const binlog::QueryEvent& query, const binlog::Event& event) {
@@ -332,6 +335,7 @@ void Applier::spill_net_changes() {
   emit_folded_before_transaction();
   net_.emit_pending(&batch_);
   trx_uncompacted_ = true;
+  if (batch_.bytes() >= options_.max_batch_bytes) send_mid_transaction();
 }
 
 void Applier::rollback_source_transaction(const char* why) {

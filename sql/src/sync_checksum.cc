@@ -101,7 +101,10 @@ void ChecksumComparer::compare_range(const SyncTable& table, const std::optional
   const std::string where = range_predicate(table, lower, upper);
   const std::string hash = row_hash_expression(table);
   ++chunks_compared_;
-  {
+  const bool mostly_differing = recent_count_ >= 16 && __builtin_popcount(recent_ & 0xFFFF) >= 8;
+  recent_count_ = std::min(recent_count_ + 1, 16u);
+  recent_ <<= 1;
+  if (!mostly_differing) {
     const std::string sum_sql = "SELECT COUNT(*), COALESCE(BIT_XOR(" + hash + "),0) FROM ";
     auto target_sum = std::async(std::launch::async, [&] {
       return chunk_sum(target_, sum_sql + table.target_name() + " WHERE " + where);
@@ -115,7 +118,6 @@ void ChecksumComparer::compare_range(const SyncTable& table, const std::optional
     }
     if (source_sum == target_sum.get()) return;
   }
-  ++chunks_differing_;
   const std::string list_sql = "SELECT " + key_select_list(table) + "," + hash + " FROM ";
   auto target_rows = std::async(std::launch::async, [&] {
     return read_hashes(target_, list_sql + table.target_name() + " WHERE " + where, table.key.size());
@@ -147,6 +149,9 @@ void ChecksumComparer::compare_range(const SyncTable& table, const std::optional
       extra.push_back(entry.first);
     }
   }
+  if (extra.empty() && fetch.empty()) return;  // equal (found without the chunk checksum)
+  ++chunks_differing_;
+  recent_ |= 1;
   if (!options_.dry_run && (!extra.empty() || !fetch.empty())) repair_rows(table, extra, fetch);
 }
 

@@ -149,6 +149,7 @@ class Applier {
   void rollback_source_transaction(const char* why);
   void emit_folded_before_transaction();
   void spill_net_changes();
+  void send_mid_transaction();
   void ensure_target_transaction();
   void send();
   void commit_group(bool ddl_pending);
