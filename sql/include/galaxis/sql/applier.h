@@ -23,6 +23,10 @@
 // group_max_delay — commit() itself also flushes once the group is older
 // than group_max_delay.
 //
+// Compaction (ApplierOptions::compact_rows, off by default): changes to
+// eligible tables are folded per key into one DELETE + one multi-row INSERT
+// per table and target transaction (net_changes.h).
+//
 // DDL (QUERY events): the open group is committed first (its checkpoint
 // marked ddl_pending), then the DDL runs with the event's default database,
 // sql_mode, charsets, time zone and foreign/unique checks, DEFINER removed,
