@@ -51,18 +51,27 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$TMP/times.json" --style basi
   -n "mariadb-binlog -v" "$THEIRS > /dev/null" \
   -n "galaxis-relay none" "$OURS_NONE 2>/dev/null" >"$TMP/hyperfine.txt"
 
-peak_rss_kb() { /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'; }
-RSS_TEXT=$(peak_rss_kb "$OURS_TEXT > /dev/null")
-RSS_NONE=$(peak_rss_kb "$OURS_NONE 2>/dev/null")
-RSS_THEIRS=$(peak_rss_kb "$THEIRS > /dev/null")
+# Peak RSS (KiB) and CPU seconds (user + sys) of one run: CPU time is less
+# disturbed than wall time by other jobs on a shared machine.
+measure() {
+  /usr/bin/time -v bash -c "$1" 2>&1 >/dev/null | awk -F': ' '
+    /Maximum resident set size/ {rss=$2} /User time/ {u=$2} /System time/ {s=$2}
+    END {printf "%s %.2f\n", rss, u+s}'
+}
+peak_rss_kb() { measure "$1" | cut -d' ' -f1; }
+read -r RSS_TEXT CPU_TEXT < <(measure "$OURS_TEXT > /dev/null")
+read -r RSS_NONE CPU_NONE < <(measure "$OURS_NONE 2>/dev/null")
+read -r RSS_THEIRS CPU_THEIRS < <(measure "$THEIRS > /dev/null")
 # RSS independent of file size: the first quarter of the same file.
 QUARTER=$((SIZE / 4))
 RSS_QUARTER=$(peak_rss_kb "$RELAY binlog dump --format text --stop-position $QUARTER $BINLOG > /dev/null")
 
 python3 - "$TMP/times.json" "$SIZE" "$EVENTS" "$ROWS" "$OUR_VALUES" "$THEIR_VALUES" \
-  "$RSS_TEXT" "$RSS_NONE" "$RSS_THEIRS" "$RSS_QUARTER" "$RUNS" "$BINLOG" >"$REPORT" <<'PY'
+  "$RSS_TEXT" "$RSS_NONE" "$RSS_THEIRS" "$RSS_QUARTER" "$RUNS" "$BINLOG" "$CPU_TEXT" "$CPU_NONE" "$CPU_THEIRS" \
+  >"$REPORT" <<'PY'
 import json, statistics, sys, os, platform, subprocess
-times, size, events, rows, ours_v, theirs_v, rss_text, rss_none, rss_theirs, rss_quarter, runs, binlog = sys.argv[1:]
+(times, size, events, rows, ours_v, theirs_v, rss_text, rss_none, rss_theirs, rss_quarter, runs, binlog,
+ cpu_text, cpu_none, cpu_theirs) = sys.argv[1:]
 size, events, rows = int(size), int(events), int(rows)
 res = {r["command"]: r for r in json.load(open(times))["results"]}
 def med(name): return statistics.median(res[name]["times"])
@@ -80,6 +89,8 @@ print(f"| `galaxis-relay binlog dump --format text` | {ours:.2f} | {spread('gala
 print(f"| `mariadb-binlog --verbose --base64-output=decode-rows` | {theirs:.2f} | {spread('mariadb-binlog -v')} | {size/1e6/theirs:.0f} | {events/theirs/1e6:.2f} M | {int(rss_theirs)/1024:.1f} MiB |")
 print(f"| `galaxis-relay binlog dump --format none` (decode only) | {none:.2f} | {spread('galaxis-relay none')} | {size/1e6/none:.0f} | {events/none/1e6:.2f} M | {int(rss_none)/1024:.1f} MiB |")
 print(f"\n**Ratio (text vs mariadb-binlog, medians): {theirs/ours:.1f}x faster.** Target: >= 3x.\n")
+print(f"CPU time (user+sys, one run): text {float(cpu_text):.2f} s, mariadb-binlog {float(cpu_theirs):.2f} s "
+      f"({float(cpu_theirs)/float(cpu_text):.1f}x), decode only {float(cpu_none):.2f} s.\n")
 print(f"Same work: both listings show {ours_v} vs {theirs_v} row values (`###   @N=` lines).")
 print(f"RSS vs file size: text dump of the first quarter {int(rss_quarter)/1024:.1f} MiB, whole file {int(rss_text)/1024:.1f} MiB.")
 PY
