@@ -1,6 +1,10 @@
 // `galaxis-relay run`: the daemon that keeps the passive in sync. Wiring
 // only: flags (or the --config file, CLI11's TOML/INI form where every flag
 // is a key) → relay::DaemonOptions → relay::run_daemon().
+//
+// CLI11 2.1 reads a config file only for the root app, so `run --config`
+// merges the file itself: each key names a flag of `run`; flags given on
+// the command line win.
 #include <CLI/CLI.hpp>
 
 #include <memory>
@@ -9,6 +13,7 @@
 
 #include "commands.h"
 #include "connection_options.h"
+#include "galaxis/common/error.h"
 #include "galaxis/relay/daemon.h"
 #include "galaxis/sql/filter.h"
 #include "galaxis/sql/sync/sync.h"
@@ -34,13 +39,46 @@ struct RunFlags {
   unsigned group_max_delay_ms = 0;
 };
 
+// Applies `path` to the options of `command` that the command line left unset.
+void merge_config_file(CLI::App& command, const std::string& path) {
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_file(path);
+  } catch (const CLI::Error& e) {
+    throw_error(Error::Kind::kUsage, "--config {}: {}", path, e.what());
+  }
+  for (const CLI::ConfigItem& item : items) {
+    if (item.name == "++" || item.name == "--") continue;  // section markers
+    const std::string key = item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "run")
+                                ? item.name
+                                : item.fullname();
+    CLI::Option* option = nullptr;
+    try {
+      option = command.get_option("--" + key);
+    } catch (const CLI::Error&) {
+      throw_error(Error::Kind::kUsage, "--config {}: unknown key '{}' (keys are the flags of `run` without --)", path,
+                  item.fullname());
+    }
+    if (key == "config") throw_error(Error::Kind::kUsage, "--config {}: a config file cannot name another", path);
+    if (option->count() > 0) continue;  // the command line wins
+    try {
+      for (const std::string& input : item.inputs) option->add_result(input);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      throw_error(Error::Kind::kUsage, "--config {}: {}: {}", path, key, e.what());
+    }
+  }
+}
+
 }  // namespace
 
 void register_run_command(CLI::App& app, int* exit_code) {
   CLI::App* run = app.add_subcommand("run", "Stream the master's binlog into the passive, exactly once (daemon)");
-  run->set_config("--config", "", "TOML/INI file setting any of these flags (key = value; lists as [..])");
-  auto source = std::make_shared<ConnectionOption>(*run, "source", true);
-  auto target = std::make_shared<ConnectionOption>(*run, "target", true);
+  auto config = std::make_shared<std::string>();
+  run->add_option("--config", *config, "TOML/INI file setting any of these flags (key = value; lists as [..])");
+  // Required, but possibly from the config file: checked after merging it.
+  auto source = std::make_shared<ConnectionOption>(*run, "source", false);
+  auto target = std::make_shared<ConnectionOption>(*run, "target", false);
   auto flags = std::make_shared<RunFlags>();
   run->add_option("--server-id", flags->server_id, "replica server_id to register as (default: derived from the host)");
   run->add_option("--initial", flags->initial,
@@ -68,7 +106,13 @@ void register_run_command(CLI::App& app, int* exit_code) {
   run->add_flag("--stop-at-end", flags->stop_at_end,
                 "exit 0 once the master's last binlog is applied (benchmarks, one-off catch-up)");
 
-  run->callback([source, target, flags, exit_code] {
+  run->callback([run, config, source, target, flags, exit_code] {
+    if (!config->empty()) merge_config_file(*run, *config);
+    if (!source->given()) throw_error(Error::Kind::kUsage, "--source is required (on the command line or in --config)");
+    if (!target->given()) throw_error(Error::Kind::kUsage, "--target is required (on the command line or in --config)");
+    if (flags->initial != "from-start" && flags->initial != "from-now" && flags->initial != "snapshot") {
+      throw_error(Error::Kind::kUsage, "--initial '{}': expected from-start, from-now or snapshot", flags->initial);
+    }
     relay::DaemonOptions options;
     relay::PipelineOptions& p = options.pipeline;
     p.source.url = source->resolve();

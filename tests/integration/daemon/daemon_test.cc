@@ -387,5 +387,32 @@ TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
   EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
 }
 
+// --config FILE sets any flag; the command line wins; unknown keys are usage errors.
+TEST(DaemonCli, ConfigFileSetsFlags) {
+  const std::string path = ::testing::TempDir() + "galaxis-run-config.toml";
+  const auto write = [&](const std::string& text) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  };
+  write("[run]\nsource = \"mysql://cfg_user@127.0.0.1:1\"\ntarget = \"mysql://cfg_user@127.0.0.1:2\"\n"
+        "include = [\"a\", \"b.*\"]\ninitial = \"bogus\"\n");
+  ProcessResult r = run_process({GALAXIS_BINARY, "run", "--config", path}, 30);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;
+  // The command line wins over the file; the file's source is used (port 1: nothing listens).
+  r = run_process({GALAXIS_BINARY, "run", "--config", path, "--initial", "from-now"}, 30);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("cfg_user@127.0.0.1:1"), std::string::npos) << r.err;
+  write("source = \"mysql://cfg_user@127.0.0.1:1\"\nnot-a-flag = 1\n");
+  r = run_process({GALAXIS_BINARY, "run", "--config", path}, 30);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("unknown key 'not-a-flag'"), std::string::npos) << r.err;
+  r = run_process({GALAXIS_BINARY, "run", "--target", "mysql://x@127.0.0.1:2"}, 30);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--source is required"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace galaxis::testing
