@@ -178,6 +178,9 @@ TEST_P(RelayFailureTest, DroppedConnectionResumesWithoutGapOrDuplicate) {
   insert_rows(master, "relay_drop", 1, 30);
   ASSERT_TRUE(st.wait_for([&] { return recorder.transactions().size() >= 10; })) << st.error();
   proxy.drop_connections();
+  // The reset is noticed even when the stream had caught up already.
+  ASSERT_TRUE(st.wait_for([&] { return recorder.reconnects() >= 1 && proxy.connections_accepted() >= 2; }))
+      << st.error();
   insert_rows(master, "relay_drop", 100, 30);
   const BinlogStatus to = master.binlog_status();
   ASSERT_TRUE(st.wait_for([&] { return caught_up(st, to); })) << st.error();
@@ -225,6 +228,7 @@ TEST_P(RelayFailureTest, KillOfTheDumpThreadReconnects) {
   const std::string id = master.query_value(std::string("SELECT id FROM information_schema.processlist WHERE user = '") +
                                             kReplUser + "' AND command LIKE 'Binlog Dump%' LIMIT 1");
   master.exec("KILL " + id);
+  ASSERT_TRUE(st.wait_for([&] { return recorder.reconnects() >= 1; })) << st.error();
   insert_rows(master, "relay_kill", 10, 5);
   const BinlogStatus to = master.binlog_status();
   ASSERT_TRUE(st.wait_for([&] { return caught_up(st, to); })) << st.error();

@@ -36,7 +36,9 @@ struct StartPosition {
   std::string file;
   uint64_t offset = 4;
   // MariaDB "0-1-100,1-2-7" (last applied per domain) or MySQL "uuid:1-100"
-  // (all applied): the stream starts after these transactions.
+  // (all applied). Without a file the stream starts after these
+  // transactions; with a file it only seeds the GTID state the stream
+  // reports (pass a checkpoint's gtid_executed together with its position).
   std::string gtid_set;
 
   bool by_gtid() const { return file.empty() && !gtid_set.empty(); }
