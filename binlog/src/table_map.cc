@@ -84,10 +84,12 @@ bool is_numeric_column(const ColumnInfo& c) {
     case ColumnType::kNewDecimal:
     case ColumnType::kFloat:
     case ColumnType::kDouble:
-    // YEAR is an unsigned one-byte integer field in both servers and gets a
-    // signedness bit: MySQL 9.7 and MariaDB 10.11 binlogs with a YEAR column
-    // before other numeric columns only line up when it is counted.
-    case ColumnType::kYear: return true;
+    // YEAR and the old DECIMAL get a signedness bit too (MySQL's
+    // has_signedess_information_type(); MariaDB likewise): MySQL 9.7 and
+    // MariaDB 10.11 binlogs with a YEAR before other numeric columns only
+    // line up when it is counted (go-mysql#1118 hit the same off-by-one).
+    case ColumnType::kYear:
+    case ColumnType::kDecimal: return true;
     default: return false;
   }
 }

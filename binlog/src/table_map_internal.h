@@ -10,7 +10,7 @@
 
 namespace galaxis::binlog::detail {
 
-// Columns the SIGNEDNESS field has a bit for (integers, YEAR, DECIMAL, FLOAT, DOUBLE).
+// Columns the SIGNEDNESS field has a bit for (integers, YEAR, old and new DECIMAL, FLOAT, DOUBLE).
 bool is_numeric_column(const ColumnInfo& c);
 // Columns DEFAULT_CHARSET/COLUMN_CHARSET describe (CHAR, VARCHAR, BLOB/TEXT;
 // MySQL also VECTOR, MariaDB also GEOMETRY).
