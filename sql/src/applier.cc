@@ -89,6 +89,14 @@ void Applier::ensure_target_transaction() {
   target_sent_ = false;
 }
 
+void Applier::observe_control_event(const binlog::Event& event) {
+  if (const auto* fde = event.as<binlog::FormatDescriptionEvent>()) {
+    if (options_.source_version.empty() && !fde->server_version.empty()) {
+      options_.source_version = fde->server_version;
+    }
+  }
+}
+
 void Applier::begin() {
   if (in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: begin() inside an open source transaction");
   if (group_transactions_ == 0 && !target_open_) group_started_ = std::chrono::steady_clock::now();

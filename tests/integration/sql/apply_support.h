@@ -35,6 +35,7 @@ class ApplierConsumer : public relay::TransactionConsumer {
   void on_event(const relay::TransactionInfo&, const relay::StreamEvent& e) override;
   void on_transaction_commit(const relay::TransactionInfo& t) override;
   void on_transaction_abort(const relay::TransactionInfo&, const Error&) override { applier_.abort(); }
+  void on_control_event(const relay::StreamEvent& e) override { applier_.observe_control_event(e.event); }
   // Called after each source transaction was handed to the applier.
   std::function<void(const relay::TransactionInfo&)> after_commit;
   size_t transactions = 0;

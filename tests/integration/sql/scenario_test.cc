@@ -169,8 +169,7 @@ TEST(UpgradePath, MariaDb1011MasterTo118Passive) {
       "UPDATE up_shop.t SET price = price * 2 WHERE id = 1; DELETE FROM up_shop.t WHERE id = 2;"
       "ALTER TABLE up_shop.t ADD COLUMN extra INT DEFAULT 3");
   sql::ApplierOptions o;
-  o.stream = "upgrade";
-  o.source_version = master.version();
+  o.stream = "upgrade";  // the source version comes from the stream's FORMAT_DESCRIPTION event
   o.strict_row_counts = true;
   auto applier = make_applier(passive, o);
   replay(master, from, *applier);

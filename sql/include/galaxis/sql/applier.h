@@ -129,6 +129,10 @@ class Applier {
   // The checkpoint as loaded at construction.
   const std::optional<Checkpoint>& loaded_checkpoint() const { return loaded_; }
 
+  // Events outside transactions (FORMAT_DESCRIPTION, ROTATE, ...): the FDE
+  // tells the source's version when ApplierOptions::source_version is empty.
+  void observe_control_event(const binlog::Event& event);
+
   void begin();
   void apply(const binlog::Event& event);
   void commit(const binlog::BinlogPosition& end);
