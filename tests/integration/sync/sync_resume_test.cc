@@ -23,7 +23,12 @@ TEST(SyncResumeTest, SigkillMidCopyThenResume) {
   Server& passive = shared_server(flavor, Role::kPassive);
   ensure_sync_users(master, passive);
   export_sync_passwords();
-  master.exec(
+  // The server's internal connection times out after 5 s; generating 200k
+  // rows on a loaded machine takes longer.
+  SqlConnectOptions slow = master.connect_options();
+  slow.timeout_seconds = 300;
+  SqlConnection setup(slow);
+  setup.exec(
       "DROP DATABASE IF EXISTS sy_resume; CREATE DATABASE sy_resume;"
       "CREATE TABLE sy_resume.t (id INT PRIMARY KEY, k INT NOT NULL, pad CHAR(120), KEY (k));"
       "CREATE TABLE sy_resume.nokey (a INT, b VARCHAR(10));"
@@ -66,7 +71,7 @@ TEST(SyncResumeTest, SigkillMidCopyThenResume) {
   const int copied = std::stoi(passive.query_value("SELECT COUNT(*) FROM sy_resume.t"));
   ASSERT_LT(copied, 200000) << "killed too late";
   // Changes after the first snapshot, in copied and uncopied ranges alike.
-  master.exec(
+  setup.exec(
       "UPDATE sy_resume.t SET k = k + 100 WHERE id <= 3000 OR id > 190000;"
       "DELETE FROM sy_resume.t WHERE id IN (5, 999, 1000, 1001, 150000);"
       "INSERT INTO sy_resume.t VALUES (0, 0, 'zero'), (250000, 1, 'beyond');"
