@@ -235,6 +235,10 @@ void ReplicationStream::handle(const binlog::Event& event, const StreamEvent& wh
                     transaction_.begin.to_string());
       }
       begin(event, where, consumer);
+      // A MariaDB GTID without FL_STANDALONE opens a group that ends only at
+      // XID/COMMIT even when no BEGIN query follows (CREATE TABLE ... SELECT,
+      // a group starting with SAVEPOINT): later QUERY events are parts of it.
+      if (const auto* maria = event.as<binlog::MariaGtidEvent>(); maria && !maria->standalone()) after_begin_ = true;
       deliver();
       return;
     case EventRole::kBegin:
