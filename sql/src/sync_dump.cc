@@ -143,7 +143,21 @@ void write_dump(const SyncOptions& options, Connection& source, const std::vecto
             dir.string(), result->position.to_string());
 }
 
+namespace {
+SyncResult restore_dump_unchecked(const SyncOptions& options);
+}  // namespace
+
 SyncResult restore_dump(const SyncOptions& options) {
+  try {
+    return restore_dump_unchecked(options);
+  } catch (const json::exception& e) {
+    throw_error(Error::Kind::kCorrupt, "{}: malformed manifest: {}", (fs::path(options.in_dir) / "manifest.json").string(),
+                e.what());
+  }
+}
+
+namespace {
+SyncResult restore_dump_unchecked(const SyncOptions& options) {
   const fs::path dir(options.in_dir);
   SyncResult result;
   json manifest;
@@ -244,5 +258,6 @@ SyncResult restore_dump(const SyncOptions& options) {
   }
   return result;
 }
+}  // namespace
 
 }  // namespace galaxis::sql::sync

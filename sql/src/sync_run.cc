@@ -1,6 +1,7 @@
 // The sync orchestration (sync.h): snapshot, schema, copy or checksum,
 // resume, checkpoint. The individual jobs live in the other sync_*.cc files.
 #include <chrono>
+#include <cctype>
 #include <set>
 
 #include "galaxis/common/log.h"
@@ -17,6 +18,8 @@
 
 namespace galaxis::sql::sync {
 namespace {
+
+SyncResult run_sync_unchecked(const SyncOptions& options);
 
 ConnectOptions connect_options(const char* role) {
   ConnectOptions options;
@@ -252,9 +255,47 @@ void checksum_tables(const SyncOptions& options, Connection& source, Connection&
   }
 }
 
+// Access-denied errors name the statement but not always the privilege
+// ("Access denied for user 'x' to database 'y'"): say which one it needs.
+[[noreturn]] void rethrow_with_privilege_hint(const Error& e) {
+  const std::string message = e.what();
+  const size_t at = message.rfind("; statement: ");
+  std::string verb;
+  if (at != std::string::npos) {
+    for (size_t i = at + 13; i < message.size() && std::isalpha(static_cast<unsigned char>(message[i])); ++i) {
+      verb += static_cast<char>(std::toupper(static_cast<unsigned char>(message[i])));
+    }
+  }
+  std::string privilege = verb;
+  if (verb == "REPLACE") privilege = "INSERT and DELETE";
+  if (verb == "USE") privilege = "any privilege on that database";
+  if (verb == "TRUNCATE") privilege = "DROP";
+  if (verb.empty()) throw e;
+  const bool target = message.find("target ") != std::string::npos &&
+                      (message.find("source ") == std::string::npos ||
+                       message.find("target ") < message.find("source "));
+  throw Error(Error::Kind::kAuth,
+              fmt::format("{} — the {} user lacks the {} privilege for this statement (the sync needs on the target: "
+                          "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX on the copied databases and on "
+                          "the checkpoint schema; on the source: SELECT, REPLICATION CLIENT)",
+                          message, target ? "target" : "source", privilege));
+}
+
 }  // namespace
 
 SyncResult run_sync(const SyncOptions& options) {
+  try {
+    return run_sync_unchecked(options);
+  } catch (const Error& e) {
+    if (e.kind() == Error::Kind::kAuth && std::string(e.what()).find(" privilege") == std::string::npos) {
+      rethrow_with_privilege_hint(e);
+    }
+    throw;
+  }
+}
+
+namespace {
+SyncResult run_sync_unchecked(const SyncOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   SyncResult result;
   Filter filter(filter_options(options));
@@ -283,6 +324,7 @@ SyncResult run_sync(const SyncOptions& options) {
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
+}  // namespace
 
 binlog::BinlogPosition run_snapshot_copy(const SyncOptions& options) {
   SyncOptions copy = options;

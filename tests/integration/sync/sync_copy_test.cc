@@ -335,3 +335,34 @@ TEST(SyncDumpFiles, OutThenInWithRename) {
 
 }  // namespace
 }  // namespace galaxis::testing
+
+namespace galaxis::testing {
+namespace {
+
+// A target user without CREATE: the copy stops and the message names the
+// missing privilege (the server's own words) and the object.
+TEST(SyncPrivileges, MissingTargetPrivilegeIsNamed) {
+  const Flavor flavor = Flavor::kMariaDB1011;
+  GALAXIS_REQUIRE_FLAVOR(flavor);
+  Server& master = shared_server(flavor, Role::kMaster);
+  Server& passive = shared_server(flavor, Role::kPassive);
+  ensure_sync_users(master, passive);
+  if (passive.query_value("SELECT COUNT(*) FROM mysql.user WHERE user = 'sync_nocreate'") == "0") {
+    passive.create_user("sync_nocreate", "pw", "SELECT, INSERT, UPDATE, DELETE ON *.*");
+  }
+  master.exec("DROP DATABASE IF EXISTS sy_priv; CREATE DATABASE sy_priv; CREATE TABLE sy_priv.t (id INT PRIMARY KEY)");
+  sql::sync::SyncOptions options = sync_options(master, passive);
+  options.target = sync_url(passive, "sync_nocreate", "pw");
+  options.filter.include = {"sy_priv"};
+  try {
+    sql::sync::run_sync(options);
+    ADD_FAILURE() << "copy without CREATE succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), Error::Kind::kAuth) << e.what();
+    EXPECT_NE(std::string(e.what()).find("the target user lacks the CREATE privilege"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("pw"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace galaxis::testing
