@@ -70,7 +70,9 @@ struct TransactionPayloadReader::Impl {
       end -= start;
       start = 0;
     }
-    if (buffer.size() < wanted) buffer.resize(std::max(wanted, buffer.size() * 2));
+    // Grow only as decompressed bytes actually arrive: `wanted` comes from
+    // an inner event's size field, and reserving it up front would let a
+    // few corrupt bytes allocate up to 1 GiB before truncation is noticed.
     while (end < wanted) {
       if (end == buffer.size()) buffer.resize(buffer.size() * 2);
       if (payload->compression == 255) {
