@@ -310,6 +310,32 @@ TEST_P(RelayFailureTest, TlsModes) {
   EXPECT_GE(stream.accepted_position().offset, status.position);
 }
 
+TEST_P(RelayFailureTest, BinlogOffIsAClearError) {
+  GALAXIS_REQUIRE_FLAVOR(GetParam());
+  Server& passive = shared_server(GetParam(), Role::kPassive);  // runs without a binlog
+  ensure_repl_user(passive);
+  relay::ServerBinlogSource source(source_options(repl_url(passive), true));
+  Error::Kind kind{};
+  const std::string message = error_of([&] { source.open({}); }, &kind);
+  EXPECT_EQ(kind, Error::Kind::kServer) << message;
+  EXPECT_NE(message.find("log_bin=OFF"), std::string::npos) << message;
+}
+
+TEST_P(RelayFailureTest, StatementFormatIsAClearError) {
+  GALAXIS_REQUIRE_FLAVOR(GetParam());
+  ServerOptions options;
+  options.flavor = GetParam();
+  options.extra_args = {"--binlog-format=STATEMENT"};
+  Server master(options);
+  master.start();
+  ensure_repl_user(master);
+  relay::ServerBinlogSource source(source_options(repl_url(master), true));
+  Error::Kind kind{};
+  const std::string message = error_of([&] { source.open({}); }, &kind);
+  EXPECT_EQ(kind, Error::Kind::kServer) << message;
+  EXPECT_NE(message.find("binlog_format=STATEMENT"), std::string::npos) << message;
+}
+
 TEST_P(RelayFailureTest, ServerIdClashIsRefused) {
   GALAXIS_REQUIRE_FLAVOR(GetParam());
   Server& master = shared_server(GetParam(), Role::kMaster);
