@@ -86,9 +86,10 @@ void ensure_database(Connection& source, Connection& target, const std::string& 
   target.exec(sql);
 }
 
-// The plain "  KEY `name` (...)" lines of a SHOW CREATE TABLE (name, text
-// without the trailing comma); none when the table has foreign keys (an FK
-// needs its index to exist while rows arrive).
+}  // namespace
+
+// An FK needs its index to exist while rows arrive: tables with foreign keys
+// keep all their indexes.
 std::vector<std::pair<std::string, std::string>> plain_secondary_keys(const std::string& create) {
   std::vector<std::pair<std::string, std::string>> keys;
   size_t start = 0;
@@ -121,6 +122,8 @@ std::vector<std::pair<std::string, std::string>> plain_secondary_keys(const std:
   }
   return keys;
 }
+
+namespace {
 
 std::string show_create(Connection& source, const SyncTable& table) {
   Rows show = source.query("SHOW CREATE TABLE " + table.source_name());

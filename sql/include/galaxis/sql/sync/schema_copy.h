@@ -22,6 +22,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "galaxis/sql/connection.h"
@@ -41,6 +42,10 @@ enum class TargetTableState { kCreated, kExistsEmpty, kExistsWithRows };
 // loaded rows by sorting, much faster than maintaining it row by row.
 TargetTableState prepare_target_table(Connection& source, Connection& target, const SyncTable& table,
                                       bool create, bool* missing = nullptr, bool defer_indexes = false);
+
+// The plain "KEY `name` (...)" definitions of a SHOW CREATE TABLE text as
+// (name, definition) — none when the table has foreign keys.
+std::vector<std::pair<std::string, std::string>> plain_secondary_keys(const std::string& create_table);
 
 // Adds the source's plain secondary indexes that the target table lacks
 // (one ALTER TABLE). Safe to repeat: a resumed copy calls it again.
