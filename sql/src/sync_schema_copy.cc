@@ -290,6 +290,37 @@ void copy_views_and_triggers(Connection& source, Connection& target, const std::
   for (const auto& [view, why] : failures) {
     log::warn("sync: view {} not copied: {}", qualified_name(view.first, view.second), why);
   }
+  // Stored procedures and functions: the source user needs SELECT on
+  // mysql.proc (MariaDB) / SHOW_ROUTINE (MySQL) to read the body, the target
+  // user CREATE ROUTINE; an existing routine is left as it is.
+  for (const std::string& db : databases) {
+    for (const char* kind : {"PROCEDURE", "FUNCTION"}) {
+      Rows routines;
+      try {
+        routines = source.query(std::string("SHOW ") + kind + " STATUS WHERE Db = " + source.quote(db));
+      } catch (const Error& e) {
+        log::warn("sync: cannot list the {} routines of {} on the source: {}", kind, db, e.what());
+        continue;
+      }
+      for (const Row& row : routines) {
+        const std::string name = row.size() > 1 ? row[1].value_or("") : "";
+        try {
+          Rows show = source.query(std::string("SHOW CREATE ") + kind + " " + qualified_name(db, name));
+          if (show.empty() || show[0].size() < 3 || !show[0][2]) {
+            log::warn("sync: {} {} not copied: the source user may not read its body (MariaDB: SELECT on "
+                      "mysql.proc; MySQL: SHOW_ROUTINE)",
+                      kind, qualified_name(db, name));
+            continue;
+          }
+          target.exec("USE " + quote_identifier(target_db[db]) + "; " + rename(strip_definer(*show[0][2]), db));
+        } catch (const Error& e) {
+          if (target.last_errno() == 1304) continue;  // ER_SP_ALREADY_EXISTS
+          log::warn("sync: {} {} not copied (the target user needs CREATE ROUTINE): {}", kind, qualified_name(db, name),
+                    e.what());
+        }
+      }
+    }
+  }
   for (const std::string& db : databases) {
     Rows triggers;
     try {

@@ -94,6 +94,7 @@ TEST_P(SyncCopyTest, EveryColumnTypeKeysNoKeysAndViews) {
       " ON DELETE CASCADE) ENGINE=InnoDB;"
       "INSERT INTO sy_types.parent VALUES (1), (2); INSERT INTO sy_types.child VALUES (10, 1), (20, 2), (30, NULL);"
       "CREATE VIEW sy_types.v AS SELECT id, a FROM sy_types.gen WHERE a IS NOT NULL;"
+      "CREATE PROCEDURE sy_types.p() SELECT 1;"
       "CREATE TABLE sy_types.empty_t (id BIGINT PRIMARY KEY);"
       "CREATE TABLE sy_types.floats (f FLOAT PRIMARY KEY, d DOUBLE);"
       "INSERT INTO sy_types.floats VALUES (1.0000001, 1), (1.0000002, 2), (-0.1, 3), (3.4028234e38, 4);");
@@ -118,6 +119,9 @@ TEST_P(SyncCopyTest, EveryColumnTypeKeysNoKeysAndViews) {
   // the view is reported (warning), not copied — and nothing else fails.
   EXPECT_EQ(passive_->query_value(
                 "SELECT COUNT(*) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = 'sy_types' AND TABLE_NAME = 'v'"),
+            "0");
+  // Likewise a routine: the managed-hosting target user has no CREATE ROUTINE.
+  EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = 'sy_types'"),
             "0");
   EXPECT_EQ(passive_->query_value("SELECT GROUP_CONCAT(h ORDER BY id) FROM sy_types.gen"), "1,2");
   // Nothing was written on the master, so the snapshot is where it stands.
