@@ -208,10 +208,43 @@ void Pipeline::request_stop() {
   if (session_) session_->stream.request_stop();
 }
 
+// The named lock that makes one connection the only applier of a stream on
+// a target. GET_LOCK needs no privilege and is released only when the
+// session ends — after the server has finished (committed or rolled back)
+// whatever that session was executing. So a relay restarted after a crash
+// waits here until its predecessor's last batch is really over before it
+// reads the checkpoint: without that, a COMMIT still running for the killed
+// process could land after the new one read the checkpoint, and the new one
+// would apply those transactions again. It also keeps two relays off one
+// stream.
+static std::string applier_lock_name(const std::string& schema, const std::string& stream) {
+  std::string name = "galaxis-relay:" + schema + "." + stream;
+  if (name.size() > 64) name = fmt::format("galaxis-relay:{:016x}", std::hash<std::string>{}(name));
+  return name;
+}
+
 std::unique_ptr<sql::Applier> Pipeline::connect_applier() {
   sql::ConnectOptions connect;
   connect.role = "target";
-  return std::make_unique<sql::Applier>(sql::Connection(options_.target, connect), options_.applier);
+  sql::Connection target(options_.target, connect);
+  const std::string lock = applier_lock_name(options_.applier.checkpoint_schema, options_.applier.stream);
+  constexpr int kWaitSeconds = 10;
+  constexpr int kMaxWaits = 12;
+  for (int attempt = 1;; ++attempt) {
+    const auto got = target.query_value("SELECT GET_LOCK(" + target.quote(lock) + ", " +
+                                        std::to_string(kWaitSeconds) + ")");
+    if (got.value_or("0") == "1") break;
+    if (attempt >= kMaxWaits || stop_) {
+      throw_error(Error::Kind::kRuntime,
+                  "target {}: another session holds the lock '{}' of stream '{}' (another galaxis-relay applying the "
+                  "same stream, or a killed one whose last transaction the server is still finishing); gave up "
+                  "after {} s",
+                  target.display(), lock, options_.applier.stream, attempt * kWaitSeconds);
+    }
+    log::warn("relay: waiting for the lock '{}' on the target: the previous applier of stream '{}' has not ended yet",
+              lock, options_.applier.stream);
+  }
+  return std::make_unique<sql::Applier>(std::move(target), options_.applier);
 }
 
 StartPosition Pipeline::start_position(sql::Applier& applier) {

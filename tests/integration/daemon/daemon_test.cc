@@ -151,10 +151,12 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     master_->exec("INSERT INTO " + db_ + ".marker VALUES (" + std::to_string(marker) + ")");
     if (eventually(
             [&] {
+              if (relay_ && !relay_->running()) return true;  // fails below, without waiting for nothing
               return passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".marker WHERE id=" + std::to_string(marker)) ==
                      "1";
             },
             timeout)) {
+      if (relay_ && !relay_->running()) return ::testing::AssertionFailure() << "the relay exited";
       return ::testing::AssertionSuccess();
     }
     return ::testing::AssertionFailure() << "passive did not catch up within " << timeout.count() << " s";
@@ -303,8 +305,8 @@ TEST_P(DaemonTest, SigkillDuringWriteLoadLosesNothingAndDoublesNothing) {
     }
   });
   std::mt19937 random(7);
-  for (int round = 0; round < 4; ++round) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400 + random() % 800));
+  for (int round = 0; round < 8; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + random() % 700));
     relay_->signal(SIGKILL);
     relay_->wait(10);
     relay_ = std::make_unique<RelayProcess>(run_args(), log_path_);

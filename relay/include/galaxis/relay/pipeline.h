@@ -29,6 +29,12 @@
 // transaction was rolled back (complete source transactions already handed
 // to the applier are committed first when the failure was on the source).
 //
+// One applier per stream: the target connection takes the named lock
+// "galaxis-relay:<schema>.<stream>" (GET_LOCK) before reading the
+// checkpoint and holds it for its lifetime, so a relay restarted after a
+// crash waits until the server has finished its predecessor's last batch,
+// and a second relay on the same stream stops with a clear error.
+//
 // Stopping: request_stop() (any thread, e.g. a signal watcher) makes run()
 // finish the source transaction being applied if its events are all here,
 // else roll it back; it commits the complete ones and returns normally.
