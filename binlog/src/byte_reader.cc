@@ -3,8 +3,8 @@
 namespace galaxis::binlog {
 
 void ByteReader::fail(std::string_view what, size_t wanted) const {
-  throw_error(Error::Kind::kCorrupt, "truncated {} at offset {}: need {} bytes, {} left", what, absolute_offset(), wanted,
-              remaining());
+  throw_error(Error::Kind::kCorrupt, "truncated {} at offset {}: need {} bytes, {} left", what, absolute_offset(),
+              wanted, remaining());
 }
 
 void ByteReader::fail_value(std::string_view what, uint64_t value) const {

@@ -29,19 +29,13 @@ EventHeader parse_header(std::span<const uint8_t> bytes) {
   return h;
 }
 
-bool is_rows_type(uint8_t code) {
-  return (code >= 20 && code <= 25) || (code >= 30 && code <= 32) || code == 39;
-}
+bool is_rows_type(uint8_t code) { return (code >= 20 && code <= 25) || (code >= 30 && code <= 32) || code == 39; }
 
 }  // namespace
 
-Decoder::Decoder(DecoderOptions options)
-    : options_(std::move(options)),
-      format_(detail::default_v4_format()) {}
+Decoder::Decoder(DecoderOptions options) : options_(std::move(options)), format_(detail::default_v4_format()) {}
 
-size_t Decoder::checksum_length() const {
-  return format_.checksum == ChecksumAlgorithm::kCrc32 ? kChecksumLength : 0;
-}
+size_t Decoder::checksum_length() const { return format_.checksum == ChecksumAlgorithm::kCrc32 ? kChecksumLength : 0; }
 
 std::shared_ptr<const TableMap> Decoder::table(uint64_t table_id) const {
   auto it = tables_.find(table_id);
@@ -156,75 +150,35 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
   ByteReader body(bytes.subspan(header_length, bytes.size() - header_length - trailer), offset + header_length);
 
   switch (static_cast<EventType>(code)) {
-    case EventType::kQuery:
-      event.body = detail::decode_query(body, format_, false);
-      return;
-    case EventType::kMariaQueryCompressed:
-      event.body = detail::decode_query(body, format_, true);
-      return;
+    case EventType::kQuery: event.body = detail::decode_query(body, format_, false); return;
+    case EventType::kMariaQueryCompressed: event.body = detail::decode_query(body, format_, true); return;
     case EventType::kRotate:
       event.body = detail::decode_rotate(body, format_);
       tables_.clear();
       return;
-    case EventType::kXid:
-      event.body = detail::decode_xid(body);
-      return;
-    case EventType::kXaPrepare:
-      event.body = detail::decode_xa_prepare(body);
-      return;
+    case EventType::kXid: event.body = detail::decode_xid(body); return;
+    case EventType::kXaPrepare: event.body = detail::decode_xa_prepare(body); return;
     case EventType::kGtid:
-    case EventType::kAnonymousGtid:
-      event.body = detail::decode_gtid(body, code);
-      return;
-    case EventType::kGtidTagged:
-      event.body = detail::decode_gtid_tagged(body);
-      return;
-    case EventType::kPreviousGtids:
-      event.body = detail::decode_previous_gtids(body);
-      return;
-    case EventType::kMariaGtid:
-      event.body = detail::decode_maria_gtid(body);
-      return;
-    case EventType::kMariaGtidList:
-      event.body = detail::decode_maria_gtid_list(body);
-      return;
-    case EventType::kMariaBinlogCheckpoint:
-      event.body = detail::decode_maria_binlog_checkpoint(body);
-      return;
-    case EventType::kMariaAnnotateRows:
-      event.body = detail::decode_annotate_rows(body);
-      return;
-    case EventType::kRowsQuery:
-      event.body = detail::decode_rows_query(body);
-      return;
-    case EventType::kHeartbeat:
-      event.body = detail::decode_heartbeat_v1(body);
-      return;
-    case EventType::kHeartbeatV2:
-      event.body = detail::decode_heartbeat_v2(body);
-      return;
-    case EventType::kIncident:
-      event.body = detail::decode_incident(body);
-      return;
-    case EventType::kIntvar:
-      event.body = detail::decode_intvar(body);
-      return;
-    case EventType::kRand:
-      event.body = detail::decode_rand(body);
-      return;
-    case EventType::kUserVar:
-      event.body = detail::decode_user_var(body);
-      return;
-    case EventType::kStop:
-      event.body = StopEvent{};
-      return;
+    case EventType::kAnonymousGtid: event.body = detail::decode_gtid(body, code); return;
+    case EventType::kGtidTagged: event.body = detail::decode_gtid_tagged(body); return;
+    case EventType::kPreviousGtids: event.body = detail::decode_previous_gtids(body); return;
+    case EventType::kMariaGtid: event.body = detail::decode_maria_gtid(body); return;
+    case EventType::kMariaGtidList: event.body = detail::decode_maria_gtid_list(body); return;
+    case EventType::kMariaBinlogCheckpoint: event.body = detail::decode_maria_binlog_checkpoint(body); return;
+    case EventType::kMariaAnnotateRows: event.body = detail::decode_annotate_rows(body); return;
+    case EventType::kRowsQuery: event.body = detail::decode_rows_query(body); return;
+    case EventType::kHeartbeat: event.body = detail::decode_heartbeat_v1(body); return;
+    case EventType::kHeartbeatV2: event.body = detail::decode_heartbeat_v2(body); return;
+    case EventType::kIncident: event.body = detail::decode_incident(body); return;
+    case EventType::kIntvar: event.body = detail::decode_intvar(body); return;
+    case EventType::kRand: event.body = detail::decode_rand(body); return;
+    case EventType::kUserVar: event.body = detail::decode_user_var(body); return;
+    case EventType::kStop: event.body = StopEvent{}; return;
     case EventType::kMariaStartEncryption:
       event.body = detail::decode_start_encryption(body);
       if (!inner) encrypted_after_ = offset;
       return;
-    case EventType::kTransactionPayload:
-      event.body = detail::decode_transaction_payload(body);
-      return;
+    case EventType::kTransactionPayload: event.body = detail::decode_transaction_payload(body); return;
     case EventType::kTableMap: {
       std::shared_ptr<TableMap> map = detail::decode_table_map(body, format_);
       tables_[map->table_id] = map;
@@ -239,8 +193,7 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
     case EventType::kMariaDeleteRowsCompressed:
       event.body = detail::decode_maria_compressed_rows(body, code, format_, lookup, options_.decode_rows);
       return;
-    default:
-      break;
+    default: break;
   }
   if (is_rows_type(code)) {
     event.body = detail::decode_rows(body, code, format_, lookup, options_.decode_rows);

@@ -44,7 +44,7 @@ RotateEvent decode_rotate(ByteReader& body, const FormatDescriptionEvent& format
 
 // gtid_events.cc
 GtidEvent decode_gtid(ByteReader& body, uint8_t type_code);  // 33, 34
-GtidEvent decode_gtid_tagged(ByteReader& body);               // 42
+GtidEvent decode_gtid_tagged(ByteReader& body);              // 42
 PreviousGtidsEvent decode_previous_gtids(ByteReader& body);
 MariaGtidEvent decode_maria_gtid(ByteReader& body);
 MariaGtidListEvent decode_maria_gtid_list(ByteReader& body);

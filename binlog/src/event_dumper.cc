@@ -43,11 +43,8 @@ void EventDumper::print(const Event& event, uint64_t pos, uint64_t next_pos, boo
       append_event_text(event, where, buffer_);
       buffer_.push_back('\n');
       break;
-    case DumpFormat::kJsonl:
-      formatters_->json.append_event(event, where, buffer_);
-      break;
-    case DumpFormat::kNone:
-      break;
+    case DumpFormat::kJsonl: formatters_->json.append_event(event, where, buffer_); break;
+    case DumpFormat::kNone: break;
   }
   if (buffer_.size() >= options_.flush_bytes) flush();
 }

@@ -89,8 +89,8 @@ std::optional<RawEvent> BinlogFileReader::next() {
   if (!fill(kEventHeaderLength)) {
     const size_t left = buffer_end_ - buffer_start_;
     if (left == 0) return std::nullopt;
-    throw_error(Error::Kind::kCorrupt, "{}: truncated event header at offset {}: {} bytes left, a header has {}",
-                path_, offset, left, kEventHeaderLength);
+    throw_error(Error::Kind::kCorrupt, "{}: truncated event header at offset {}: {} bytes left, a header has {}", path_,
+                offset, left, kEventHeaderLength);
   }
   const uint8_t* h = buffer_.data() + buffer_start_;
   const uint32_t size = static_cast<uint32_t>(h[9]) | static_cast<uint32_t>(h[10]) << 8 |
@@ -100,8 +100,10 @@ std::optional<RawEvent> BinlogFileReader::next() {
                 size);
   // Check the claimed size against the file before growing the buffer.
   if (size > buffer_end_ - buffer_start_ && offset + size > file_size())
-    throw_error(Error::Kind::kCorrupt, "{}: truncated event at offset {} (type {}): header says {} bytes, the file "
-                "has {} left", path_, offset, h[4], size, file_size() - offset);
+    throw_error(Error::Kind::kCorrupt,
+                "{}: truncated event at offset {} (type {}): header says {} bytes, the file "
+                "has {} left",
+                path_, offset, h[4], size, file_size() - offset);
   const uint8_t type = h[4];
   if (!fill(size))
     throw_error(Error::Kind::kCorrupt, "{}: truncated event at offset {} (type {}): header says {} bytes, only {} left",

@@ -147,8 +147,9 @@ FormatDescriptionEvent decode_format_description(std::span<const uint8_t> whole_
       case 1: f.checksum = ChecksumAlgorithm::kCrc32; break;
       case 255: f.checksum = ChecksumAlgorithm::kUndefined; break;
       default:
-        throw_error(Error::Kind::kCorrupt, "FORMAT_DESCRIPTION at offset {}: unknown checksum algorithm {} at offset {}",
-                    offset, alg, offset + whole_event.size() - kChecksumLength - kChecksumAlgLength);
+        throw_error(Error::Kind::kCorrupt,
+                    "FORMAT_DESCRIPTION at offset {}: unknown checksum algorithm {} at offset {}", offset, alg,
+                    offset + whole_event.size() - kChecksumLength - kChecksumAlgLength);
     }
   }
   auto table = in.bytes(lengths, "post-header lengths");
@@ -159,8 +160,7 @@ FormatDescriptionEvent decode_format_description(std::span<const uint8_t> whole_
 FormatDescriptionEvent decode_start_v3(ByteReader& body) {
   FormatDescriptionEvent f;
   f.binlog_version = body.u16("binlog version");
-  if (f.binlog_version != 3 && f.binlog_version != 1)
-    body.fail_value("START_V3 binlog version", f.binlog_version);
+  if (f.binlog_version != 3 && f.binlog_version != 1) body.fail_value("START_V3 binlog version", f.binlog_version);
   f.server_version = fixed_string(body, kServerVersionLength, "server version");
   f.create_timestamp = body.u32("create timestamp");
   f.header_length = kEventHeaderLength;

@@ -12,8 +12,8 @@
 namespace galaxis::binlog {
 namespace {
 
-using nlohmann::ordered_json;
 using detail::append_int;
+using nlohmann::ordered_json;
 
 template <class... Ts>
 struct Overloaded : Ts... {

@@ -251,9 +251,7 @@ void append_body(std::string& out, const Event& event) {
             out.append("]\n");
           },
           [&](const MariaBinlogCheckpointEvent& e) { out.append(" ").append(e.file).push_back('\n'); },
-          [&](const AnnotateRowsEvent& e) {
-            out.append("\n#Q> ").append(e.query).push_back('\n');
-          },
+          [&](const AnnotateRowsEvent& e) { out.append("\n#Q> ").append(e.query).push_back('\n'); },
           [&](const RowsQueryEvent& e) { out.append("\n#Q> ").append(e.query).push_back('\n'); },
           [&](const HeartbeatEvent& e) {
             out.append(" ").append(e.log_file);

@@ -126,9 +126,18 @@ GtidEvent decode_gtid(ByteReader& body, uint8_t type_code) {
 // value) pairs of varlen integers / strings / 16 varlen uuid bytes.
 GtidEvent decode_gtid_tagged(ByteReader& body) {
   enum Field : uint64_t {
-    kFlags = 0, kSid = 1, kGno = 2, kTag = 3, kLastCommitted = 4, kSequenceNumber = 5,
-    kImmediateCommitTs = 6, kOriginalCommitTs = 7, kTransactionLength = 8,
-    kImmediateServerVersion = 9, kOriginalServerVersion = 10, kCommitGroupTicket = 11,
+    kFlags = 0,
+    kSid = 1,
+    kGno = 2,
+    kTag = 3,
+    kLastCommitted = 4,
+    kSequenceNumber = 5,
+    kImmediateCommitTs = 6,
+    kOriginalCommitTs = 7,
+    kTransactionLength = 8,
+    kImmediateServerVersion = 9,
+    kOriginalServerVersion = 10,
+    kCommitGroupTicket = 11,
   };
   const size_t start = body.position();
   body.skip(1, "serialization format version");
@@ -230,8 +239,7 @@ PreviousGtidsEvent decode_previous_gtids(ByteReader& body) {
 // data); then optionally flags_extra 1 with its own extras.
 MariaGtidEvent decode_maria_gtid(ByteReader& body) {
   constexpr uint8_t kFlGroupCommitId = 2, kFlPreparedXa = 64, kFlCompletedXa = 128;
-  constexpr uint8_t kFlExtraMultiEngine = 1, kFlExtraCommitAlter = 4, kFlExtraRollbackAlter = 8,
-                    kFlExtraThreadId = 16;
+  constexpr uint8_t kFlExtraMultiEngine = 1, kFlExtraCommitAlter = 4, kFlExtraRollbackAlter = 8, kFlExtraThreadId = 16;
   constexpr size_t kMaxXidPart = 64;
   MariaGtidEvent g;
   g.sequence = body.u64("sequence number");

@@ -73,12 +73,30 @@ class JsonPrinter {
         need(pos, 1, end, "literal");
         literal(doc_[pos], pos);
         return;
-      case kInt16: need(pos, 2, end, "int16"); append_int(static_cast<int16_t>(le(pos, 2))); return;
-      case kUint16: need(pos, 2, end, "uint16"); append_uint(le(pos, 2)); return;
-      case kInt32: need(pos, 4, end, "int32"); append_int(static_cast<int32_t>(le(pos, 4))); return;
-      case kUint32: need(pos, 4, end, "uint32"); append_uint(le(pos, 4)); return;
-      case kInt64: need(pos, 8, end, "int64"); append_int(static_cast<int64_t>(le(pos, 8))); return;
-      case kUint64: need(pos, 8, end, "uint64"); append_uint(le(pos, 8)); return;
+      case kInt16:
+        need(pos, 2, end, "int16");
+        append_int(static_cast<int16_t>(le(pos, 2)));
+        return;
+      case kUint16:
+        need(pos, 2, end, "uint16");
+        append_uint(le(pos, 2));
+        return;
+      case kInt32:
+        need(pos, 4, end, "int32");
+        append_int(static_cast<int32_t>(le(pos, 4)));
+        return;
+      case kUint32:
+        need(pos, 4, end, "uint32");
+        append_uint(le(pos, 4));
+        return;
+      case kInt64:
+        need(pos, 8, end, "int64");
+        append_int(static_cast<int64_t>(le(pos, 8)));
+        return;
+      case kUint64:
+        need(pos, 8, end, "uint64");
+        append_uint(le(pos, 8));
+        return;
       case kDouble: {
         need(pos, 8, end, "double");
         double d;
@@ -208,8 +226,8 @@ class JsonPrinter {
           if (static_cast<ColumnType>(field_type) == ColumnType::kDate)
             n = std::snprintf(buf, sizeof buf, "\"%04u-%02u-%02u\"", d.year, d.month, d.day);
           else
-            n = std::snprintf(buf, sizeof buf, "\"%04u-%02u-%02u %02u:%02u:%02u.%06u\"", d.year, d.month, d.day,
-                              d.hour, d.minute, d.second, d.micros % 1000000);
+            n = std::snprintf(buf, sizeof buf, "\"%04u-%02u-%02u %02u:%02u:%02u.%06u\"", d.year, d.month, d.day, d.hour,
+                              d.minute, d.second, d.micros % 1000000);
         }
         out_.append(buf, static_cast<size_t>(n));
         return;

@@ -49,8 +49,8 @@ struct TransactionPayloadReader::Impl {
   ZSTD_inBuffer input{};
   std::vector<uint8_t> buffer;  // decompressed bytes: [start, end) not yet handed out
   size_t start = 0, end = 0;
-  uint64_t produced = 0;       // total decompressed bytes
-  bool input_done = false;     // the zstd frame is complete
+  uint64_t produced = 0;    // total decompressed bytes
+  bool input_done = false;  // the zstd frame is complete
   bool frame_finished = false;
 
   ~Impl() {
@@ -135,8 +135,8 @@ std::optional<std::span<const uint8_t>> TransactionPayloadReader::next() {
                         static_cast<uint32_t>(h[11]) << 16 | static_cast<uint32_t>(h[12]) << 24;
   constexpr uint32_t kMaxInnerEvent = 1u << 30;  // max_allowed_packet's ceiling
   if (size < kEventHeaderLength || size > kMaxInnerEvent)
-    d.corrupt(fmt::format("inner event at payload byte {} has impossible size {}", d.produced - (d.end - d.start),
-                          size));
+    d.corrupt(
+        fmt::format("inner event at payload byte {} has impossible size {}", d.produced - (d.end - d.start), size));
   if (d.payload->uncompressed_size != 0 && size > d.payload->uncompressed_size)
     d.corrupt(fmt::format("inner event of {} bytes exceeds the declared uncompressed size {}", size,
                           d.payload->uncompressed_size));

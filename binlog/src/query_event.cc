@@ -98,7 +98,9 @@ bool parse_status_vars(ByteReader& in, QueryEvent& q) {
       case kCommitTs2: break;
       case kExplicitDefaultsForTimestamp: q.explicit_defaults_ts = in.u8("Q_EXPLICIT_DEFAULTS_FOR_TIMESTAMP"); break;
       case kDdlLoggedWithXid: q.ddl_xid = in.u64("Q_DDL_LOGGED_WITH_XID"); break;
-      case kDefaultCollationForUtf8mb4: q.default_collation_for_utf8mb4 = in.u16("Q_DEFAULT_COLLATION_FOR_UTF8MB4"); break;
+      case kDefaultCollationForUtf8mb4:
+        q.default_collation_for_utf8mb4 = in.u16("Q_DEFAULT_COLLATION_FOR_UTF8MB4");
+        break;
       case kSqlRequirePrimaryKey: q.sql_require_primary_key = in.u8("Q_SQL_REQUIRE_PRIMARY_KEY"); break;
       case kDefaultTableEncryption: q.default_table_encryption = in.u8("Q_DEFAULT_TABLE_ENCRYPTION"); break;
       case kMariaHrnow: q.microseconds = in.u24("Q_HRNOW"); break;
@@ -113,8 +115,7 @@ bool parse_status_vars(ByteReader& in, QueryEvent& q) {
         in.skip(size_t{count} * 4, "Q_CHARACTER_SET_COLLATIONS");
         break;
       }
-      default:
-        return false;
+      default: return false;
     }
   }
   return true;

@@ -85,8 +85,7 @@ void skip_extra_row_info(ByteReader& in, uint8_t type_code) {
 // must start with the X bit set and the event must parse to its end.
 class ImageReader {
  public:
-  ImageReader(const TableMap& table, uint32_t width, bool pre_ga)
-      : table_(table), width_(width), pre_ga_(pre_ga) {}
+  ImageReader(const TableMap& table, uint32_t width, bool pre_ga) : table_(table), width_(width), pre_ga_(pre_ga) {}
 
   void read(ByteReader& in, const std::vector<bool>& present, size_t present_count, RowImage& image,
             const std::vector<bool>* partial_json) {
@@ -130,8 +129,8 @@ class ImageReader {
               "describe (ALTER TABLE ... FORCE on the source converts them)");
         e.add_context(fmt::format("{}.{} column {}{}{} ({}) value at offset {} (row image at {})",
                                   printable_name(table_.database), printable_name(table_.table), i + 1,
-                                  c.name.empty() ? "" : " ", printable_name(c.name),
-                                  column_type_name(c.real_type), offset, image_offset));
+                                  c.name.empty() ? "" : " ", printable_name(c.name), column_type_name(c.real_type),
+                                  offset, image_offset));
         throw;
       }
     }
@@ -158,8 +157,10 @@ RowsEvent decode_rows(ByteReader& body, uint8_t type_code, const FormatDescripti
   const uint64_t event_offset = body.absolute_offset();
   ev.table_id = post_header == 6 ? body.u32("table id") : body.u48("table id");
   ev.flags = body.u16("rows flags");
-  if (post_header == kV2PostHeader) skip_extra_row_info(body, type_code);
-  else if (post_header > kV1PostHeader) body.skip(post_header - kV1PostHeader, "rows post-header");
+  if (post_header == kV2PostHeader)
+    skip_extra_row_info(body, type_code);
+  else if (post_header > kV1PostHeader)
+    body.skip(post_header - kV1PostHeader, "rows post-header");
 
   ev.table = lookup(ev.table_id);
   if (!ev.table)

@@ -8,8 +8,8 @@
 namespace galaxis::binlog::detail {
 namespace {
 
-constexpr int64_t kTimeIntOffset = 0x800000;          // TIMEF_INT_OFS
-constexpr int64_t kTimeOffset = 0x800000000000LL;      // TIMEF_OFS
+constexpr int64_t kTimeIntOffset = 0x800000;              // TIMEF_INT_OFS
+constexpr int64_t kTimeOffset = 0x800000000000LL;         // TIMEF_OFS
 constexpr uint64_t kDateTimeIntOffset = 0x8000000000ULL;  // DATETIMEF_INT_OFS
 
 unsigned fraction_bytes(unsigned fsp) { return (fsp + 1) / 2; }
@@ -21,7 +21,8 @@ void check_fsp(const ColumnInfo& c, uint64_t offset) {
 }
 
 uint32_t check_micros(uint64_t micros, uint64_t offset) {
-  if (micros >= 1000000) throw_error(Error::Kind::kCorrupt, "fractional seconds {} out of range at offset {}", micros, offset);
+  if (micros >= 1000000)
+    throw_error(Error::Kind::kCorrupt, "fractional seconds {} out of range at offset {}", micros, offset);
   return static_cast<uint32_t>(micros);
 }
 
@@ -133,7 +134,8 @@ Value decode_temporal(ByteReader& in, const ColumnInfo& c) {
       t.hours = a / 10000;
       t.minutes = static_cast<uint8_t>(a / 100 % 100);
       t.seconds = static_cast<uint8_t>(a % 100);
-      if (t.minutes > 59 || t.seconds > 59) throw_error(Error::Kind::kCorrupt, "invalid TIME value {} at offset {}", v, offset);
+      if (t.minutes > 59 || t.seconds > 59)
+        throw_error(Error::Kind::kCorrupt, "invalid TIME value {} at offset {}", v, offset);
       return t;
     }
     case ColumnType::kTime2: check_fsp(c, offset); return decode_time2(in, c.meta);

@@ -77,7 +77,8 @@ int dump_files(const DumpCommandOptions& options) {
   } catch (Error& e) {
     dumper.flush();
     std::fflush(stdout);
-    if (!dumper.stream_name().empty() && std::string_view(e.what()).find(dumper.stream_name()) == std::string_view::npos)
+    if (!dumper.stream_name().empty() &&
+        std::string_view(e.what()).find(dumper.stream_name()) == std::string_view::npos)
       e.add_context(dumper.stream_name());
     throw;
   }
@@ -106,9 +107,12 @@ void register_binlog_command(CLI::App& app, int* exit_code) {
   auto remote = std::make_shared<RemoteDumpOptions>();
   dump->add_option("--from", remote->from, "With --source: start at FILE:POS (default: the master's first binlog)");
   dump->add_option("--gtid", remote->gtid, "With --source: start after this GTID set (MariaDB d-s-n, MySQL uuid:1-5)");
-  dump->add_flag("--stop-never", remote->stop_never, "With --source: keep waiting for new events (else stop at the end)");
-  dump->add_option("--server-id", remote->server_id, "With --source: our replica server_id (default: derived from the host name)");
-  dump->add_option("--format", options->format, "text (readable), jsonl (one JSON object per event) or none (decode only; counts on stderr)")
+  dump->add_flag("--stop-never", remote->stop_never,
+                 "With --source: keep waiting for new events (else stop at the end)");
+  dump->add_option("--server-id", remote->server_id,
+                   "With --source: our replica server_id (default: derived from the host name)");
+  dump->add_option("--format", options->format,
+                   "text (readable), jsonl (one JSON object per event) or none (decode only; counts on stderr)")
       ->check(CLI::IsMember({"text", "jsonl", "none"}))
       ->capture_default_str();
   dump->add_option("--start-position", options->start_position,

@@ -34,10 +34,12 @@ relay::StartPosition parse_start(const RemoteDumpOptions& options) {
   }
   if (options.from.empty()) return start;  // the master's first binlog
   const size_t colon = options.from.rfind(':');
-  std::string_view pos_text = colon == std::string::npos ? std::string_view() : std::string_view(options.from).substr(colon + 1);
+  std::string_view pos_text =
+      colon == std::string::npos ? std::string_view() : std::string_view(options.from).substr(colon + 1);
   uint64_t pos = 0;
   auto [ptr, ec] = std::from_chars(pos_text.data(), pos_text.data() + pos_text.size(), pos);
-  if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != pos_text.data() + pos_text.size() || pos < 4) {
+  if (colon == std::string::npos || colon == 0 || ec != std::errc() || ptr != pos_text.data() + pos_text.size() ||
+      pos < 4) {
     throw_error(Error::Kind::kUsage, "--from '{}': expected FILE:POS, e.g. binlog.000003:4", options.from);
   }
   start.file = options.from.substr(0, colon);

@@ -12,12 +12,12 @@
 namespace galaxis::cli {
 
 struct RemoteDumpOptions {
-  ConnectionUrl source;      // password resolved
-  std::string from;          // "FILE:POS" or ""
-  std::string gtid;          // GTID set to start after, or ""
-  bool stop_never = false;   // keep waiting for new events (else stop at the end of the last binlog)
+  ConnectionUrl source;     // password resolved
+  std::string from;         // "FILE:POS" or ""
+  std::string gtid;         // GTID set to start after, or ""
+  bool stop_never = false;  // keep waiting for new events (else stop at the end of the last binlog)
   std::string format = "text";
-  uint32_t server_id = 0;    // 0: derived
+  uint32_t server_id = 0;  // 0: derived
   bool verify_checksums = true;
 };
 

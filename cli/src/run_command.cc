@@ -49,9 +49,8 @@ void merge_config_file(CLI::App& command, const std::string& path) {
   }
   for (const CLI::ConfigItem& item : items) {
     if (item.name == "++" || item.name == "--") continue;  // section markers
-    const std::string key = item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "run")
-                                ? item.name
-                                : item.fullname();
+    const std::string key =
+        item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "run") ? item.name : item.fullname();
     CLI::Option* option = nullptr;
     try {
       option = command.get_option("--" + key);
@@ -81,8 +80,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
   auto target = std::make_shared<ConnectionOption>(*run, "target", false);
   auto flags = std::make_shared<RunFlags>();
   run->add_option("--server-id", flags->server_id, "replica server_id to register as (default: derived from the host)");
-  run->add_option("--initial", flags->initial,
-                  "where to start without a checkpoint: from-start | from-now | snapshot")
+  run->add_option("--initial", flags->initial, "where to start without a checkpoint: from-start | from-now | snapshot")
       ->capture_default_str()
       ->check(CLI::IsMember({"from-start", "from-now", "snapshot"}));
   run->add_option("--include", flags->include, "replicate only db or db.table (wildcards; repeatable)");
@@ -95,7 +93,8 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "serve GET /health and /metrics on ADDR:PORT (e.g. 127.0.0.1:9101)");
   run->add_option("--max-lag", flags->max_lag, "/health answers 503 above this lag (seconds)")->capture_default_str();
   run->add_option("--stats-interval", flags->stats_interval, "seconds between rate log lines")->capture_default_str();
-  run->add_option("--queue-mb", flags->queue_mb, "decoded events buffered between reader and applier (MiB, ~2x their binlog size)")
+  run->add_option("--queue-mb", flags->queue_mb,
+                  "decoded events buffered between reader and applier (MiB, ~2x their binlog size)")
       ->capture_default_str();
   run->add_option("--heartbeat-ms", flags->heartbeat_ms, "master heartbeat period (detects dead connections)")
       ->capture_default_str();
@@ -128,7 +127,8 @@ void register_run_command(CLI::App& app, int* exit_code) {
     p.applier.filter.exclude = flags->exclude;
     for (const std::string& spec : flags->rename_db) p.applier.filter.rename_db.insert(sql::parse_rename(spec));
     if (flags->group_max_transactions != 0) p.applier.group_max_transactions = flags->group_max_transactions;
-    if (flags->group_max_delay_ms != 0) p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
+    if (flags->group_max_delay_ms != 0)
+      p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));

@@ -54,11 +54,13 @@ void register_sync_command(CLI::App& app, int* exit_code) {
   auto source = std::make_shared<ConnectionOption>(*sync, "source", false);
   auto target = std::make_shared<ConnectionOption>(*sync, "target", false);
   auto flags = std::make_shared<SyncFlags>();
-  sync->add_option("--mode", flags->mode, "copy: chunked consistent copy; checksum: compare and repair only what differs")
+  sync->add_option("--mode", flags->mode,
+                   "copy: chunked consistent copy; checksum: compare and repair only what differs")
       ->capture_default_str()
       ->check(CLI::IsMember({"copy", "checksum"}));
-  sync->add_option("--threads", flags->threads, "target writer connections")->capture_default_str()->check(
-      CLI::Range(1u, 64u));
+  sync->add_option("--threads", flags->threads, "target writer connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
   sync->add_option("--include", flags->include, "only db or db.table (wildcards; repeatable)");
   sync->add_option("--exclude", flags->exclude, "skip db or db.table (wildcards; repeatable)");
   sync->add_option("--rename-db", flags->rename_db, "src:dst — source database src lands as dst (repeatable)");
@@ -92,8 +94,8 @@ void register_sync_command(CLI::App& app, int* exit_code) {
     options.filter.exclude = flags->exclude;
     for (const std::string& spec : flags->rename_db) options.filter.rename_db.insert(sql::parse_rename(spec));
     options.threads = flags->threads;
-    options.chunk_rows = flags->chunk_rows != 0 ? flags->chunk_rows
-                                                : (options.mode == sql::sync::SyncMode::kCopy ? 10000 : 1000);
+    options.chunk_rows =
+        flags->chunk_rows != 0 ? flags->chunk_rows : (options.mode == sql::sync::SyncMode::kCopy ? 10000 : 1000);
     options.dry_run = flags->dry_run;
     options.drop_extra = flags->drop_extra;
     options.out_dir = flags->out_dir;
@@ -115,12 +117,13 @@ void register_sync_command(CLI::App& app, int* exit_code) {
       return;
     }
     print_differences(result);
-    std::printf("sync checksum%s: %llu tables, %llu chunks compared, %llu differing, %zu tables with differences in "
-                "%.1fs; position %s\n",
-                options.dry_run ? " (dry run)" : "", static_cast<unsigned long long>(result.tables),
-                static_cast<unsigned long long>(result.chunks_compared),
-                static_cast<unsigned long long>(result.chunks_differing), result.differences.size(), result.seconds,
-                result.position.to_string().c_str());
+    std::printf(
+        "sync checksum%s: %llu tables, %llu chunks compared, %llu differing, %zu tables with differences in "
+        "%.1fs; position %s\n",
+        options.dry_run ? " (dry run)" : "", static_cast<unsigned long long>(result.tables),
+        static_cast<unsigned long long>(result.chunks_compared),
+        static_cast<unsigned long long>(result.chunks_differing), result.differences.size(), result.seconds,
+        result.position.to_string().c_str());
     *exit_code = options.dry_run && result.any_difference() ? 3 : 0;
   });
 }

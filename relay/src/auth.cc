@@ -36,9 +36,7 @@ Digest<32> sha256(std::span<const uint8_t> a, std::span<const uint8_t> b = {}) {
   return digest<32>(EVP_sha256(), a, b);
 }
 
-std::span<const uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+std::span<const uint8_t> bytes_of(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 std::string openssl_error() {
   const unsigned long code = ERR_get_error();
@@ -77,8 +75,8 @@ std::vector<uint8_t> rsa_encrypt_password(std::string_view password, std::span<c
   plain.push_back(0);
   for (size_t i = 0; i < plain.size(); ++i) plain[i] ^= nonce[i % nonce.size()];
 
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem_public_key.data(), static_cast<int>(pem_public_key.size())),
-                                                &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem_public_key.data(), static_cast<int>(pem_public_key.size())), &BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr),
                                                           &EVP_PKEY_free);
   if (!key) throw_error(Error::Kind::kAuth, "cannot parse the server's RSA public key: {}", openssl_error());

@@ -59,16 +59,14 @@ void Connection::authenticate(const ConnectionUrl& url, const ConnectOptions& op
   const bool server_tls = handshake_.capabilities & capability::kSsl;
   bool use_tls = false;
   switch (url.ssl_mode) {
-    case SslMode::kDisabled:
-      break;
-    case SslMode::kPreferred:
-      use_tls = server_tls && !transport_->is_unix_socket();
-      break;
+    case SslMode::kDisabled: break;
+    case SslMode::kPreferred: use_tls = server_tls && !transport_->is_unix_socket(); break;
     case SslMode::kRequired:
     case SslMode::kVerifyCa:
     case SslMode::kVerifyIdentity:
       if (!server_tls) {
-        throw_error(Error::Kind::kAuth, "ssl-mode={} but the server does not offer TLS (configure ssl_cert/ssl_key on it)",
+        throw_error(Error::Kind::kAuth,
+                    "ssl-mode={} but the server does not offer TLS (configure ssl_cert/ssl_key on it)",
                     to_string(url.ssl_mode));
       }
       use_tls = true;
@@ -195,7 +193,8 @@ ResultSet Connection::query(std::string_view sql) {
       result.columns.push_back(r.lenenc_string("column name"));
     }
     channel_->read_packet(packet);
-    if (!is_eof_packet(packet)) throw_error(Error::Kind::kCorrupt, "protocol error: expected EOF after column definitions");
+    if (!is_eof_packet(packet))
+      throw_error(Error::Kind::kCorrupt, "protocol error: expected EOF after column definitions");
     while (true) {
       channel_->read_packet(packet);
       throw_if_err(packet);

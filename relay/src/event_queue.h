@@ -27,11 +27,11 @@ namespace galaxis::relay::detail {
 struct QueueItem {
   enum class Kind { kBegin, kEvent, kCommit, kAbort, kEnd, kError };
   Kind kind = Kind::kEnd;
-  TransactionInfo transaction;             // kBegin, kCommit
-  std::unique_ptr<binlog::Event> event;    // kEvent
-  std::string file;                        // kEvent: where it is, for messages
+  TransactionInfo transaction;           // kBegin, kCommit
+  std::unique_ptr<binlog::Event> event;  // kEvent
+  std::string file;                      // kEvent: where it is, for messages
   uint64_t offset = 0;
-  std::exception_ptr error;                // kError
+  std::exception_ptr error;  // kError
   size_t weight = 64;
 };
 

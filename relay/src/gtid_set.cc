@@ -42,7 +42,8 @@ int64_t parse_gno(std::string_view text, std::string_view whole) {
 bool valid_tag(std::string_view tag) {
   if (tag.empty() || tag.size() > 32) return false;
   if (!(std::isalpha(static_cast<unsigned char>(tag[0])) || tag[0] == '_')) return false;
-  return std::all_of(tag.begin(), tag.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(tag.begin(), tag.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 }  // namespace
@@ -76,9 +77,9 @@ MysqlGtidSet::Uuid MysqlGtidSet::parse_uuid(std::string_view text) {
 }
 
 std::string MysqlGtidSet::uuid_to_string(const Uuid& u) {
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-                     u[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}", u[0],
+      u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
 MysqlGtidSet MysqlGtidSet::parse(std::string_view text) {

@@ -15,7 +15,8 @@ InitialHandshake parse_initial_handshake(std::span<const uint8_t> packet) {
   InitialHandshake h;
   h.protocol_version = r.u8("protocol version");
   if (h.protocol_version != 10) {
-    throw_error(Error::Kind::kUnsupported, "server speaks protocol version {}, only 10 is supported", h.protocol_version);
+    throw_error(Error::Kind::kUnsupported, "server speaks protocol version {}, only 10 is supported",
+                h.protocol_version);
   }
   h.server_version = r.null_string("server version");
   h.connection_id = r.u32("connection id");
@@ -81,7 +82,8 @@ std::vector<uint8_t> build_handshake_response(const HandshakeResponse& response)
     w.lenenc_int(response.auth_response.size());
   } else {
     if (response.auth_response.size() > 255) {
-      throw_error(Error::Kind::kUnsupported, "auth response of {} bytes needs lenenc support", response.auth_response.size());
+      throw_error(Error::Kind::kUnsupported, "auth response of {} bytes needs lenenc support",
+                  response.auth_response.size());
     }
     w.u8(static_cast<uint8_t>(response.auth_response.size()));
   }

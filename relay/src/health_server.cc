@@ -1,9 +1,9 @@
 #include "galaxis/relay/health_server.h"
 
+#include <fmt/format.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -33,8 +33,10 @@ HttpReply health(const MetricsSnapshot& s, const HealthOptions& options) {
   std::string reason;
   const bool streaming = s.state == RelayState::kStreaming;
   const bool lag_ok = s.lag_seconds <= options.max_lag_seconds;
-  if (!streaming) reason = fmt::format("relay is {}", to_string(s.state));
-  else if (!lag_ok) reason = fmt::format("lag {:.1f} s exceeds max-lag {:.1f} s", s.lag_seconds, options.max_lag_seconds);
+  if (!streaming)
+    reason = fmt::format("relay is {}", to_string(s.state));
+  else if (!lag_ok)
+    reason = fmt::format("lag {:.1f} s exceeds max-lag {:.1f} s", s.lag_seconds, options.max_lag_seconds);
   nlohmann::json j;
   j["healthy"] = streaming && lag_ok;
   j["state"] = std::string(to_string(s.state));
@@ -84,7 +86,8 @@ ListenAddress parse_listen_address(std::string_view text) {
     port_text = text.substr(colon + 1);
   }
   unsigned port = 0;
-  if (port_text.empty() || port_text.size() > 5) throw_error(Error::Kind::kUsage, "--health-listen '{}': bad port", text);
+  if (port_text.empty() || port_text.size() > 5)
+    throw_error(Error::Kind::kUsage, "--health-listen '{}': bad port", text);
   for (char c : port_text) {
     if (c < '0' || c > '9') throw_error(Error::Kind::kUsage, "--health-listen '{}': bad port", text);
     port = port * 10 + static_cast<unsigned>(c - '0');
@@ -127,9 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     const auto& request = parser_->get();
-    HttpReply reply = handle_http(std::string_view(request.method_string().data(), request.method_string().size()),
-                                  std::string_view(request.target().data(), request.target().size()),
-                                  metrics_.snapshot(), options_);
+    HttpReply reply =
+        handle_http(std::string_view(request.method_string().data(), request.method_string().size()),
+                    std::string_view(request.target().data(), request.target().size()), metrics_.snapshot(), options_);
     ++served_;
     response_.emplace();
     response_->version(request.version());

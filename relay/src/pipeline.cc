@@ -32,8 +32,7 @@ bool retryable_target_error(const Error& error, unsigned server_errno) {
     case 2006:  // CR_SERVER_GONE_ERROR
     case 2013:  // CR_SERVER_LOST
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -64,9 +63,7 @@ unsigned errno_in_message(std::string_view message) {
   return 0;
 }
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -136,8 +133,7 @@ struct Pipeline::Session : TransactionConsumer {
       metrics.set_source_version(source.master().version);
       metrics.set_state(RelayState::kStreaming);
       log::info("relay: connected to source {} ({} {}), streaming from {}", source.describe(),
-                source.master().mariadb ? "MariaDB" : "MySQL", source.master().version,
-                source.position().to_string());
+                source.master().mariadb ? "MariaDB" : "MySQL", source.master().version, source.position().to_string());
     }
     if (!e.artificial && e.next_position != 0) metrics.set_source_position({std::string(e.file), e.next_position, ""});
   }
@@ -231,8 +227,8 @@ std::unique_ptr<sql::Applier> Pipeline::connect_applier() {
   constexpr int kWaitSeconds = 10;
   constexpr int kMaxWaits = 12;
   for (int attempt = 1;; ++attempt) {
-    const auto got = target.query_value("SELECT GET_LOCK(" + target.quote(lock) + ", " +
-                                        std::to_string(kWaitSeconds) + ")");
+    const auto got =
+        target.query_value("SELECT GET_LOCK(" + target.quote(lock) + ", " + std::to_string(kWaitSeconds) + ")");
     if (got.value_or("0") == "1") break;
     if (attempt >= kMaxWaits || stop_) {
       throw_error(Error::Kind::kRuntime,
@@ -359,7 +355,7 @@ void Pipeline::run_session(sql::Applier& applier) {
   session->reader = std::thread([s = session.get(), from] { s->read(from); });
 
   std::optional<binlog::BinlogPosition> last_committed = applier.committed_position();
-  size_t handed = 0;         // source transactions handed to the applier since the last target commit
+  size_t handed = 0;  // source transactions handed to the applier since the last target commit
   uint64_t handed_events = 0;
   uint64_t events_in_trx = 0;
   std::vector<uint32_t> handed_timestamps;
@@ -418,19 +414,16 @@ void Pipeline::run_session(sql::Applier& applier) {
           handed_events += events_in_trx;
           handed_timestamps.push_back(current_timestamp);
           break;
-        case QueueItem::Kind::kAbort:
-          applier.abort();
-          break;
-        case QueueItem::Kind::kEnd:
-          finish();
-          return;
+        case QueueItem::Kind::kAbort: applier.abort(); break;
+        case QueueItem::Kind::kEnd: finish(); return;
         case QueueItem::Kind::kError:
           finish();
           try {
             std::rethrow_exception(item->error);
           } catch (Error& e) {
             // A source failure is final here (the stream already retried what it could).
-            if (e.kind() == Error::Kind::kNetwork) throw Error(Error::Kind::kRuntime, std::string("source ") + e.what());
+            if (e.kind() == Error::Kind::kNetwork)
+              throw Error(Error::Kind::kRuntime, std::string("source ") + e.what());
             throw;
           }
       }

@@ -11,21 +11,19 @@ Error::Kind kind_for(uint16_t code) {
   switch (code) {
     case server_error::kAccessDenied:
     case server_error::kSpecificAccessDenied:
-    case server_error::kDbAccessDenied:
-      return Error::Kind::kAuth;
+    case server_error::kDbAccessDenied: return Error::Kind::kAuth;
     case server_error::kConnectionKilled:
     case server_error::kServerShutdown:
-    case server_error::kQueryInterrupted:
-      return Error::Kind::kNetwork;
-    default:
-      return Error::Kind::kServer;
+    case server_error::kQueryInterrupted: return Error::Kind::kNetwork;
+    default: return Error::Kind::kServer;
   }
 }
 }  // namespace
 
 ServerError::ServerError(uint16_t code, std::string sql_state, std::string server_message)
-    : Error(kind_for(code), sql_state.empty() ? fmt::format("server error {}: {}", code, server_message)
-                                              : fmt::format("server error {} ({}): {}", code, sql_state, server_message)),
+    : Error(kind_for(code), sql_state.empty()
+                                ? fmt::format("server error {}: {}", code, server_message)
+                                : fmt::format("server error {} ({}): {}", code, sql_state, server_message)),
       code_(code),
       sql_state_(std::move(sql_state)),
       server_message_(std::move(server_message)) {}

@@ -27,8 +27,7 @@ std::vector<uint8_t> build_register_slave(const RegisterReplica& replica) {
   return w.take();
 }
 
-std::vector<uint8_t> build_binlog_dump(const std::string& file, uint64_t position, uint16_t flags,
-                                       uint32_t server_id) {
+std::vector<uint8_t> build_binlog_dump(const std::string& file, uint64_t position, uint16_t flags, uint32_t server_id) {
   if (position > 0xFFFFFFFFu) {
     throw_error(Error::Kind::kUnsupported, "binlog position {} does not fit COM_BINLOG_DUMP (4 GiB limit)", position);
   }

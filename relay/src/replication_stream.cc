@@ -52,8 +52,8 @@ void ReplicationStream::sleep_for(std::chrono::milliseconds delay) {
   }
   const auto until = std::chrono::steady_clock::now() + delay;
   while (!stop_ && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50),
-                                                                              until - std::chrono::steady_clock::now()));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
   }
 }
 
@@ -231,8 +231,8 @@ void ReplicationStream::handle(const binlog::Event& event, const StreamEvent& wh
     }
     case EventRole::kBeginGtid:
       if (in_transaction_) {
-        throw_error(Error::Kind::kCorrupt, "{} event while the transaction begun at {} has not ended", event_name(event),
-                    transaction_.begin.to_string());
+        throw_error(Error::Kind::kCorrupt, "{} event while the transaction begun at {} has not ended",
+                    event_name(event), transaction_.begin.to_string());
       }
       begin(event, where, consumer);
       // A MariaDB GTID without FL_STANDALONE opens a group that ends only at
@@ -252,7 +252,8 @@ void ReplicationStream::handle(const binlog::Event& event, const StreamEvent& wh
       }
       if (const auto* opaque = event.as<binlog::OpaqueEvent>(); opaque && !opaque->known_type) {
         throw_error(Error::Kind::kUnsupported, "unknown event type {} inside transaction {}: refusing to skip it",
-                    event.header.type_code, transaction_.gtid.empty() ? transaction_.begin.to_string() : transaction_.gtid);
+                    event.header.type_code,
+                    transaction_.gtid.empty() ? transaction_.begin.to_string() : transaction_.gtid);
       }
       deliver();
       return;

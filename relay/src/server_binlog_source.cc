@@ -67,10 +67,10 @@ uint64_t ServerBinlogSource::bytes_received() const {
 }
 
 void ServerBinlogSource::rethrow_with_context(Error& e) const {
-  const std::string where = position_.file.empty()
-                                ? (position_.gtid_executed.empty() ? "the first binlog"
-                                                                   : "GTID " + position_.gtid_executed)
-                                : position_.to_string();
+  const std::string where =
+      position_.file.empty()
+          ? (position_.gtid_executed.empty() ? "the first binlog" : "GTID " + position_.gtid_executed)
+          : position_.to_string();
   e.add_context(fmt::format("source {} at {}", describe(), where));
   throw;
 }
@@ -121,7 +121,8 @@ void ServerBinlogSource::open_connection(const StartPosition& from) {
     if (is_err_packet(reply)) {
       ServerError error = parse_err_packet(reply);
       if (error.code() == server_error::kAccessDenied || error.code() == server_error::kSpecificAccessDenied) {
-        error.add_context("the master refused to register us as a replica (GRANT REPLICATION SLAVE ON *.* to the user)");
+        error.add_context(
+            "the master refused to register us as a replica (GRANT REPLICATION SLAVE ON *.* to the user)");
       }
       throw error;
     }
@@ -144,8 +145,9 @@ void ServerBinlogSource::open_connection(const StartPosition& from) {
   } else {
     c.transport().set_timeout(std::chrono::hours(24 * 365));
   }
-  log::info("relay: streaming from {} ({}) as server_id {} starting at {}", describe(), master_.version, server_id_,
-            from.by_gtid() ? "GTID " + from.gtid_set : (from.file.empty() ? "the first binlog" : position_.to_string()));
+  log::info(
+      "relay: streaming from {} ({}) as server_id {} starting at {}", describe(), master_.version, server_id_,
+      from.by_gtid() ? "GTID " + from.gtid_set : (from.file.empty() ? "the first binlog" : position_.to_string()));
 }
 
 std::optional<SourceEvent> ServerBinlogSource::next() {
@@ -218,9 +220,9 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
   // FORMAT_DESCRIPTION re-sent with log_pos 0 when starting mid-file. Other
   // events with log_pos 0 (MariaDB 11.8 sends ANNOTATE_ROWS so) are real
   // events at the current position.
-  out->artificial = heartbeat || (flags & kArtificialEventFlag) ||
-                    (log_pos == 0 && (etype == binlog::EventType::kFormatDescription ||
-                                      etype == binlog::EventType::kRotate));
+  out->artificial =
+      heartbeat || (flags & kArtificialEventFlag) ||
+      (log_pos == 0 && (etype == binlog::EventType::kFormatDescription || etype == binlog::EventType::kRotate));
   const uint64_t real_end = log_pos != 0 ? log_pos : position_.offset + event_size;
   event_file_ = position_.file;
   if (etype == binlog::EventType::kFormatDescription && event.size() >= kHeaderLength + 57 + 5) {

@@ -32,7 +32,8 @@ std::optional<uint64_t> file_index(std::string_view name) {
 
 }  // namespace
 
-StatusStore::StatusStore(std::string schema, std::string stream) : schema_(std::move(schema)), stream_(std::move(stream)) {}
+StatusStore::StatusStore(std::string schema, std::string stream)
+    : schema_(std::move(schema)), stream_(std::move(stream)) {}
 
 void StatusStore::ensure_table(sql::Connection& target) const {
   with_context("creating the status table " + table_of(schema_), [&] {
@@ -60,16 +61,17 @@ void StatusStore::write(sql::Connection& target, const MetricsSnapshot& s) const
   const std::string values = fmt::format(
       "state={},source_version={},source_file={},source_position={},applied_event_timestamp={},last_error={},"
       "last_error_at={},updated_at=NOW(6)",
-      sql_text(to_string(s.state)), sql_text(s.source_version), sql_text(s.source_position.file), s.source_position.offset,
-      s.applied_event_timestamp, s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at);
+      sql_text(to_string(s.state)), sql_text(s.source_version), sql_text(s.source_position.file),
+      s.source_position.offset, s.applied_event_timestamp,
+      s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at);
   target.exec("INSERT INTO " + table_of(schema_) + " SET stream=" + sql_text(stream_) + "," + values +
               " ON DUPLICATE KEY UPDATE " + values);
 }
 
 std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
-  const auto exists = target.query_value(
-      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" + sql_text(schema_) +
-      " AND table_name='status'");
+  const auto exists =
+      target.query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" + sql_text(schema_) +
+                         " AND table_name='status'");
   if (exists.value_or("0") == "0") return std::nullopt;
   sql::Rows rows = target.query(
       "SELECT state, source_version, source_file, source_position, applied_event_timestamp, last_error,"
@@ -163,9 +165,8 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
 
   target.exec("SET time_zone='+00:00'");
   const std::string checkpoint_table = sql::qualified_name(options.checkpoint_schema, "checkpoint");
-  const auto has_checkpoint = target.query_value(
-      "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" + sql_text(options.checkpoint_schema) +
-      " AND table_name='checkpoint'");
+  const auto has_checkpoint = target.query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" +
+                                                 sql_text(options.checkpoint_schema) + " AND table_name='checkpoint'");
   if (has_checkpoint.value_or("0") != "0") {
     sql::Rows rows = target.query("SELECT binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " +
                                   checkpoint_table + " WHERE stream=" + sql_text(options.stream));
@@ -196,10 +197,9 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
 
   if (!report.row) {
     report.relay_state = "never run";
-  } else if (report.row->seconds_since_update < 0 ||
-             report.row->seconds_since_update > options.stale_after_seconds) {
-    report.relay_state = fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update,
-                                     report.row->state);
+  } else if (report.row->seconds_since_update < 0 || report.row->seconds_since_update > options.stale_after_seconds) {
+    report.relay_state =
+        fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update, report.row->state);
   } else {
     report.relay_state = report.row->state;
   }
@@ -225,7 +225,7 @@ std::string render_status_text(const StatusReport& r) {
   if (!r.master_position.gtid_executed.empty()) line("master gtid", r.master_position.gtid_executed);
   if (r.applied_position) {
     line("applied position",
-                       r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
+         r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
     if (!r.applied_position->gtid_executed.empty()) line("applied gtid", r.applied_position->gtid_executed);
     line("checkpoint at", r.checkpoint_updated_at + " UTC" + (r.ddl_pending ? " (ddl pending)" : ""));
   } else {

@@ -5,8 +5,9 @@
 namespace galaxis::relay {
 
 void WireReader::fail(std::string_view what, size_t wanted) const {
-  throw_error(Error::Kind::kCorrupt, "protocol error: packet truncated reading {} (need {} bytes at offset {}, {} left)",
-              what, wanted, pos_, remaining());
+  throw_error(Error::Kind::kCorrupt,
+              "protocol error: packet truncated reading {} (need {} bytes at offset {}, {} left)", what, wanted, pos_,
+              remaining());
 }
 
 uint8_t WireReader::u8(std::string_view what) {
@@ -31,14 +32,12 @@ uint64_t WireReader::lenenc_int(std::string_view what) {
   const uint8_t first = u8(what);
   if (first < 0xFB) return first;
   switch (first) {
-    case 0xFC:
-      return uint_le(2, what);
-    case 0xFD:
-      return uint_le(3, what);
-    case 0xFE:
-      return uint_le(8, what);
+    case 0xFC: return uint_le(2, what);
+    case 0xFD: return uint_le(3, what);
+    case 0xFE: return uint_le(8, what);
     default:
-      throw_error(Error::Kind::kCorrupt, "protocol error: invalid length-encoded integer 0x{:02x} reading {}", first, what);
+      throw_error(Error::Kind::kCorrupt, "protocol error: invalid length-encoded integer 0x{:02x} reading {}", first,
+                  what);
   }
 }
 

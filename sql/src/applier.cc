@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <utility>
 #include <set>
+#include <utility>
 
 #include "galaxis/common/log.h"
 #include "galaxis/sql/target_session.h"
@@ -30,8 +30,7 @@ bool is_replayed_ddl_error(unsigned code) {
     case 1360:  // ER_TRG_DOES_NOT_EXIST
     case 4091:  // MariaDB ER_UNKNOWN_SEQUENCES
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -118,11 +117,10 @@ void Applier::apply(const binlog::Event& event) {
   } else if (const auto* query = event.as<binlog::QueryEvent>()) {
     with_context(where(event), [&] { apply_query(*query, event); });
   } else if (const auto* incident = event.as<binlog::IncidentEvent>()) {
-    throw_error(Error::Kind::kRuntime, "{}: the source logged an incident ({}): {}", where(event),
-                incident->incident, incident->message);
+    throw_error(Error::Kind::kRuntime, "{}: the source logged an incident ({}): {}", where(event), incident->incident,
+                incident->message);
   } else if (event.as<binlog::TransactionPayloadEvent>() != nullptr) {
-    throw_error(Error::Kind::kUnsupported, "{}: TRANSACTION_PAYLOAD must be expanded before the applier",
-                where(event));
+    throw_error(Error::Kind::kUnsupported, "{}: TRANSACTION_PAYLOAD must be expanded before the applier", where(event));
   } else if (event.as<binlog::XaPrepareEvent>() != nullptr) {
     throw_error(Error::Kind::kUnsupported, "{}: XA transactions are not supported", where(event));
   } else if (const auto* opaque = event.as<binlog::OpaqueEvent>()) {
@@ -146,9 +144,10 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
   const TableSchema& schema = schema_.get(target_db, table);
   if (!schema.unguarded_triggers.empty()) {
     if (warned_triggers_.insert(target_db + "." + table).second) {
-      log::warn("applier: table {} on the target has triggers without the relay guard ({}); they fire for "
-                "replicated rows and may apply twice what the binlog already holds",
-                qualified_name(target_db, table), fmt::join(schema.unguarded_triggers, ", "));
+      log::warn(
+          "applier: table {} on the target has triggers without the relay guard ({}); they fire for "
+          "replicated rows and may apply twice what the binlog already holds",
+          qualified_name(target_db, table), fmt::join(schema.unguarded_triggers, ", "));
     }
   }
   if (options_.compact_rows && !trx_uncompacted_ && NetChanges::eligible(schema)) {
@@ -191,19 +190,14 @@ void Applier::apply_query(const binlog::QueryEvent& query, const binlog::Event& 
   QueryInfo info = classify_query(query.query);
   switch (info.kind) {
     case QueryKind::kBegin:
-    case QueryKind::kCommit:
-      return;  // the caller's begin()/commit() are the boundaries
-    case QueryKind::kRollback:
-      rollback_source_transaction("ROLLBACK in the binlog");
-      return;
+    case QueryKind::kCommit: return;  // the caller's begin()/commit() are the boundaries
+    case QueryKind::kRollback: rollback_source_transaction("ROLLBACK in the binlog"); return;
     case QueryKind::kSavepoint:
       ensure_target_transaction();
       batch_.add_statement(query.query);
       return;
     case QueryKind::kDdl:
-    case QueryKind::kRoutine:
-      apply_ddl(query, info, event);
-      return;
+    case QueryKind::kRoutine: apply_ddl(query, info, event); return;
     case QueryKind::kAccountManagement:
       ++stats_.skipped_statements;
       log::info("applier: skipping an account-management statement at offset {}", event.offset);
@@ -293,9 +287,10 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
       log::warn("applier: DDL at offset {} failed with {} as it did on the source; continuing", event.offset, code);
       skipped = true;
     } else if (tolerate_ddl_replay_ && is_replayed_ddl_error(code)) {
-      log::warn("applier: DDL at offset {} failed with {} after a restart that interrupted it; treating it as "
-                "already applied: {}",
-                event.offset, code, e.what());
+      log::warn(
+          "applier: DDL at offset {} failed with {} after a restart that interrupted it; treating it as "
+          "already applied: {}",
+          event.offset, code, e.what());
       skipped = true;
     } else if (info.kind == QueryKind::kRoutine && is_access_denied(code)) {
       log::warn("applier: skipping {} at offset {}: the target user may not create it ({})", info.object_type,

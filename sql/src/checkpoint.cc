@@ -22,8 +22,7 @@ std::string CheckpointStore::table_name() const { return qualified_name(schema_,
 
 void CheckpointStore::ensure_table(Connection& connection) const {
   with_context("creating the checkpoint table " + table_name(), [&] {
-    connection.exec("CREATE DATABASE IF NOT EXISTS " + quote_identifier(schema_) +
-                    " DEFAULT CHARACTER SET utf8mb4");
+    connection.exec("CREATE DATABASE IF NOT EXISTS " + quote_identifier(schema_) + " DEFAULT CHARACTER SET utf8mb4");
     connection.exec("CREATE TABLE IF NOT EXISTS " + table_name() +
                     " (stream VARCHAR(64) NOT NULL PRIMARY KEY,"
                     " binlog_file VARCHAR(512) NULL,"
@@ -66,8 +65,7 @@ std::string CheckpointStore::update_statement(const std::optional<binlog::Binlog
     sql += "binlog_file=" + quoted(position->file) + ",binlog_position=" + std::to_string(position->offset) +
            ",gtid_set=" + quoted(position->gtid_executed) + ",";
   }
-  sql += std::string("ddl_pending=") + (ddl_pending ? "1" : "0") + ",updated_at=NOW(6) WHERE stream=" +
-         quoted(stream_);
+  sql += std::string("ddl_pending=") + (ddl_pending ? "1" : "0") + ",updated_at=NOW(6) WHERE stream=" + quoted(stream_);
   return sql;
 }
 

@@ -30,8 +30,7 @@ Error::Kind kind_for_errno(unsigned code) {
     case 1227:  // ER_SPECIFIC_ACCESS_DENIED_ERROR
     case 1370:  // ER_PROCACCESS_DENIED_ERROR
       return Error::Kind::kAuth;
-    default:
-      return Error::Kind::kServer;
+    default: return Error::Kind::kServer;
   }
 }
 
@@ -79,8 +78,7 @@ Connection::Connection(const ConnectionUrl& url, ConnectOptions options)
   mysql_optionsv(mysql_, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
 
   switch (url.ssl_mode) {
-    case SslMode::kDisabled:
-      break;
+    case SslMode::kDisabled: break;
     case SslMode::kPreferred:
       // TLS when the server offers it; no certificate check (like mysql's PREFERRED).
       mysql_ssl_set(mysql_, nullptr, nullptr, url.ssl_ca.empty() ? nullptr : url.ssl_ca.c_str(), nullptr, nullptr);
@@ -142,8 +140,7 @@ void Connection::throw_last_error(std::string_view statement) const {
   // On an established connection a TLS error (2026) means the peer went away.
   Error::Kind kind = code == 2026 ? Error::Kind::kNetwork : kind_for_errno(code);
   throw Error(kind, fmt::format("{} {}: error {} ({}): {}; statement: {}", role_, display_, code,
-                                                mysql_sqlstate(mysql_), mysql_error(mysql_),
-                                                truncate_statement(statement)));
+                                mysql_sqlstate(mysql_), mysql_error(mysql_), truncate_statement(statement)));
 }
 
 void Connection::exec(std::string_view sql) { exec_multi(sql); }
@@ -281,8 +278,8 @@ void PreparedStatement::throw_stmt_error() const {
 
 uint64_t PreparedStatement::execute(const std::vector<Param>& params) {
   if (params.size() != param_count()) {
-    throw_error(Error::Kind::kRuntime, "prepared statement expects {} parameters, got {}; statement: {}",
-                param_count(), params.size(), truncate_statement(sql_));
+    throw_error(Error::Kind::kRuntime, "prepared statement expects {} parameters, got {}; statement: {}", param_count(),
+                params.size(), truncate_statement(sql_));
   }
   std::vector<MYSQL_BIND> binds(params.size());
   std::vector<unsigned long> lengths(params.size());

@@ -79,29 +79,14 @@ void append_quoted(std::string* out, std::string_view bytes) {
   out->push_back('\'');
   for (char c : bytes) {
     switch (c) {
-      case '\0':
-        out->append("\\0");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\'':
-        out->append("\\'");
-        break;
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\x1a':
-        out->append("\\Z");
-        break;
-      default:
-        out->push_back(c);
+      case '\0': out->append("\\0"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\\': out->append("\\\\"); break;
+      case '\'': out->append("\\'"); break;
+      case '"': out->append("\\\""); break;
+      case '\x1a': out->append("\\Z"); break;
+      default: out->push_back(c);
     }
   }
   out->push_back('\'');
@@ -133,9 +118,7 @@ std::string json_diff_expression(const binlog::JsonDiff& diff, const std::string
       value += " AS JSON)";
     }
     switch (op.kind) {
-      case binlog::JsonDiffOp::Kind::kReplace:
-        expr = "JSON_REPLACE(" + expr + "," + path + "," + value + ")";
-        break;
+      case binlog::JsonDiffOp::Kind::kReplace: expr = "JSON_REPLACE(" + expr + "," + path + "," + value + ")"; break;
       case binlog::JsonDiffOp::Kind::kInsert:
         // An insert at an array index shifts later elements (MySQL's diff
         // semantics); a new object member is a plain insert.
@@ -145,9 +128,7 @@ std::string json_diff_expression(const binlog::JsonDiff& diff, const std::string
           expr = "JSON_INSERT(" + expr + "," + path + "," + value + ")";
         }
         break;
-      case binlog::JsonDiffOp::Kind::kRemove:
-        expr = "JSON_REMOVE(" + expr + "," + path + ")";
-        break;
+      case binlog::JsonDiffOp::Kind::kRemove: expr = "JSON_REMOVE(" + expr + "," + path + ")"; break;
     }
   }
   return expr;
@@ -183,7 +164,8 @@ void append_literal(std::string* out, const binlog::Value& value, const ColumnSc
             char c = v.text[i];
             ok = (c >= '0' && c <= '9') || c == '.' || (c == '-' && i == 0);
           }
-          if (!ok) throw_error(Error::Kind::kCorrupt, "malformed DECIMAL text '{}' for column `{}`", v.text, column.name);
+          if (!ok)
+            throw_error(Error::Kind::kCorrupt, "malformed DECIMAL text '{}' for column `{}`", v.text, column.name);
           out->append(v.text);
         } else if constexpr (std::is_same_v<T, Year>) {
           append_digits(out, v.value, 0);

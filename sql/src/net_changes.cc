@@ -168,8 +168,8 @@ void NetChanges::emit(StatementBatch* batch) {
 void NetChanges::emit_pending(StatementBatch* batch) {
   for (const Op& op : pending_) {
     const auto& [key_sql, head] = heads_.at(op.table);
-    if (!op.before_key.empty()) batch->add_statement("DELETE FROM " + op.table + " WHERE " + key_sql + " IN (" +
-                                                     op.before_key + ")");
+    if (!op.before_key.empty())
+      batch->add_statement("DELETE FROM " + op.table + " WHERE " + key_sql + " IN (" + op.before_key + ")");
     if (!op.after_key.empty()) batch->add_statement(head + op.row);
   }
   pending_.clear();

@@ -17,7 +17,7 @@ struct Token {
   TokenKind kind;
   size_t begin;  // byte span in the query
   size_t end;
-  std::string value;  // words: upper-case; quoted identifiers: unquoted; strings: raw inner text; punct: the char
+  std::string value;     // words: upper-case; quoted identifiers: unquoted; strings: raw inner text; punct: the char
   std::string original;  // words: as written
 };
 
@@ -363,11 +363,11 @@ QueryInfo classify_query(std::string_view query) {
     c.accept("TABLE");
     ObjectName name;
     if (read_object_name(&c, &name)) info.objects.push_back(name);
-  } else if (any_word(c, {"FLUSH", "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "INSTALL", "UNINSTALL", "RESET",
-                          "PURGE", "CHANGE", "KILL", "SHUTDOWN", "CACHE", "LOAD_INDEX"})) {
+  } else if (any_word(c, {"FLUSH", "ANALYZE", "OPTIMIZE", "REPAIR", "CHECK", "INSTALL", "UNINSTALL", "RESET", "PURGE",
+                          "CHANGE", "KILL", "SHUTDOWN", "CACHE", "LOAD_INDEX"})) {
     info.kind = QueryKind::kAdministrative;
-  } else if (any_word(c, {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "CALL", "DO", "SELECT", "WITH",
-                          "HANDLER", "VALUES", "TABLE"})) {
+  } else if (any_word(c, {"INSERT", "UPDATE", "DELETE", "REPLACE", "LOAD", "CALL", "DO", "SELECT", "WITH", "HANDLER",
+                          "VALUES", "TABLE"})) {
     info.kind = QueryKind::kStatementDml;
   }
   return info;
@@ -437,9 +437,7 @@ std::string strip_create_start_transaction(std::string_view query) {
 std::string rename_database(std::string_view query, std::string_view from, std::string_view to) {
   std::vector<Token> tokens = tokenize(query);
   std::vector<std::pair<size_t, size_t>> spans;  // token spans to replace
-  auto matches = [&](const Token& t) {
-    return is_identifier(&t) && identifier_value(t) == from;
-  };
+  auto matches = [&](const Token& t) { return is_identifier(&t) && identifier_value(t) == from; };
   for (size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
     if (!matches(t)) continue;

@@ -78,9 +78,8 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
   }
 
   // Candidate keys: PRIMARY first, then unique indexes by name.
-  Rows stats = connection_->query(
-      "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE " + where +
-      " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
+  Rows stats = connection_->query("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE " + where +
+                                  " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
   std::string current;
   std::vector<size_t> key;
   bool usable = true;

@@ -136,8 +136,7 @@ bool StatementBatch::can_extend(Open kind, const TableSchema& schema, const std:
          sql_.size() - starts_.back() < max_statement_bytes_;
 }
 
-void StatementBatch::begin_open(Open kind, const TableSchema& schema, std::vector<size_t> signature,
-                                std::string head) {
+void StatementBatch::begin_open(Open kind, const TableSchema& schema, std::vector<size_t> signature, std::string head) {
   start_statement();
   sql_.append(head);
   expected_.push_back(0);

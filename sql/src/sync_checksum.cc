@@ -106,9 +106,8 @@ void ChecksumComparer::compare_range(const SyncTable& table, const std::optional
   recent_ <<= 1;
   if (!mostly_differing) {
     const std::string sum_sql = "SELECT COUNT(*), COALESCE(BIT_XOR(" + hash + "),0) FROM ";
-    auto target_sum = std::async(std::launch::async, [&] {
-      return chunk_sum(target_, sum_sql + table.target_name() + " WHERE " + where);
-    });
+    auto target_sum = std::async(std::launch::async,
+                                 [&] { return chunk_sum(target_, sum_sql + table.target_name() + " WHERE " + where); });
     ChunkSum source_sum;
     try {
       source_sum = chunk_sum(source_, sum_sql + table.source_name() + " WHERE " + where);
@@ -168,13 +167,13 @@ void ChecksumComparer::repair_rows(const SyncTable& table, const std::vector<Key
   for (size_t i = 0; i < fetch.size(); i += batch) {
     std::vector<KeyValue> part(fetch.begin() + i, fetch.begin() + std::min(fetch.size(), i + batch));
     std::string values;
-    stream_rows(source_,
-                "SELECT " + select_list(table) + " FROM " + table.source_name() + " WHERE " +
-                    key_in_predicate(table, part),
-                [&](const RowView& row) {
-                  if (!values.empty()) values += ',';
-                  append_row(&values, table, row);
-                });
+    stream_rows(
+        source_,
+        "SELECT " + select_list(table) + " FROM " + table.source_name() + " WHERE " + key_in_predicate(table, part),
+        [&](const RowView& row) {
+          if (!values.empty()) values += ',';
+          append_row(&values, table, row);
+        });
     if (!values.empty()) sql += head + values + suffix + ";";
   }
   sql += "COMMIT";
@@ -199,9 +198,10 @@ void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences*
   ++chunks_differing_;
   const uint64_t rows = std::max(std::stoull(source_sum.count), std::stoull(target_sum.count));
   if (rows > options_.keyless_warn_rows) {
-    log::warn("sync: {} has no primary or unique NOT NULL key and differs: comparing all {} rows in memory, "
-              "one DELETE per extra row (add a key to make this fast)",
-              table.source_name(), rows);
+    log::warn(
+        "sync: {} has no primary or unique NOT NULL key and differs: comparing all {} rows in memory, "
+        "one DELETE per extra row (add a key to make this fast)",
+        table.source_name(), rows);
   }
   struct Entry {
     int64_t source = 0;
@@ -216,7 +216,8 @@ void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences*
       Entry& entry = entries[literal];
       (is_source ? entry.source : entry.target) += 1;
       if (entry.values.empty()) {
-        for (const auto& v : row) entry.values.push_back(v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
+        for (const auto& v : row)
+          entry.values.push_back(v ? std::optional<std::string>(std::string(*v)) : std::nullopt);
       }
     });
   };
@@ -242,7 +243,8 @@ void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences*
   }
   if (options_.dry_run || repaired == 0) return;
   std::string sql = "START TRANSACTION;" + deletes;
-  if (!inserts.empty()) sql += "INSERT INTO " + table.target_name() + " " + column_list(table) + " VALUES " + inserts + ";";
+  if (!inserts.empty())
+    sql += "INSERT INTO " + table.target_name() + " " + column_list(table) + " VALUES " + inserts + ";";
   sql += "COMMIT";
   try {
     target_.exec(sql);

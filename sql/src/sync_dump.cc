@@ -96,9 +96,8 @@ void write_dump(const SyncOptions& options, Connection& source, const std::vecto
   manifest["format"] = kFormat;
   manifest["version"] = 1;
   manifest["source_version"] = source.server_version();
-  manifest["position"] = {{"file", result->position.file},
-                          {"offset", result->position.offset},
-                          {"gtid", result->position.gtid_executed}};
+  manifest["position"] = {
+      {"file", result->position.file}, {"offset", result->position.offset}, {"gtid", result->position.gtid_executed}};
   json table_list = json::array();
   std::vector<json> chunk_lists(tables.size(), json::array());
 
@@ -151,8 +150,8 @@ SyncResult restore_dump(const SyncOptions& options) {
   try {
     return restore_dump_unchecked(options);
   } catch (const json::exception& e) {
-    throw_error(Error::Kind::kCorrupt, "{}: malformed manifest: {}", (fs::path(options.in_dir) / "manifest.json").string(),
-                e.what());
+    throw_error(Error::Kind::kCorrupt, "{}: malformed manifest: {}",
+                (fs::path(options.in_dir) / "manifest.json").string(), e.what());
   }
 }
 
@@ -195,8 +194,9 @@ SyncResult restore_dump_unchecked(const SyncOptions& options) {
     if (table.target_database != table.database) ddl = rename_database(ddl, table.database, table.target_database);
     with_context("creating " + table.target_name(), [&] {
       target.exec("CREATE DATABASE IF NOT EXISTS " + quote_identifier(table.target_database));
-      if (!target.query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                              target.quote(table.target_database) + " AND TABLE_NAME = " + target.quote(table.table))
+      if (!target
+               .query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                            target.quote(table.target_database) + " AND TABLE_NAME = " + target.quote(table.table))
                .value_or("0")
                .starts_with("0")) {
         if (target.query_value("SELECT 1 FROM " + table.target_name() + " LIMIT 1")) {

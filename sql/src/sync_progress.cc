@@ -90,8 +90,8 @@ void ProgressReporter::finish() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::lock_guard<std::mutex> lock(mutex_);
   std::fprintf(stderr, "%s: done, %llu rows in %.1fs (%.0f rows/s), %zu tables\n", title_.c_str(),
-               static_cast<unsigned long long>(rows_), seconds, seconds > 0 ? static_cast<double>(rows_) / seconds : 0.0,
-               tables_.size());
+               static_cast<unsigned long long>(rows_), seconds,
+               seconds > 0 ? static_cast<double>(rows_) / seconds : 0.0, tables_.size());
 }
 
 }  // namespace galaxis::sql::sync

@@ -60,14 +60,13 @@ void ResumeState::start_run(Connection& target, const binlog::BinlogPosition& po
 
 void ResumeState::move_run(Connection& target, const binlog::BinlogPosition& position) const {
   target.exec("UPDATE " + state_table() + " SET binlog_file = " + quoted(position.file) +
-              ", binlog_position = " + std::to_string(position.offset) + ", gtid_set = " +
-              quoted(position.gtid_executed) + " WHERE stream = " + quoted(stream_));
+              ", binlog_position = " + std::to_string(position.offset) +
+              ", gtid_set = " + quoted(position.gtid_executed) + " WHERE stream = " + quoted(stream_));
 }
 
 void ResumeState::finish_run(Connection& target) const {
   target.exec("START TRANSACTION; DELETE FROM " + progress_table() + " WHERE stream = " + quoted(stream_) +
-              "; UPDATE " + state_table() + " SET finished_at = NOW(6) WHERE stream = " + quoted(stream_) +
-              "; COMMIT");
+              "; UPDATE " + state_table() + " SET finished_at = NOW(6) WHERE stream = " + quoted(stream_) + "; COMMIT");
 }
 
 std::map<std::string, std::vector<ChunkRecord>> ResumeState::load_chunks(Connection& target) const {
@@ -98,8 +97,9 @@ std::string ResumeState::done_statement(const SyncTable& table, const ChunkRecor
   return "INSERT INTO " + progress_table() + " (stream, db, tbl, chunk, lower_key, upper_key, row_count, done," +
          " updated_at) VALUES (" + quoted(stream_) + "," + quoted(table.database) + "," + quoted(table.table) + "," +
          std::to_string(chunk.number) + "," + key_literal(chunk.lower) + "," + key_literal(chunk.upper) + "," +
-         std::to_string(chunk.rows) + ",1,NOW(6)) ON DUPLICATE KEY UPDATE done = 1, row_count = " +
-         std::to_string(chunk.rows) + ", updated_at = NOW(6)";
+         std::to_string(chunk.rows) +
+         ",1,NOW(6)) ON DUPLICATE KEY UPDATE done = 1, row_count = " + std::to_string(chunk.rows) +
+         ", updated_at = NOW(6)";
 }
 
 }  // namespace galaxis::sql::sync

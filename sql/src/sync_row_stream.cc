@@ -23,7 +23,8 @@ uint64_t stream_rows(Connection& connection, std::string_view sql, const std::fu
     if (failure) continue;  // drain
     unsigned long* lengths = mysql_fetch_lengths(result);
     for (unsigned i = 0; i < fields; ++i) {
-      view[i] = row[i] == nullptr ? std::nullopt : std::optional<std::string_view>(std::string_view(row[i], lengths[i]));
+      view[i] =
+          row[i] == nullptr ? std::nullopt : std::optional<std::string_view>(std::string_view(row[i], lengths[i]));
     }
     try {
       on_row(view);

@@ -1,7 +1,7 @@
 // The sync orchestration (sync.h): snapshot, schema, copy or checksum,
 // resume, checkpoint. The individual jobs live in the other sync_*.cc files.
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <set>
 
 #include "galaxis/common/log.h"
@@ -110,9 +110,10 @@ void copy_tables(const SyncOptions& options, Connection& source, Connection& tar
           return;
         }
         if (table.estimated_rows > options.keyless_warn_rows) {
-          log::warn("sync: {} has no primary or unique NOT NULL key: copying its ~{} rows in one pass; an "
-                    "interrupted copy starts this table over",
-                    table.source_name(), table.estimated_rows);
+          log::warn(
+              "sync: {} has no primary or unique NOT NULL key: copying its ~{} rows in one pass; an "
+              "interrupted copy starts this table over",
+              table.source_name(), table.estimated_rows);
         }
         ChunkRecord whole;
         whole.number = 1;
@@ -209,7 +210,8 @@ void checksum_tables(const SyncOptions& options, Connection& source, Connection&
     prepare_target_table(source, target, table, !options.dry_run, &missing);
     if (missing && options.dry_run) {
       differences.table_missing = true;
-      differences.missing = std::stoull(source.query_value("SELECT COUNT(*) FROM " + table.source_name()).value_or("0"));
+      differences.missing =
+          std::stoull(source.query_value("SELECT COUNT(*) FROM " + table.source_name()).value_or("0"));
     } else {
       if (missing) log::info("sync: created the missing target table {}", table.target_name());
       comparer.compare_table(table, &differences);
@@ -242,8 +244,8 @@ void checksum_tables(const SyncOptions& options, Connection& source, Connection&
       after = checkpoint.load(target);
     } catch (const Error&) {
     }
-    const bool moved = (before.has_value() != after.has_value()) ||
-                       (before && after && !(before->position == after->position));
+    const bool moved =
+        (before.has_value() != after.has_value()) || (before && after && !(before->position == after->position));
     if (moved) {
       throw_error(Error::Kind::kRuntime,
                   "the checkpoint of stream '{}' moved during the checksum sync (was {}, now {}): a relay is "
@@ -271,9 +273,9 @@ void checksum_tables(const SyncOptions& options, Connection& source, Connection&
   if (verb == "USE") privilege = "any privilege on that database";
   if (verb == "TRUNCATE") privilege = "DROP";
   if (verb.empty()) throw e;
-  const bool target = message.find("target ") != std::string::npos &&
-                      (message.find("source ") == std::string::npos ||
-                       message.find("target ") < message.find("source "));
+  const bool target =
+      message.find("target ") != std::string::npos &&
+      (message.find("source ") == std::string::npos || message.find("target ") < message.find("source "));
   throw Error(Error::Kind::kAuth,
               fmt::format("{} — the {} user lacks the {} privilege for this statement (the sync needs on the target: "
                           "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX on the copied databases and on "

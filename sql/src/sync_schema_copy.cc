@@ -57,8 +57,8 @@ std::string layout_differences(const std::vector<ColumnLayout>& source, const st
     }
     const ColumnLayout& other = target[it->second];
     if (normalized_type(other.type) != normalized_type(source[i].type)) {
-      problems.push_back(
-          fmt::format("column `{}` is {} on the source but {} on the target", source[i].name, source[i].type, other.type));
+      problems.push_back(fmt::format("column `{}` is {} on the source but {} on the target", source[i].name,
+                                     source[i].type, other.type));
     } else if (it->second != i) {
       problems.push_back(fmt::format("column `{}` is at position {} on the source but {} on the target", source[i].name,
                                      i + 1, it->second + 1));
@@ -77,7 +77,8 @@ std::string layout_differences(const std::vector<ColumnLayout>& source, const st
 void ensure_database(Connection& source, Connection& target, const std::string& source_db,
                      const std::string& target_db) {
   Rows rows = source.query(
-      "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+      "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
+      "= " +
       source.quote(source_db));
   std::string sql = "CREATE DATABASE IF NOT EXISTS " + quote_identifier(target_db);
   if (!rows.empty() && rows[0][0] && rows[0][1]) {
@@ -139,8 +140,9 @@ void restore_secondary_indexes(Connection& source, Connection& target, const Syn
   with_context("adding the secondary indexes of " + table.target_name(), [&] {
     auto keys = plain_secondary_keys(show_create(source, table));
     if (keys.empty()) return;
-    Rows existing = target.query("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
-                                 target.quote(table.target_database) + " AND TABLE_NAME = " + target.quote(table.table));
+    Rows existing =
+        target.query("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
+                     target.quote(table.target_database) + " AND TABLE_NAME = " + target.quote(table.table));
     std::set<std::string> have;
     for (const Row& row : existing) have.insert(row[0].value_or(""));
     std::string alter;
@@ -172,9 +174,10 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
       const std::string engine = row[5].value_or("");
       if (engine != "InnoDB" && engine != "ROCKSDB") {
         // The consistent snapshot covers transactional engines only.
-        log::warn("sync: {} uses the {} engine, which a consistent snapshot does not cover: rows written during the "
-                  "sync may be copied or missed",
-                  qualified_name(db, name), engine);
+        log::warn(
+            "sync: {} uses the {} engine, which a consistent snapshot does not cover: rows written during the "
+            "sync may be copied or missed",
+            qualified_name(db, name), engine);
       }
       SyncTable table = make_sync_table(cache.get(db, name), filter.target_database(db));
       table.estimated_rows = std::stoull(row[3].value_or("0"));
@@ -204,8 +207,8 @@ TargetTableState prepare_target_table(Connection& source, Connection& target, co
       if (table.target_database != table.database) ddl = rename_database(ddl, table.database, table.target_database);
       ensure_database(source, target, table.database, table.target_database);
       target.exec("SET @galaxis_saved_fk = @@foreign_key_checks, foreign_key_checks = 0; USE " +
-                  quote_identifier(table.target_database) + "; " + ddl +
-                  drop_keys + "; SET foreign_key_checks = @galaxis_saved_fk");
+                  quote_identifier(table.target_database) + "; " + ddl + drop_keys +
+                  "; SET foreign_key_checks = @galaxis_saved_fk");
       return TargetTableState::kCreated;
     }
     std::vector<ColumnLayout> source_columns = column_layout(source, table.database, table.table);
@@ -262,7 +265,8 @@ void copy_views_and_triggers(Connection& source, Connection& target, const std::
   // Views may use each other: retry the failures while some succeed.
   std::vector<std::pair<std::string, std::string>> views;
   for (const std::string& db : databases) {
-    Rows rows = source.query("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + source.quote(db));
+    Rows rows =
+        source.query("SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " + source.quote(db));
     for (const Row& row : rows) {
       if (filter.table_included(db, row[0].value_or(""))) views.push_back({db, row[0].value_or("")});
     }
@@ -307,9 +311,10 @@ void copy_views_and_triggers(Connection& source, Connection& target, const std::
         try {
           Rows show = source.query(std::string("SHOW CREATE ") + kind + " " + qualified_name(db, name));
           if (show.empty() || show[0].size() < 3 || !show[0][2]) {
-            log::warn("sync: {} {} not copied: the source user may not read its body (MariaDB: SELECT on "
-                      "mysql.proc; MySQL: SHOW_ROUTINE)",
-                      kind, qualified_name(db, name));
+            log::warn(
+                "sync: {} {} not copied: the source user may not read its body (MariaDB: SELECT on "
+                "mysql.proc; MySQL: SHOW_ROUTINE)",
+                kind, qualified_name(db, name));
             continue;
           }
           target.exec("USE " + quote_identifier(target_db[db]) + "; " + rename(strip_definer(*show[0][2]), db));

@@ -31,10 +31,10 @@ binlog::BinlogPosition mariadb_snapshot(Connection& source) {
                 "position to stream from after the copy",
                 source.display());
   }
-  position.gtid_executed =
-      source.query_value("SELECT BINLOG_GTID_POS(" + source.quote(position.file) + "," +
-                         std::to_string(position.offset) + ")")
-          .value_or("");
+  position.gtid_executed = source
+                               .query_value("SELECT BINLOG_GTID_POS(" + source.quote(position.file) + "," +
+                                            std::to_string(position.offset) + ")")
+                               .value_or("");
   return position;
 }
 

@@ -17,12 +17,9 @@ bool is_one_of(const std::string& value, std::initializer_list<const char*> name
 std::string column_expression(const SyncColumn& column) {
   const std::string name = quote_identifier(column.name);
   switch (column.kind) {
-    case ValueKind::kFloat:
-      return "CAST(" + name + " AS DOUBLE)";
-    case ValueKind::kBit:
-      return name + "+0";
-    default:
-      return name;
+    case ValueKind::kFloat: return "CAST(" + name + " AS DOUBLE)";
+    case ValueKind::kBit: return name + "+0";
+    default: return name;
   }
 }
 
@@ -31,15 +28,11 @@ std::string column_expression(const SyncColumn& column) {
 std::string hash_expression(const SyncColumn& column) {
   const std::string name = quote_identifier(column.name);
   switch (column.kind) {
-    case ValueKind::kFloat:
-      return "CAST(" + name + " AS DOUBLE)";
-    case ValueKind::kBit:
-      return name + "+0";
+    case ValueKind::kFloat: return "CAST(" + name + " AS DOUBLE)";
+    case ValueKind::kBit: return name + "+0";
     case ValueKind::kText:
-    case ValueKind::kJson:
-      return "CAST(" + name + " AS BINARY)";
-    default:
-      return name;
+    case ValueKind::kJson: return "CAST(" + name + " AS BINARY)";
+    default: return name;
   }
 }
 
@@ -165,9 +158,7 @@ void append_value(std::string* out, const SyncColumn& column, const std::optiona
       *out += "_binary";
       append_quoted(out, *value);
       return;
-    case ValueKind::kTemporal:
-      append_quoted(out, *value);
-      return;
+    case ValueKind::kTemporal: append_quoted(out, *value); return;
   }
 }
 

@@ -21,8 +21,7 @@ void setup_target_session(Connection& connection) {
 
 std::optional<CollationName> lookup_collation(Connection& connection, uint16_t id) {
   Rows rows = connection.query(
-      "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = " +
-      std::to_string(id));
+      "SELECT COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATIONS WHERE ID = " + std::to_string(id));
   if (rows.empty() && connection.is_mariadb()) {
     rows = connection.query(
         "SELECT FULL_COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLLATION_CHARACTER_SET_APPLICABILITY "

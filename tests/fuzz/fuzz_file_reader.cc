@@ -17,7 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/galaxis-fuzz-file-reader." + std::to_string(getpid()) + ".binlog";
   std::FILE* file = std::fopen(path.c_str(), "wb");
   if (file == nullptr) return 0;
-  std::fwrite("\xfe" "bin", 1, 4, file);
+  std::fwrite(
+      "\xfe"
+      "bin",
+      1, 4, file);
   if (size > 0) std::fwrite(data, 1, size, file);
   std::fclose(file);
 

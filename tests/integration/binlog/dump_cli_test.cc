@@ -108,8 +108,8 @@ TEST_F(DumpCli, FlippedByteIsAChecksumErrorAtItsEvent) {
 TEST_F(DumpCli, StartAndStopPositions) {
   const auto all = lines(dump({"--format", "jsonl", (live_ / "binlog.000001").string()}).out);
   ASSERT_GT(all.size(), 10u);
-  const ProcessResult r =
-      dump({"--format", "jsonl", "--start-position", "1070", "--stop-position", "1543", (live_ / "binlog.000001").string()});
+  const ProcessResult r = dump(
+      {"--format", "jsonl", "--start-position", "1070", "--stop-position", "1543", (live_ / "binlog.000001").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto some = lines(r.out);
   ASSERT_EQ(some.size(), 2u) << r.out;

@@ -19,9 +19,9 @@ namespace galaxis::testing {
 namespace {
 
 struct Settings {
-  std::string row_image;  // FULL | MINIMAL
-  std::string metadata;   // FULL | MINIMAL | NO_LOG (MariaDB only)
-  bool compress = false;  // MySQL binlog_transaction_compression / MariaDB log_bin_compress
+  std::string row_image;   // FULL | MINIMAL
+  std::string metadata;    // FULL | MINIMAL | NO_LOG (MariaDB only)
+  bool compress = false;   // MySQL binlog_transaction_compression / MariaDB log_bin_compress
   bool big_value = false;  // a LONGBLOB over 16 MiB
   std::string name;
 };
@@ -131,8 +131,7 @@ std::vector<std::string> workload(Flavor flavor, const Settings& s) {
     sql.push_back("UPDATE myx SET j = JSON_REMOVE(j, '$.c') WHERE id = 1");
     sql.push_back("UPDATE myx SET j = JSON_REPLACE(j, '$.b[1]', 'two') WHERE id = 1");
   } else {
-    sql.push_back(
-        "CREATE TABLE mdx (id INT PRIMARY KEY, j JSON, i6 INET6, u UUID, g GEOMETRY, p POINT, i4 INET4)");
+    sql.push_back("CREATE TABLE mdx (id INT PRIMARY KEY, j JSON, i6 INET6, u UUID, g GEOMETRY, p POINT, i4 INET4)");
     sql.push_back(
         "INSERT INTO mdx VALUES (1, '{\"a\": [1, 2.5, \"x\"]}', '2001:db8::ff00:42:8329', "
         "'123e4567-e89b-12d3-a456-426655440000', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))'),"

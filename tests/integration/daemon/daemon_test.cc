@@ -9,10 +9,10 @@
 // servers and starts the relay --initial from-now (it waits for the relay's
 // from-now checkpoint before writing), so tests do not see each other.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -107,7 +107,8 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     passive_->exec("CREATE DATABASE IF NOT EXISTS galaxis_relay");
     for (const char* table : {"checkpoint", "status"}) {
       if (passive_->query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='galaxis_relay' "
-                                "AND table_name='" + std::string(table) + "'") != "0") {
+                                "AND table_name='" +
+                                std::string(table) + "'") != "0") {
         passive_->exec("DELETE FROM galaxis_relay." + std::string(table) + " WHERE stream='" + stream_ + "'");
       }
     }
@@ -118,13 +119,31 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     if (HasFailure() && relay_) std::cerr << "relay log (" << log_path_ << "):\n" << relay_->log() << "\n";
   }
 
-  std::string source_url() const { return "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master_->port()); }
-  std::string target_url() const { return "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive_->port()); }
+  std::string source_url() const {
+    return "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master_->port());
+  }
+  std::string target_url() const {
+    return "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive_->port());
+  }
 
   std::vector<std::string> run_args(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> args = {"run", "--source", source_url(), "--target", target_url(), "--initial",
-                                     "from-now", "--stream", stream_, "--include", db_, "--server-id",
-                                     std::to_string(server_id_), "--stats-interval", "1", "--heartbeat-ms", "500"};
+    std::vector<std::string> args = {"run",
+                                     "--source",
+                                     source_url(),
+                                     "--target",
+                                     target_url(),
+                                     "--initial",
+                                     "from-now",
+                                     "--stream",
+                                     stream_,
+                                     "--include",
+                                     db_,
+                                     "--server-id",
+                                     std::to_string(server_id_),
+                                     "--stats-interval",
+                                     "1",
+                                     "--heartbeat-ms",
+                                     "500"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -152,8 +171,8 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     if (eventually(
             [&] {
               if (relay_ && !relay_->running()) return true;  // fails below, without waiting for nothing
-              return passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".marker WHERE id=" + std::to_string(marker)) ==
-                     "1";
+              return passive_->query_value("SELECT COUNT(*) FROM " + db_ +
+                                           ".marker WHERE id=" + std::to_string(marker)) == "1";
             },
             timeout)) {
       if (relay_ && !relay_->running()) return ::testing::AssertionFailure() << "the relay exited";
@@ -168,9 +187,9 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
   }
 
   ProcessResult status_json() {
-    return run_process({GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(), "--stream",
-                        stream_, "--json"},
-                       60);
+    return run_process(
+        {GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(), "--stream", stream_, "--json"},
+        60);
   }
 
   Server* master_ = nullptr;
@@ -194,7 +213,8 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
   {
     SqlConnection writer = master_->connect();
     for (int i = 0; i < 3000; ++i) {
-      writer.exec("INSERT INTO " + db_ + ".tiny (v, n) VALUES ('t" + std::to_string(i) + "', " + std::to_string(i) + ")");
+      writer.exec("INSERT INTO " + db_ + ".tiny (v, n) VALUES ('t" + std::to_string(i) + "', " + std::to_string(i) +
+                  ")");
       if (i == 1500) writer.exec("FLUSH BINARY LOGS");
       if (i % 7 == 0) writer.exec("UPDATE " + db_ + ".tiny SET n = n + 1 WHERE id = " + std::to_string(i / 2 + 1));
       if (i % 11 == 0) writer.exec("DELETE FROM " + db_ + ".tiny WHERE id = " + std::to_string(i / 3 + 1));
@@ -203,9 +223,11 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
     writer.exec("INSERT INTO " + db_ + ".digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)");
     writer.exec("CREATE TABLE " + db_ + ".big (id INT PRIMARY KEY, payload VARCHAR(40))");
     // One transaction of 300,000 rows.
-    writer.exec("INSERT INTO " + db_ + ".big SELECT a.d*100000+b.d*10000+c.d*1000+e.d*100+f.d*10+g.d, "
-                "CONCAT('row-', a.d, b.d, c.d, e.d, f.d, g.d) FROM " + db_ + ".digits a, " + db_ + ".digits b, " +
-                db_ + ".digits c, " + db_ + ".digits e, " + db_ + ".digits f, " + db_ + ".digits g WHERE a.d < 3");
+    writer.exec("INSERT INTO " + db_ +
+                ".big SELECT a.d*100000+b.d*10000+c.d*1000+e.d*100+f.d*10+g.d, "
+                "CONCAT('row-', a.d, b.d, c.d, e.d, f.d, g.d) FROM " +
+                db_ + ".digits a, " + db_ + ".digits b, " + db_ + ".digits c, " + db_ + ".digits e, " + db_ +
+                ".digits f, " + db_ + ".digits g WHERE a.d < 3");
   }
   ASSERT_TRUE(caught_up());
   expect_equal();
@@ -353,11 +375,13 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
   EXPECT_EQ(report["applied_file_purged"], true);
 
   ::setenv("GALAXIS_SOURCE_PASSWORD", "not-the-password-x9", 1);
-  const ProcessResult wrong = run_process([&] {
-    auto args = run_args();
-    args.insert(args.begin(), GALAXIS_BINARY);
-    return args;
-  }(), 60);
+  const ProcessResult wrong = run_process(
+      [&] {
+        auto args = run_args();
+        args.insert(args.begin(), GALAXIS_BINARY);
+        return args;
+      }(),
+      60);
   ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
   EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
   EXPECT_NE(wrong.err.find("Access denied"), std::string::npos) << wrong.err;
@@ -381,9 +405,9 @@ TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
   ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
   ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
   const ProcessResult result =
-      run_process({GALAXIS_BINARY, "run", "--source", "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" +
-                                                          std::to_string(master.port()),
-                   "--target", "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port())},
+      run_process({GALAXIS_BINARY, "run", "--source",
+                   "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master.port()), "--target",
+                   "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port())},
                   60);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
@@ -398,8 +422,9 @@ TEST(DaemonCli, ConfigFileSetsFlags) {
     std::fputs(text.c_str(), f);
     std::fclose(f);
   };
-  write("[run]\nsource = \"mysql://cfg_user@127.0.0.1:1\"\ntarget = \"mysql://cfg_user@127.0.0.1:2\"\n"
-        "include = [\"a\", \"b.*\"]\ninitial = \"bogus\"\n");
+  write(
+      "[run]\nsource = \"mysql://cfg_user@127.0.0.1:1\"\ntarget = \"mysql://cfg_user@127.0.0.1:2\"\n"
+      "include = [\"a\", \"b.*\"]\ninitial = \"bogus\"\n");
   ProcessResult r = run_process({GALAXIS_BINARY, "run", "--config", path}, 30);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("bogus"), std::string::npos) << r.err;

@@ -51,16 +51,18 @@ bool caught_up(StreamThread& st, const BinlogStatus& status) {
   if (got == expected) {
     std::set<std::string> gtids;
     for (const auto& g : recorder.committed_gtids()) {
-      if (!g.empty() && !gtids.insert(g).second) return ::testing::AssertionFailure() << "GTID " << g << " committed twice";
+      if (!g.empty() && !gtids.insert(g).second)
+        return ::testing::AssertionFailure() << "GTID " << g << " committed twice";
     }
     return ::testing::AssertionSuccess();
   }
   size_t i = 0;
   while (i < got.size() && i < expected.size() && got[i] == expected[i]) ++i;
   return ::testing::AssertionFailure() << got.size() << " streamed vs " << expected.size() << " file events; first "
-                                       << "difference at " << i << ":\n  streamed: "
-                                       << (i < got.size() ? got[i].substr(0, 300) : "(none)")
-                                       << "\n  file:     " << (i < expected.size() ? expected[i].substr(0, 300) : "(none)");
+                                       << "difference at " << i
+                                       << ":\n  streamed: " << (i < got.size() ? got[i].substr(0, 300) : "(none)")
+                                       << "\n  file:     "
+                                       << (i < expected.size() ? expected[i].substr(0, 300) : "(none)");
 }
 
 relay::StreamOptions quick_reconnects() {
@@ -159,7 +161,8 @@ TEST_P(RelayFailureTest, HeartbeatsKeepAnIdleConnectionAlive) {
   // Stall detection after 3 × 200 ms: only heartbeats keep it from firing.
   StreamThread st(source_options(repl_url(master), false, 200ms), relay::StartPosition{from.file, from.position, ""},
                   recorder, quick_reconnects());
-  EXPECT_TRUE(st.wait_for([&] { return recorder.heartbeats() >= 8; }, 20s)) << recorder.heartbeats() << " " << st.error();
+  EXPECT_TRUE(st.wait_for([&] { return recorder.heartbeats() >= 8; }, 20s))
+      << recorder.heartbeats() << " " << st.error();
   EXPECT_EQ(recorder.reconnects(), 0u) << recorder.last_reconnect_reason();
   EXPECT_EQ(st.stream().accepted_position().offset, from.position);
   st.stop();
@@ -225,8 +228,9 @@ TEST_P(RelayFailureTest, KillOfTheDumpThreadReconnects) {
                   recorder, quick_reconnects());
   insert_rows(master, "relay_kill", 1, 5);
   ASSERT_TRUE(st.wait_for([&] { return recorder.transactions().size() >= 5; })) << st.error();
-  const std::string id = master.query_value(std::string("SELECT id FROM information_schema.processlist WHERE user = '") +
-                                            kReplUser + "' AND command LIKE 'Binlog Dump%' LIMIT 1");
+  const std::string id =
+      master.query_value(std::string("SELECT id FROM information_schema.processlist WHERE user = '") + kReplUser +
+                         "' AND command LIKE 'Binlog Dump%' LIMIT 1");
   master.exec("KILL " + id);
   ASSERT_TRUE(st.wait_for([&] { return recorder.reconnects() >= 1; })) << st.error();
   insert_rows(master, "relay_kill", 10, 5);
@@ -255,7 +259,8 @@ TEST_P(RelayFailureTest, MasterRestartResumesWithoutGapOrDuplicate) {
   insert_rows(master, "relay_restart", 100, 10);
   const BinlogStatus to = master.binlog_status();
   ASSERT_TRUE(st.wait_for([&] { return caught_up(st, to); }, 90s))
-      << st.error() << " at " << st.stream().accepted_position().to_string() << " want " << to.file << ":" << to.position;
+      << st.error() << " at " << st.stream().accepted_position().to_string() << " want " << to.file << ":"
+      << to.position;
   st.stop();
   EXPECT_GE(recorder.reconnects(), 1u);
   EXPECT_TRUE(no_gap_no_duplicate(recorder, master, from));
@@ -295,8 +300,8 @@ TEST_P(RelayFailureTest, TlsModes) {
   }
   // The server's auto-generated certificate is self-signed: verify-ca fails clearly.
   Error::Kind kind{};
-  const std::string message = error_of(
-      [&] { relay::Connection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kVerifyCa)); }, &kind);
+  const std::string message =
+      error_of([&] { relay::Connection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kVerifyCa)); }, &kind);
   EXPECT_EQ(kind, Error::Kind::kAuth) << message;
   EXPECT_NE(message.find("certificate verification failed"), std::string::npos) << message;
   // And streaming over TLS works.

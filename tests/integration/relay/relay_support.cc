@@ -14,7 +14,8 @@ std::string basename_of(const std::string& path) {
 void ensure_repl_user(Server& master) {
   const std::string exists =
       master.query_value(std::string("SELECT COUNT(*) FROM mysql.user WHERE user = '") + kReplUser + "'");
-  if (exists == "0") master.create_user(kReplUser, kReplPassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  if (exists == "0")
+    master.create_user(kReplUser, kReplPassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
 }
 
 ConnectionUrl repl_url(Server& master, uint16_t port, const std::string& user, const std::string& password,

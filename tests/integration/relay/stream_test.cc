@@ -26,12 +26,15 @@ void run_workload(Server& master, const std::string& db, int round) {
   c.exec("CREATE DATABASE IF NOT EXISTS " + db);
   c.exec("CREATE TABLE IF NOT EXISTS " + db +
          ".t (id INT PRIMARY KEY, i BIGINT, u BIGINT UNSIGNED, d DECIMAL(20,6), f DOUBLE, s VARCHAR(64),"
-         " b VARBINARY(32), dt DATETIME(6), ts TIMESTAMP(3) NULL, j JSON, e ENUM('a','b'), bits BIT(10), blb BLOB) DEFAULT CHARSET utf8mb4");
+         " b VARBINARY(32), dt DATETIME(6), ts TIMESTAMP(3) NULL, j JSON, e ENUM('a','b'), bits BIT(10), blb BLOB) "
+         "DEFAULT CHARSET utf8mb4");
   const std::string base = std::to_string(round * 100);
-  c.exec("INSERT INTO " + db + ".t VALUES (" + base +
-         "+1, -9223372036854775808, 18446744073709551615, -12345678901234.5, 1.5e300, 'héllo ✓', x'00ff10',"
-         " '2024-02-29 23:59:59.123456', '2038-01-19 03:14:07.999', '{\"a\": [1, 2, {\"b\": null}]}', 'b', b'1010101010',"
-         " REPEAT('x', 3000)), (" + base + "+2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
+  c.exec(
+      "INSERT INTO " + db + ".t VALUES (" + base +
+      "+1, -9223372036854775808, 18446744073709551615, -12345678901234.5, 1.5e300, 'héllo ✓', x'00ff10',"
+      " '2024-02-29 23:59:59.123456', '2038-01-19 03:14:07.999', '{\"a\": [1, 2, {\"b\": null}]}', 'b', b'1010101010',"
+      " REPEAT('x', 3000)), (" +
+      base + "+2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)");
   c.exec("START TRANSACTION; UPDATE " + db + ".t SET s = CONCAT('upd ', id), i = i + 0 WHERE id = " + base +
          "+1; INSERT INTO " + db + ".t (id, s) VALUES (" + base + "+3, 'three'); DELETE FROM " + db +
          ".t WHERE id = " + base + "+2; COMMIT");
@@ -60,7 +63,8 @@ void run_workload(Server& master, const std::string& db, int round) {
     }
   }
   if (got.size() != expected.size()) {
-    return ::testing::AssertionFailure() << got.size() << " streamed lines vs " << expected.size() << " from files; next: "
+    return ::testing::AssertionFailure() << got.size() << " streamed lines vs " << expected.size()
+                                         << " from files; next: "
                                          << (got.size() > n ? got[n] : expected[n]).substr(0, 600);
   }
   return ::testing::AssertionSuccess();
@@ -104,7 +108,8 @@ TEST_P(RelayStreamTest, StreamMatchesTheFileDecoderAcrossFlushAndA17MiBEvent) {
     EXPECT_TRUE(next.file > prev.file || (next.file == prev.file && next.offset >= prev.offset))
         << prev.to_string() << " then " << next.to_string();
   }
-  const bool saw_big = std::any_of(expected.begin(), expected.end(), [](const std::string& l) { return l.size() > 16u << 20; });
+  const bool saw_big =
+      std::any_of(expected.begin(), expected.end(), [](const std::string& l) { return l.size() > 16u << 20; });
   EXPECT_TRUE(saw_big) << "no event over 16 MiB in the workload";
   EXPECT_EQ(recorder.aborts(), 0u);
 }
@@ -171,10 +176,10 @@ TEST_P(RelayStreamTest, CliRemoteDumpPrintsWhatTheFileDumpPrints) {
     std::ofstream out(password_file);
     out << kReplPassword << "\n";
   }
-  const auto remote = run_process({GALAXIS_BINARY, "--log-level", "warn", "binlog", "dump", "--source",
-                                   std::string("mysql://") + kReplUser + "@127.0.0.1:" + std::to_string(master.port()),
-                                   "--source-password-file", password_file, "--from", status.file + ":4", "--format",
-                                   "jsonl"});
+  const auto remote =
+      run_process({GALAXIS_BINARY, "--log-level", "warn", "binlog", "dump", "--source",
+                   std::string("mysql://") + kReplUser + "@127.0.0.1:" + std::to_string(master.port()),
+                   "--source-password-file", password_file, "--from", status.file + ":4", "--format", "jsonl"});
   ASSERT_EQ(remote.exit_code, 0) << remote.err;
   std::vector<std::string> files;
   for (const auto& f : master.binlog_files()) {

@@ -8,8 +8,8 @@
 #include <cstdlib>
 
 #include "apply_support.h"
-#include "galaxis/relay/server_binlog_source.h"
 #include "galaxis/common/log.h"
+#include "galaxis/relay/server_binlog_source.h"
 
 namespace galaxis::testing {
 namespace {
@@ -174,7 +174,8 @@ TEST_P(ApplierTest, ForeignKeyCascadesRunOnTheTarget) {
       "INSERT INTO ap_fk.child VALUES (10, 1), (11, 1), (20, 2), (30, 3);"
       "DELETE FROM ap_fk.parent WHERE id = 1;"
       "UPDATE ap_fk.parent SET id = 200 WHERE id = 2;"
-      "SET SESSION foreign_key_checks = 0; INSERT INTO ap_fk.child VALUES (99, 999); SET SESSION foreign_key_checks = 1");
+      "SET SESSION foreign_key_checks = 0; INSERT INTO ap_fk.child VALUES (99, 999); SET SESSION foreign_key_checks = "
+      "1");
   sql::ApplierOptions o = options("fk");
   o.strict_row_counts = false;  // a source that logs cascaded rows makes them no-ops here
   replay_and_compare(from, "ap_fk", o);
@@ -218,7 +219,8 @@ TEST_P(ApplierTest, DdlBetweenDml) {
       "CREATE INDEX ia ON t2 (a);"
       "CREATE VIEW v AS SELECT id FROM t2;"
       "CREATE TABLE gone (x INT); INSERT INTO gone VALUES (1); DROP TABLE gone;"
-      "CREATE TABLE trunc (x INT); INSERT INTO trunc VALUES (1), (2); TRUNCATE TABLE trunc; INSERT INTO trunc VALUES (3);"
+      "CREATE TABLE trunc (x INT); INSERT INTO trunc VALUES (1), (2); TRUNCATE TABLE trunc; INSERT INTO trunc VALUES "
+      "(3);"
       "ALTER TABLE t2 ADD COLUMN c INT FIRST;"
       "INSERT INTO t2 VALUES (9, 6, 6)");
   replay_and_compare(from, "ap_ddl", options("ddl"));
@@ -347,14 +349,14 @@ TEST_P(ApplierTest, ManySmallTransactionsAreGroupedThroughput) {
     const sql::ApplierStats& stats = applier->stats();
     EXPECT_EQ(stats.transactions, static_cast<uint64_t>(transactions));
     EXPECT_LT(stats.target_commits, stats.transactions / 10);  // grouped
-    std::printf("[ perf ] %s%s: %llu source transactions (%llu rows) in %.2f s = %.0f trx/s, %.0f rows/s; "
-                "%llu target commits, %llu round trips, %llu statements, %.2f s waiting for the target\n",
-                std::string(flavor_name(GetParam())).c_str(), o.compact_rows ? " compacted" : "",
-                static_cast<unsigned long long>(stats.transactions), static_cast<unsigned long long>(stats.rows),
-                seconds, stats.transactions / seconds, stats.rows / seconds,
-                static_cast<unsigned long long>(stats.target_commits),
-                static_cast<unsigned long long>(stats.round_trips), static_cast<unsigned long long>(stats.statements),
-                stats.send_microseconds / 1e6);
+    std::printf(
+        "[ perf ] %s%s: %llu source transactions (%llu rows) in %.2f s = %.0f trx/s, %.0f rows/s; "
+        "%llu target commits, %llu round trips, %llu statements, %.2f s waiting for the target\n",
+        std::string(flavor_name(GetParam())).c_str(), o.compact_rows ? " compacted" : "",
+        static_cast<unsigned long long>(stats.transactions), static_cast<unsigned long long>(stats.rows), seconds,
+        stats.transactions / seconds, stats.rows / seconds, static_cast<unsigned long long>(stats.target_commits),
+        static_cast<unsigned long long>(stats.round_trips), static_cast<unsigned long long>(stats.statements),
+        stats.send_microseconds / 1e6);
   }
   // The same stream with a consumer that does nothing: the source side's share.
   struct Null : relay::TransactionConsumer {

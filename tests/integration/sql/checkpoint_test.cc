@@ -36,7 +36,8 @@ class CheckpointTest : public ::testing::TestWithParam<Flavor> {
   std::string checkpoint_of(const std::string& stream) {
     return passive_->query_value(
         "SELECT CONCAT(binlog_file, ':', binlog_position, ' pending=', ddl_pending) FROM galaxis_relay.checkpoint "
-        "WHERE stream = '" + stream + "'");
+        "WHERE stream = '" +
+        stream + "'");
   }
 
   Server* master_ = nullptr;
@@ -57,7 +58,8 @@ TEST_P(CheckpointTest, ConnectionKilledMidGroupLeavesNothingAndResumeAppliesEach
 
   std::string workload;
   for (int i = 1; i <= 300; ++i) {
-    workload += fmt::format("INSERT INTO ck_rows.t VALUES ({0}, 'row {0}'); INSERT INTO ck_rows.nokey VALUES ({0});", i);
+    workload +=
+        fmt::format("INSERT INTO ck_rows.t VALUES ({0}, 'row {0}'); INSERT INTO ck_rows.nokey VALUES ({0});", i);
   }
   master_->exec(workload);
 
@@ -108,7 +110,7 @@ TEST_P(CheckpointTest, CrashAfterDdlBeforeItsCheckpointReplaysTheDdlOnce) {
   EXPECT_THROW(replay(*master_, from, *victim,
                       [&](const relay::TransactionInfo& t) {
                         ++seen;
-                        if (seen == 4) before_alter = t.end;  // after INSERT (1)
+                        if (seen == 4) before_alter = t.end;                                     // after INSERT (1)
                         if (seen == 5) passive_->exec("KILL " + std::to_string(victim_thread));  // after the ALTER
                       }),
                Error);
@@ -142,8 +144,9 @@ TEST_P(CheckpointTest, WrongTargetPasswordIsAnAuthErrorWithoutThePassword) {
 
 TEST_P(CheckpointTest, ConnectionBatchesPreparedStatementsAndErrors) {
   sql::Connection connection = target_connection(*passive_);
-  connection.exec("CREATE DATABASE IF NOT EXISTS ck_conn; DROP TABLE IF EXISTS ck_conn.t;"
-                  "CREATE TABLE ck_conn.t (id INT PRIMARY KEY, b VARBINARY(16))");
+  connection.exec(
+      "CREATE DATABASE IF NOT EXISTS ck_conn; DROP TABLE IF EXISTS ck_conn.t;"
+      "CREATE TABLE ck_conn.t (id INT PRIMARY KEY, b VARBINARY(16))");
   std::vector<uint64_t> affected = connection.exec_multi(
       "INSERT INTO ck_conn.t VALUES (1, NULL), (2, NULL); UPDATE ck_conn.t SET b = b WHERE id = 1;"
       "DELETE FROM ck_conn.t WHERE id = 9");

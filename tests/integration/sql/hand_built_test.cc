@@ -20,8 +20,9 @@ class HandBuiltTest : public ::testing::TestWithParam<Flavor> {
     master_ = &shared_server(GetParam(), Role::kMaster);
     passive_ = &shared_server(GetParam(), Role::kPassive);
     ensure_users(*master_, *passive_);
-    passive_->exec("DROP DATABASE IF EXISTS hb; CREATE DATABASE hb;"
-                   "CREATE TABLE hb.t (id INT PRIMARY KEY, v VARCHAR(100))");
+    passive_->exec(
+        "DROP DATABASE IF EXISTS hb; CREATE DATABASE hb;"
+        "CREATE TABLE hb.t (id INT PRIMARY KEY, v VARCHAR(100))");
     map_ = std::make_shared<binlog::TableMap>();
     map_->database = "hb";
     map_->table = "t";
@@ -54,7 +55,8 @@ class HandBuiltTest : public ::testing::TestWithParam<Flavor> {
   static binlog::BinlogPosition at(uint64_t offset) { return {"hb-bin.000001", offset, ""}; }
   std::string ids() { return passive_->query_value("SELECT COALESCE(GROUP_CONCAT(id ORDER BY id), '') FROM hb.t"); }
   std::string checkpoint(const std::string& stream) {
-    return passive_->query_value("SELECT binlog_position FROM galaxis_relay.checkpoint WHERE stream = '" + stream + "'");
+    return passive_->query_value("SELECT binlog_position FROM galaxis_relay.checkpoint WHERE stream = '" + stream +
+                                 "'");
   }
   sql::ApplierOptions grouped(const std::string& stream) {
     sql::ApplierOptions o;

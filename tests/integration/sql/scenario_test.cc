@@ -113,10 +113,15 @@ TEST_P(ScenarioTest, VectorColumns) {
   const binlog::BinlogPosition from = master_position(*master_);
   master_->exec(
       "DROP DATABASE IF EXISTS sc_vec; CREATE DATABASE sc_vec;"
-      "CREATE TABLE sc_vec.t (id INT PRIMARY KEY, v VECTOR(3)" + std::string(mysql ? "" : " NOT NULL") + ");"
-      "INSERT INTO sc_vec.t VALUES (1, " + from_text + "('[1.5, -2, 3.25]')), (2, " + from_text +
+      "CREATE TABLE sc_vec.t (id INT PRIMARY KEY, v VECTOR(3)" +
+      std::string(mysql ? "" : " NOT NULL") +
+      ");"
+      "INSERT INTO sc_vec.t VALUES (1, " +
+      from_text + "('[1.5, -2, 3.25]')), (2, " + from_text +
       "('[0, 0, 1e-7]'));"
-      "UPDATE sc_vec.t SET v = " + from_text + "('[9, 8, 7]') WHERE id = 2;"
+      "UPDATE sc_vec.t SET v = " +
+      from_text +
+      "('[9, 8, 7]') WHERE id = 2;"
       "DELETE FROM sc_vec.t WHERE id = 1");
   auto applier = make_applier(*passive_, options("vector"));
   replay(*master_, from, *applier);

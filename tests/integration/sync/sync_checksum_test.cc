@@ -50,7 +50,8 @@ TEST_P(SyncChecksumTest, DryRunReportsExactlyTheInjectedDifferencesAndRepairFixe
       " b BIT(8), n VARCHAR(10) NULL);"
       "CREATE TABLE sy_sum.d (d INT PRIMARY KEY); INSERT INTO sy_sum.d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);"
       "SET time_zone = '+00:00';"
-      "INSERT INTO sy_sum.t SELECT a.d * 100 + b.d * 10 + c.d + 1, a.d, 1.0000001, 0.1, 12.5, '2024-01-02 03:04:05.000006',"
+      "INSERT INTO sy_sum.t SELECT a.d * 100 + b.d * 10 + c.d + 1, a.d, 1.0000001, 0.1, 12.5, '2024-01-02 "
+      "03:04:05.000006',"
       " '2024-01-02 03:04:05', 'ch', 'abc', 0x00, 'text', '{\"k\": 1}', 'a', b'101', 'x'"
       " FROM sy_sum.d a, sy_sum.d b, sy_sum.d c;"  // 1000 rows
       "CREATE TABLE sy_sum.ck (k VARCHAR(20) PRIMARY KEY, v INT);"
@@ -71,29 +72,29 @@ TEST_P(SyncChecksumTest, DryRunReportsExactlyTheInjectedDifferencesAndRepairFixe
   // Divergences on the passive (root, as "someone wrote to the passive by hand").
   passive_->exec(
       "SET time_zone = '+00:00';"
-      "DELETE FROM sy_sum.t WHERE id IN (1, 500, 1000);"                       // 3 missing (first, middle, last chunk)
-      "INSERT INTO sy_sum.t (id, i) VALUES (1001, 1), (5000, 2);"              // 2 extra (beyond the source's keys)
+      "DELETE FROM sy_sum.t WHERE id IN (1, 500, 1000);"           // 3 missing (first, middle, last chunk)
+      "INSERT INTO sy_sum.t (id, i) VALUES (1001, 1), (5000, 2);"  // 2 extra (beyond the source's keys)
       "UPDATE sy_sum.t SET i = i + 1 WHERE id = 2;"
-      "UPDATE sy_sum.t SET f = 1.0000002 WHERE id = 3;"                        // a float's last bit
+      "UPDATE sy_sum.t SET f = 1.0000002 WHERE id = 3;"  // a float's last bit
       "UPDATE sy_sum.t SET d = 0.1000000000000001 WHERE id = 4;"
       "UPDATE sy_sum.t SET dc = 12.5001 WHERE id = 5;"
       "UPDATE sy_sum.t SET dt = '2024-01-02 03:04:05.000007' WHERE id = 6;"
       "UPDATE sy_sum.t SET ts = '2024-01-02 03:04:06' WHERE id = 7;"
-      "UPDATE sy_sum.t SET vc = 'ABC' WHERE id = 8;"                           // case only, general_ci
-      "UPDATE sy_sum.t SET vc = 'abc ' WHERE id = 9;"                          // trailing space in VARCHAR
+      "UPDATE sy_sum.t SET vc = 'ABC' WHERE id = 8;"   // case only, general_ci
+      "UPDATE sy_sum.t SET vc = 'abc ' WHERE id = 9;"  // trailing space in VARCHAR
       "UPDATE sy_sum.t SET vb = 0x0000 WHERE id = 10;"
       "UPDATE sy_sum.t SET tx = 'Text' WHERE id = 11;"
       "UPDATE sy_sum.t SET j = '{\"k\": 2}' WHERE id = 12;"
       "UPDATE sy_sum.t SET e = 'b' WHERE id = 13;"
       "UPDATE sy_sum.t SET b = b'100' WHERE id = 14;"
-      "UPDATE sy_sum.t SET n = '' WHERE id = 15;"                              // NULL vs '' (source 'x' -> '')
+      "UPDATE sy_sum.t SET n = '' WHERE id = 15;"  // NULL vs '' (source 'x' -> '')
       "UPDATE sy_sum.t SET n = NULL WHERE id = 16;"
-      "UPDATE sy_sum.t SET c = 'ch  ' WHERE id = 17;"                          // CHAR: trailing spaces are not stored: no change
-      "UPDATE sy_sum.ck SET k = 'KEY2' WHERE k = 'key2';"                      // case-only change of a key
+      "UPDATE sy_sum.t SET c = 'ch  ' WHERE id = 17;"      // CHAR: trailing spaces are not stored: no change
+      "UPDATE sy_sum.ck SET k = 'KEY2' WHERE k = 'key2';"  // case-only change of a key
       "DELETE FROM sy_sum.nk WHERE a = 1 LIMIT 1; INSERT INTO sy_sum.nk VALUES (4, 'extra');"
       "CREATE TABLE sy_sum.only_target (x INT)");
   master_->exec("UPDATE sy_sum.t SET n = NULL WHERE id = 20");
-  passive_->exec("UPDATE sy_sum.t SET n = '' WHERE id = 20");                  // '' vs NULL the other way
+  passive_->exec("UPDATE sy_sum.t SET n = '' WHERE id = 20");  // '' vs NULL the other way
 
   ProcessResult dry = run_process(with({"--mode", "checksum", "--dry-run"}), 120);
   EXPECT_EQ(dry.exit_code, 3) << dry.out << dry.err;
@@ -148,7 +149,8 @@ TEST_P(SyncChecksumTest, RepairUnderWritesThenStreamingFromTheCheckpoint) {
   master_->exec(
       "DROP DATABASE IF EXISTS sy_sumlive; CREATE DATABASE sy_sumlive;"
       "CREATE TABLE sy_sumlive.t (id INT PRIMARY KEY, v INT);"
-      "CREATE TABLE sy_sumlive.d (d INT PRIMARY KEY); INSERT INTO sy_sumlive.d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);"
+      "CREATE TABLE sy_sumlive.d (d INT PRIMARY KEY); INSERT INTO sy_sumlive.d VALUES "
+      "(0),(1),(2),(3),(4),(5),(6),(7),(8),(9);"
       "INSERT INTO sy_sumlive.t SELECT a.d * 1000 + b.d * 100 + c.d * 10 + e.d + 1, 0"
       " FROM sy_sumlive.d a, sy_sumlive.d b, sy_sumlive.d c, sy_sumlive.d e");
   passive_->exec("DROP DATABASE IF EXISTS sy_sumlive");
@@ -162,9 +164,10 @@ TEST_P(SyncChecksumTest, RepairUnderWritesThenStreamingFromTheCheckpoint) {
   std::thread writer([&] {
     SqlConnection connection = master_->connect();
     for (int n = 0; !stop.load(); ++n) {
-      connection.exec(fmt::format("UPDATE sy_sumlive.t SET v = v + 1 WHERE id = {}; INSERT INTO sy_sumlive.t VALUES "
-                                  "({}, 1)",
-                                  n % 10000 + 1, 20000 + n));
+      connection.exec(
+          fmt::format("UPDATE sy_sumlive.t SET v = v + 1 WHERE id = {}; INSERT INTO sy_sumlive.t VALUES "
+                      "({}, 1)",
+                      n % 10000 + 1, 20000 + n));
     }
   });
   options.mode = sql::sync::SyncMode::kChecksum;

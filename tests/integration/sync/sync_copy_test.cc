@@ -149,7 +149,8 @@ TEST_P(SyncCopyTest, EveryColumnTypeKeysNoKeysAndViews) {
 TEST_P(SyncCopyTest, LayoutMismatchNamesTheColumns) {
   master_->exec(
       "DROP DATABASE IF EXISTS sy_layout; CREATE DATABASE sy_layout;"
-      "CREATE TABLE sy_layout.t (id INT PRIMARY KEY, v INT, w VARCHAR(10)); INSERT INTO sy_layout.t VALUES (1, 1, 'a')");
+      "CREATE TABLE sy_layout.t (id INT PRIMARY KEY, v INT, w VARCHAR(10)); INSERT INTO sy_layout.t VALUES (1, 1, "
+      "'a')");
   passive_->exec(
       "DROP DATABASE IF EXISTS sy_layout; CREATE DATABASE sy_layout;"
       "CREATE TABLE sy_layout.t (id INT PRIMARY KEY, v BIGINT, x INT)");
@@ -252,9 +253,9 @@ TEST(SyncRunInitialSnapshot, CopiesThenStreams) {
       "DROP DATABASE IF EXISTS sy_run; CREATE DATABASE sy_run;"
       "CREATE TABLE sy_run.t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO sy_run.t VALUES (1, 'a'), (2, 'b')");
   passive.exec("DROP DATABASE IF EXISTS sy_run");
-  std::vector<std::string> argv = sync_argv(master, passive, {"--initial", "snapshot", "--include", "sy_run",
-                                                              "--stream", "sy_run", "--stop-at-end", "--server-id",
-                                                              "7171"});
+  std::vector<std::string> argv = sync_argv(
+      master, passive,
+      {"--initial", "snapshot", "--include", "sy_run", "--stream", "sy_run", "--stop-at-end", "--server-id", "7171"});
   argv[1] = "run";
   ProcessResult first = run_process(argv, 120);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
@@ -316,16 +317,17 @@ TEST(SyncDumpFiles, OutThenInWithRename) {
   passive.exec("DROP DATABASE IF EXISTS sy_dump_restored");
   const std::string dir = ::testing::TempDir() + "sync_dump_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
-  std::vector<std::string> out = sync_argv(master, passive, {"--include", "sy_dump", "--out", dir, "--chunk-rows", "2",
-                                                             "--progress-interval", "0"});
+  std::vector<std::string> out = sync_argv(
+      master, passive, {"--include", "sy_dump", "--out", dir, "--chunk-rows", "2", "--progress-interval", "0"});
   ProcessResult dumped = run_process(out, 120);
   ASSERT_EQ(dumped.exit_code, 0) << dumped.out << dumped.err;
   EXPECT_TRUE(std::filesystem::exists(dir + "/manifest.json"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/t0000.c000002.zst"));
   const binlog::BinlogPosition at_dump = current_position(master);
 
-  std::vector<std::string> in = sync_argv(master, passive, {"--include", "sy_dump", "--rename-db", "sy_dump:sy_dump_restored",
-                                                            "--in", dir, "--stream", "sy_dump", "--progress-interval", "0"});
+  std::vector<std::string> in = sync_argv(master, passive,
+                                          {"--include", "sy_dump", "--rename-db", "sy_dump:sy_dump_restored", "--in",
+                                           dir, "--stream", "sy_dump", "--progress-interval", "0"});
   ProcessResult restored = run_process(in, 120);
   ASSERT_EQ(restored.exit_code, 0) << restored.out << restored.err;
   EXPECT_EQ(compare_databases(master, "sy_dump", passive, "sy_dump_restored"), "");

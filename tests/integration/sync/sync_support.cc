@@ -45,12 +45,10 @@ sql::sync::SyncOptions sync_options(Server& master, Server& passive) {
 }
 
 std::vector<std::string> sync_argv(Server& master, Server& passive, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv = {GALAXIS_BINARY,
-                                   "sync",
-                                   "--source",
-                                   "mysql://" + std::string(kSyncSourceUser) + "@127.0.0.1:" + std::to_string(master.port()),
-                                   "--target",
-                                   "mysql://" + std::string(kSyncTargetUser) + "@127.0.0.1:" + std::to_string(passive.port())};
+  std::vector<std::string> argv = {
+      GALAXIS_BINARY, "sync",
+      "--source",     "mysql://" + std::string(kSyncSourceUser) + "@127.0.0.1:" + std::to_string(master.port()),
+      "--target",     "mysql://" + std::string(kSyncTargetUser) + "@127.0.0.1:" + std::to_string(passive.port())};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
 }

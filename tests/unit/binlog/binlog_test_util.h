@@ -30,8 +30,8 @@ inline void put_str(Bytes& out, std::string_view s) { out.insert(out.end(), s.be
 
 // A whole event: 19-byte header + body (+ CRC32 when `checksum`).
 // next_position is offset + size unless given.
-inline Bytes make_event(uint8_t type, const Bytes& body, bool checksum = true, uint64_t offset = 4,
-                        uint16_t flags = 0, uint32_t server_id = 1, uint32_t timestamp = 1700000000) {
+inline Bytes make_event(uint8_t type, const Bytes& body, bool checksum = true, uint64_t offset = 4, uint16_t flags = 0,
+                        uint32_t server_id = 1, uint32_t timestamp = 1700000000) {
   Bytes out;
   const uint32_t size = static_cast<uint32_t>(kEventHeaderLength + body.size() + (checksum ? 4 : 0));
   put_le(out, timestamp, 4);
@@ -113,15 +113,42 @@ struct WalkResult {
 
 // MANIFEST names ("WRITE_ROWS_v2", "MARIA_GTID", ...), to compare with its tables.
 inline std::string manifest_name(uint8_t code) {
-  static const std::map<uint8_t, std::string> names = {
-      {1, "START_V3"}, {2, "QUERY"}, {3, "STOP"}, {4, "ROTATE"}, {5, "INTVAR"}, {13, "RAND"}, {14, "USER_VAR"},
-      {15, "FDE"}, {16, "XID"}, {17, "BEGIN_LOAD_QUERY"}, {18, "EXECUTE_LOAD_QUERY"}, {19, "TABLE_MAP"},
-      {20, "PRE_GA_WRITE_ROWS"}, {21, "PRE_GA_UPDATE_ROWS"}, {22, "PRE_GA_DELETE_ROWS"}, {23, "WRITE_ROWS_v1"},
-      {24, "UPDATE_ROWS_v1"}, {25, "DELETE_ROWS_v1"}, {26, "INCIDENT"}, {27, "HEARTBEAT"}, {29, "ROWS_QUERY"},
-      {30, "WRITE_ROWS_v2"}, {31, "UPDATE_ROWS_v2"}, {32, "DELETE_ROWS_v2"}, {33, "GTID"}, {34, "ANONYMOUS_GTID"},
-      {35, "PREVIOUS_GTIDS"}, {38, "XA_PREPARE"}, {39, "PARTIAL_UPDATE_ROWS"}, {40, "TRANSACTION_PAYLOAD"},
-      {42, "GTID_TAGGED"}, {160, "MARIA_ANNOTATE_ROWS"}, {161, "MARIA_BINLOG_CHECKPOINT"}, {162, "MARIA_GTID"},
-      {163, "MARIA_GTID_LIST"}, {164, "MARIA_START_ENCRYPTION"}};
+  static const std::map<uint8_t, std::string> names = {{1, "START_V3"},
+                                                       {2, "QUERY"},
+                                                       {3, "STOP"},
+                                                       {4, "ROTATE"},
+                                                       {5, "INTVAR"},
+                                                       {13, "RAND"},
+                                                       {14, "USER_VAR"},
+                                                       {15, "FDE"},
+                                                       {16, "XID"},
+                                                       {17, "BEGIN_LOAD_QUERY"},
+                                                       {18, "EXECUTE_LOAD_QUERY"},
+                                                       {19, "TABLE_MAP"},
+                                                       {20, "PRE_GA_WRITE_ROWS"},
+                                                       {21, "PRE_GA_UPDATE_ROWS"},
+                                                       {22, "PRE_GA_DELETE_ROWS"},
+                                                       {23, "WRITE_ROWS_v1"},
+                                                       {24, "UPDATE_ROWS_v1"},
+                                                       {25, "DELETE_ROWS_v1"},
+                                                       {26, "INCIDENT"},
+                                                       {27, "HEARTBEAT"},
+                                                       {29, "ROWS_QUERY"},
+                                                       {30, "WRITE_ROWS_v2"},
+                                                       {31, "UPDATE_ROWS_v2"},
+                                                       {32, "DELETE_ROWS_v2"},
+                                                       {33, "GTID"},
+                                                       {34, "ANONYMOUS_GTID"},
+                                                       {35, "PREVIOUS_GTIDS"},
+                                                       {38, "XA_PREPARE"},
+                                                       {39, "PARTIAL_UPDATE_ROWS"},
+                                                       {40, "TRANSACTION_PAYLOAD"},
+                                                       {42, "GTID_TAGGED"},
+                                                       {160, "MARIA_ANNOTATE_ROWS"},
+                                                       {161, "MARIA_BINLOG_CHECKPOINT"},
+                                                       {162, "MARIA_GTID"},
+                                                       {163, "MARIA_GTID_LIST"},
+                                                       {164, "MARIA_START_ENCRYPTION"}};
   auto it = names.find(code);
   return it == names.end() ? "type" + std::to_string(code) : it->second;
 }
@@ -137,8 +164,7 @@ inline WalkResult walk_file(const std::filesystem::path& path, bool keep_events 
     Event event = decoder.decode(raw->bytes, raw->offset);
     ++result.outer_events;
     ++result.counts[manifest_name(event.header.type_code)];
-    if (event.header.next_position != 0 &&
-        raw->offset + event.header.event_size != event.header.next_position)
+    if (event.header.next_position != 0 && raw->offset + event.header.event_size != event.header.next_position)
       result.position_errors.push_back("offset " + std::to_string(raw->offset) + " + size " +
                                        std::to_string(event.header.event_size) + " != next_position " +
                                        std::to_string(event.header.next_position));

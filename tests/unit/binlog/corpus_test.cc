@@ -79,8 +79,8 @@ TEST(Corpus, EveryFileHasTheExpectedOutcome) {
                                        e.path.find("binlog_recovery/") == std::string::npos &&
                                        result.counts.count("FDE") && result.counts.at("FDE") == 1;
         if (positions_are_own && !result.position_errors.empty())
-          ADD_FAILURE() << result.position_errors.size() << " position mismatches, first: "
-                        << result.position_errors.front();
+          ADD_FAILURE() << result.position_errors.size()
+                        << " position mismatches, first: " << result.position_errors.front();
       } else {
         ++legacy_decoded;
       }
@@ -91,7 +91,10 @@ TEST(Corpus, EveryFileHasTheExpectedOutcome) {
       if (e.expect == "ok") {
         ADD_FAILURE() << "unexpected error: " << error.what();
       } else {
-        if (e.expect == "error") ++errors; else ++legacy_refused;
+        if (e.expect == "error")
+          ++errors;
+        else
+          ++legacy_refused;
         if (std::getenv("GALAXIS_CORPUS_VERBOSE")) std::printf("%s: %s\n", e.expect.c_str(), error.what());
         EXPECT_TRUE(clean_kind) << "error of kind " << static_cast<int>(error.kind()) << ": " << error.what();
         EXPECT_TRUE(names_offset) << "error does not name an offset: " << error.what();
@@ -117,25 +120,49 @@ std::map<std::string, int> counts_of(const std::string& relative) {
 // Event counts from the MANIFEST tables (a plain header walk by its author).
 TEST(Corpus, EventCountsMatchManifest) {
   EXPECT_EQ(counts_of("debian-mariadb-test-data-10.11.19/std_data/mdev6020-mysql-bin.000001"),
-            (std::map<std::string, int>{{"DELETE_ROWS_v1", 598}, {"FDE", 1}, {"MARIA_BINLOG_CHECKPOINT", 1},
-                                        {"MARIA_GTID", 1381}, {"MARIA_GTID_LIST", 1}, {"QUERY", 54}, {"STOP", 1},
-                                        {"TABLE_MAP", 2487}, {"UPDATE_ROWS_v1", 774}, {"WRITE_ROWS_v1", 1116},
+            (std::map<std::string, int>{{"DELETE_ROWS_v1", 598},
+                                        {"FDE", 1},
+                                        {"MARIA_BINLOG_CHECKPOINT", 1},
+                                        {"MARIA_GTID", 1381},
+                                        {"MARIA_GTID_LIST", 1},
+                                        {"QUERY", 54},
+                                        {"STOP", 1},
+                                        {"TABLE_MAP", 2487},
+                                        {"UPDATE_ROWS_v1", 774},
+                                        {"WRITE_ROWS_v1", 1116},
                                         {"XID", 1340}}));
   EXPECT_EQ(counts_of("debian-mysql-testsuite-9.7.4/std_data_zips/"
                       "data_8021__data__binlog.000001"),
-            (std::map<std::string, int>{{"ANONYMOUS_GTID", 6002}, {"FDE", 1}, {"PREVIOUS_GTIDS", 1},
-                                        {"QUERY", 6002}, {"STOP", 1}, {"TABLE_MAP", 5999},
-                                        {"WRITE_ROWS_v2", 5999}, {"XID", 5999}}));
+            (std::map<std::string, int>{{"ANONYMOUS_GTID", 6002},
+                                        {"FDE", 1},
+                                        {"PREVIOUS_GTIDS", 1},
+                                        {"QUERY", 6002},
+                                        {"STOP", 1},
+                                        {"TABLE_MAP", 5999},
+                                        {"WRITE_ROWS_v2", 5999},
+                                        {"XID", 5999}}));
   EXPECT_EQ(counts_of("mariadb-poc/domain_id_0/mariadb-repl-bin.000002"),
-            (std::map<std::string, int>{{"FDE", 1}, {"MARIA_BINLOG_CHECKPOINT", 1}, {"MARIA_GTID", 4433},
-                                        {"MARIA_GTID_LIST", 1}, {"QUERY", 17726}, {"ROTATE", 1}, {"XID", 4431}}));
-  EXPECT_EQ(counts_of("mysql-binlog-connector-java/mysql-bin.sakila.gz"),
-            (std::map<std::string, int>{{"FDE", 1}, {"QUERY", 54}, {"TABLE_MAP", 18}, {"WRITE_ROWS_v1", 1374},
-                                        {"XID", 15}}));
-  EXPECT_EQ(counts_of("mysql-9.7-live/binlog.000001"),
-            (std::map<std::string, int>{{"DELETE_ROWS_v2", 1}, {"FDE", 1}, {"GTID", 6}, {"GTID_TAGGED", 1},
-                                        {"PREVIOUS_GTIDS", 1}, {"QUERY", 7}, {"ROTATE", 1}, {"TABLE_MAP", 5},
-                                        {"UPDATE_ROWS_v2", 2}, {"WRITE_ROWS_v2", 2}, {"XID", 5}}));
+            (std::map<std::string, int>{{"FDE", 1},
+                                        {"MARIA_BINLOG_CHECKPOINT", 1},
+                                        {"MARIA_GTID", 4433},
+                                        {"MARIA_GTID_LIST", 1},
+                                        {"QUERY", 17726},
+                                        {"ROTATE", 1},
+                                        {"XID", 4431}}));
+  EXPECT_EQ(
+      counts_of("mysql-binlog-connector-java/mysql-bin.sakila.gz"),
+      (std::map<std::string, int>{{"FDE", 1}, {"QUERY", 54}, {"TABLE_MAP", 18}, {"WRITE_ROWS_v1", 1374}, {"XID", 15}}));
+  EXPECT_EQ(counts_of("mysql-9.7-live/binlog.000001"), (std::map<std::string, int>{{"DELETE_ROWS_v2", 1},
+                                                                                   {"FDE", 1},
+                                                                                   {"GTID", 6},
+                                                                                   {"GTID_TAGGED", 1},
+                                                                                   {"PREVIOUS_GTIDS", 1},
+                                                                                   {"QUERY", 7},
+                                                                                   {"ROTATE", 1},
+                                                                                   {"TABLE_MAP", 5},
+                                                                                   {"UPDATE_ROWS_v2", 2},
+                                                                                   {"WRITE_ROWS_v2", 2},
+                                                                                   {"XID", 5}}));
 }
 
 // Values Oracle's mysqlbinlog -vv printed for the MySQL 9.7 files.
@@ -175,7 +202,8 @@ TEST(Corpus, Mysql97MatchesMysqlbinlog) {
       EXPECT_EQ(e.offset + e.header.event_size, 3450u);
       continue;
     }
-    if (payload && !e.as<RotateEvent>()) inner_after_payload.push_back(std::string(event_type_name(e.header.type_code)));
+    if (payload && !e.as<RotateEvent>())
+      inner_after_payload.push_back(std::string(event_type_name(e.header.type_code)));
   }
   ASSERT_NE(payload, nullptr);
   EXPECT_EQ(payload->payload_size, 401u);
@@ -300,7 +328,8 @@ void mutate_and_decode(const char* name, int rounds) {
 
 TEST(Corpus, MutatedEventsOnlyThrowErrors) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  const char* files[] = {"mysql-9.7-live/binlog.000001", "mysql-9.7-live/binlog.000002",
+  const char* files[] = {"mysql-9.7-live/binlog.000001",
+                         "mysql-9.7-live/binlog.000002",
                          "debian-mariadb-test-data-10.11.19/std_data/rpl/master-bin-seq_10.3.36.000001",
                          "mariadb-poc/domain_id_0/mariadb-repl-bin.000009",
                          "mysql-binlog-connector-rust/mysql-bin.000057",

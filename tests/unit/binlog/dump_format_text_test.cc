@@ -91,8 +91,9 @@ TEST(DumpFormatText, QueryBlock) {
   event.body = q;
   const std::string text = event_text(event, {"f", 4, 50, true});
   EXPECT_NE(text.find("# at 4 (in transaction payload)\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("  query thread_id=8 exec_time=0 error_code=0\nuse `shop`/*!*/;\nCREATE TABLE t (a INT)\n/*!*/;\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("  query thread_id=8 exec_time=0 error_code=0\nuse `shop`/*!*/;\nCREATE TABLE t (a INT)\n/*!*/;\n"),
+      std::string::npos)
       << text;
 }
 

@@ -31,9 +31,9 @@
 namespace galaxis::binlog::oracle {
 
 struct OracleValue {
-  int column = 0;     // @N
-  std::string text;   // value as printed (multi-line values joined with '\n')
-  std::string type;   // "INT", "VARSTRING(256)", "BLOB/TEXT", ...
+  int column = 0;    // @N
+  std::string text;  // value as printed (multi-line values joined with '\n')
+  std::string type;  // "INT", "VARSTRING(256)", "BLOB/TEXT", ...
 };
 
 struct OracleRow {
@@ -97,7 +97,7 @@ struct DumpedRow {
   std::string kind;  // "INSERT", "UPDATE", "DELETE"
   std::string table;
   nlohmann::json before = nlohmann::json::array(), after = nlohmann::json::array();
-  std::vector<uint16_t> collations;  // per column of the table
+  std::vector<uint16_t> collations;                 // per column of the table
   std::vector<bool> present_before, present_after;  // unknown: empty
   uint64_t pos = 0;
 };
@@ -306,8 +306,9 @@ inline bool parse_double(const std::string& text, double& out) {
 inline bool values_match(const nlohmann::json& mine, const OracleValue& theirs, uint16_t collation,
                          Utf8Converter& converter, std::string* why) {
   auto fail = [&](const std::string& reason) {
-    if (why) *why = "@" + std::to_string(theirs.column) + " (" + theirs.type + "): ours " + mine.dump() +
-                    ", oracle " + theirs.text + (reason.empty() ? "" : " — " + reason);
+    if (why)
+      *why = "@" + std::to_string(theirs.column) + " (" + theirs.type + "): ours " + mine.dump() + ", oracle " +
+             theirs.text + (reason.empty() ? "" : " — " + reason);
     return false;
   };
   const std::string& t = theirs.text;
@@ -404,8 +405,8 @@ inline bool values_match(const nlohmann::json& mine, const OracleValue& theirs, 
   if (!mine.is_string()) return fail("not a string");
   if (type == "GEOMETRY") return fail("geometry should be base64");
   std::string utf8;
-  if (!converter.append_utf8(bytes, collation, utf8)) return fail("oracle bytes not valid in collation " +
-                                                                 std::to_string(collation));
+  if (!converter.append_utf8(bytes, collation, utf8))
+    return fail("oracle bytes not valid in collation " + std::to_string(collation));
   return utf8 == mine.get<std::string>() ? true : fail("text differs");
 }
 
@@ -421,14 +422,14 @@ inline std::vector<std::string> compare_rows(const std::vector<DumpedRow>& ours,
   for (size_t r = 0; r < n && problems.size() < limit; ++r) {
     const DumpedRow& a = ours[r];
     const OracleRow& b = theirs[r];
-    const std::string where = "row " + std::to_string(r) + " (" + a.kind + " " + a.table + " at " +
-                              std::to_string(a.pos) + ")";
+    const std::string where =
+        "row " + std::to_string(r) + " (" + a.kind + " " + a.table + " at " + std::to_string(a.pos) + ")";
     if (a.kind != b.kind || a.table != b.table) {
       problems.push_back(where + ": oracle has " + b.kind + " " + b.table);
       continue;
     }
     const std::pair<const nlohmann::json*, const std::vector<OracleValue>*> images[] = {{&a.before, &b.before},
-                                                                                         {&a.after, &b.after}};
+                                                                                        {&a.after, &b.after}};
     for (const auto& [mine, oracle] : images) {
       if (mine->size() != oracle->size()) {
         problems.push_back(where + ": " + std::to_string(mine->size()) + " values, oracle " +

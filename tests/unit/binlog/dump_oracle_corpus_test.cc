@@ -60,8 +60,7 @@ TEST_P(DumpOracleCorpus, RowValuesMatchMysqlbinlog) {
   std::printf("%s: %zu rows, %zu values compared with mysqlbinlog -vv\n", GetParam().c_str(), theirs.size(), values);
 }
 
-INSTANTIATE_TEST_SUITE_P(Mysql97, DumpOracleCorpus,
-                         ::testing::Values("binlog.000001", "binlog.000002"),
+INSTANTIATE_TEST_SUITE_P(Mysql97, DumpOracleCorpus, ::testing::Values("binlog.000001", "binlog.000002"),
                          [](const auto& param_info) { return "binlog_" + param_info.param.substr(7); });
 
 // The oracle parser itself: a value that differs must be caught.

@@ -9,7 +9,8 @@ using namespace testing;
 
 Bytes from_hex(std::string_view hex) {
   Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -68,14 +69,14 @@ TEST(GtidEvent, TaggedMessageSizePastTheEndIsCorrupt) {
 
 TEST(GtidEvent, OriginalTimestampAndVersionWhenTheyDiffer) {
   Bytes b;
-  b.push_back(1);                                      // flags
+  b.push_back(1);  // flags
   for (int i = 0; i < 16; ++i) b.push_back(static_cast<uint8_t>(0xa0 + i));
-  put_le(b, 12345, 8);                                 // gno
-  b.push_back(2);                                      // logical timestamp typecode
+  put_le(b, 12345, 8);  // gno
+  b.push_back(2);       // logical timestamp typecode
   put_le(b, 10, 8), put_le(b, 11, 8);
-  put_le(b, 1000 | (uint64_t{1} << 55), 7);            // immediate, "original follows"
-  put_le(b, 900, 7);                                   // original
-  b.push_back(0xfc), put_le(b, 300, 2);                // transaction length (packed)
+  put_le(b, 1000 | (uint64_t{1} << 55), 7);  // immediate, "original follows"
+  put_le(b, 900, 7);                         // original
+  b.push_back(0xfc), put_le(b, 300, 2);      // transaction length (packed)
   put_le(b, 80040 | (uint32_t{1} << 31), 4), put_le(b, 50744, 4);
   Decoder d = mysql97();
   const auto g = decode_as<GtidEvent>(d, make_event(33, b, true, 500), 500);
@@ -111,13 +112,12 @@ TEST(PreviousGtids, UntaggedAndTagged) {
   put_le(b, 1, 8), put_le(b, 1, 8), put_le(b, 4, 8);
   Decoder d = mysql97();
   const auto p = decode_as<PreviousGtidsEvent>(d, make_event(35, b, true, 127), 127);
-  EXPECT_EQ(p.to_string(),
-            "11111111-1111-1111-1111-111111111111:1-5:7,22222222-2222-2222-2222-222222222222:1-3");
+  EXPECT_EQ(p.to_string(), "11111111-1111-1111-1111-111111111111:1-5:7,22222222-2222-2222-2222-222222222222:1-3");
 
   Bytes t;
   put_le(t, (uint64_t{1} << 56) | (uint64_t{1} << 8) | 1, 8);  // tagged format, one sid
   for (int i = 0; i < 16; ++i) t.push_back(0x33);
-  t.push_back(3 << 1), put_str(t, "abc");                      // varlen tag length 3
+  t.push_back(3 << 1), put_str(t, "abc");  // varlen tag length 3
   put_le(t, 1, 8), put_le(t, 1, 8), put_le(t, 3, 8);
   const auto pt = decode_as<PreviousGtidsEvent>(d, make_event(35, t, true, 127), 127);
   EXPECT_EQ(pt.to_string(), "33333333-3333-3333-3333-333333333333:abc:1-2");
@@ -140,14 +140,14 @@ TEST(PreviousGtids, HugeCountsAreCorruptNotAllocated) {
 TEST(MariaGtid, RealEvents) {
   Decoder d;
   d.decode(make_event(15, make_fde_body("10.3.35-MariaDB-debug-log", 1, 165)), 4);
-  const auto list = decode_as<MariaGtidListEvent>(
-      d, from_hex("9704dc62a3010000001d0000001d01000000000000000000004303badf"), 256);
+  const auto list =
+      decode_as<MariaGtidListEvent>(d, from_hex("9704dc62a3010000001d0000001d01000000000000000000004303badf"), 256);
   EXPECT_EQ(list.gtids.size(), 0u);
   const auto checkpoint = decode_as<MariaBinlogCheckpointEvent>(
       d, from_hex("9704dc62a1010000002c000000490100000000110000006d7973716c642d62696e2e30303030303111c5dded"), 285);
   EXPECT_EQ(checkpoint.file, "mysqld-bin.000001");
-  Event e = d.decode(from_hex("a804dc62a2010000002a00000073010000080001000000000000000000000029000000000000089926ad"),
-                     329);
+  Event e =
+      d.decode(from_hex("a804dc62a2010000002a00000073010000080001000000000000000000000029000000000000089926ad"), 329);
   const auto* g = e.as<MariaGtidEvent>();
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(g->sequence, 1u);

@@ -64,9 +64,9 @@ TEST(HeartbeatEvent, V1AndV2) {
   put_str(v1, "binlog.000003");
   EXPECT_EQ(decode_as<HeartbeatEvent>(d, make_event(27, v1, true, 0), 0).log_file, "binlog.000003");
   Bytes v2;
-  v2.push_back(1), v2.push_back(13), put_str(v2, "binlog.000041");  // OTW_HB_LOG_FILENAME_FIELD
+  v2.push_back(1), v2.push_back(13), put_str(v2, "binlog.000041");              // OTW_HB_LOG_FILENAME_FIELD
   v2.push_back(2), v2.push_back(4), v2.push_back(0xfd), put_le(v2, 123456, 3);  // position: packed 0xfd + 3 bytes
-  v2.push_back(0);  // OTW_HB_HEADER_END_MARK
+  v2.push_back(0);                                                              // OTW_HB_HEADER_END_MARK
   const auto h = decode_as<HeartbeatEvent>(d, make_event(41, v2, true, 0), 0);
   EXPECT_EQ(h.log_file, "binlog.000041");
   EXPECT_EQ(h.log_position, 123456u);

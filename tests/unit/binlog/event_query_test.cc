@@ -31,12 +31,12 @@ Decoder mysql_decoder() {
 // The MariaDB documentation's example event (TRUNCATE TABLE t4 with default
 // db "test"), byte for byte including its CRC32.
 TEST(QueryEvent, MariaDbDocumentationExample) {
-  const Bytes ev = {0xce, 0x22, 0x28, 0x5a, 0x02, 0x8c, 0x27, 0x00, 0x00, 0x54, 0x00, 0x00, 0x00, 0x87, 0x0c, 0x00,
-                    0x00, 0x00, 0x00, 0x66, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x1a, 0x00,
-                    0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x50, 0x00, 0x00, 0x00, 0x00, 0x06, 0x03,
-                    0x73, 0x74, 0x64, 0x04, 0x08, 0x00, 0x08, 0x00, 0x08, 0x00, 0x74, 0x65, 0x73, 0x74, 0x00, 0x54,
-                    0x52, 0x55, 0x4e, 0x43, 0x41, 0x54, 0x45, 0x20, 0x54, 0x41, 0x42, 0x4c, 0x45, 0x20, 0x74, 0x34,
-                    0x08, 0xf1, 0x09, 0x16};
+  const Bytes ev = {0xce, 0x22, 0x28, 0x5a, 0x02, 0x8c, 0x27, 0x00, 0x00, 0x54, 0x00, 0x00, 0x00, 0x87,
+                    0x0c, 0x00, 0x00, 0x00, 0x00, 0x66, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x04,
+                    0x00, 0x00, 0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x50,
+                    0x00, 0x00, 0x00, 0x00, 0x06, 0x03, 0x73, 0x74, 0x64, 0x04, 0x08, 0x00, 0x08, 0x00,
+                    0x08, 0x00, 0x74, 0x65, 0x73, 0x74, 0x00, 0x54, 0x52, 0x55, 0x4e, 0x43, 0x41, 0x54,
+                    0x45, 0x20, 0x54, 0x41, 0x42, 0x4c, 0x45, 0x20, 0x74, 0x34, 0x08, 0xf1, 0x09, 0x16};
   Decoder d;
   d.decode(make_event(15, make_fde_body("10.2.10-MariaDB-log", 1, 165)), 4);
   Event e = d.decode(ev, 3140);
@@ -60,27 +60,28 @@ TEST(QueryEvent, MariaDbDocumentationExample) {
 
 TEST(QueryEvent, AllKnownStatusVariables) {
   Bytes s;
-  s.push_back(0), put_le(s, 0x04000000, 4);                          // FLAGS2: no FK checks
-  s.push_back(1), put_le(s, 0x1234567890ull, 8);                     // SQL_MODE
-  s.push_back(3), put_le(s, 2, 2), put_le(s, 1, 2);                  // AUTO_INCREMENT
-  s.push_back(4), put_le(s, 33, 2), put_le(s, 45, 2), put_le(s, 255, 2);  // CHARSET
-  s.push_back(5), s.push_back(6), put_str(s, "+00:00");              // TIME_ZONE
-  s.push_back(6), s.push_back(3), put_str(s, "std");                 // CATALOG_NZ
-  s.push_back(7), put_le(s, 2, 2);                                   // LC_TIME_NAMES
-  s.push_back(8), put_le(s, 224, 2);                                 // CHARSET_DATABASE
-  s.push_back(9), put_le(s, 0xff, 8);                                // TABLE_MAP_FOR_UPDATE
-  s.push_back(10), put_le(s, 99, 4);                                 // MASTER_DATA_WRITTEN
+  s.push_back(0), put_le(s, 0x04000000, 4);                                                      // FLAGS2: no FK checks
+  s.push_back(1), put_le(s, 0x1234567890ull, 8);                                                 // SQL_MODE
+  s.push_back(3), put_le(s, 2, 2), put_le(s, 1, 2);                                              // AUTO_INCREMENT
+  s.push_back(4), put_le(s, 33, 2), put_le(s, 45, 2), put_le(s, 255, 2);                         // CHARSET
+  s.push_back(5), s.push_back(6), put_str(s, "+00:00");                                          // TIME_ZONE
+  s.push_back(6), s.push_back(3), put_str(s, "std");                                             // CATALOG_NZ
+  s.push_back(7), put_le(s, 2, 2);                                                               // LC_TIME_NAMES
+  s.push_back(8), put_le(s, 224, 2);                                                             // CHARSET_DATABASE
+  s.push_back(9), put_le(s, 0xff, 8);                                                            // TABLE_MAP_FOR_UPDATE
+  s.push_back(10), put_le(s, 99, 4);                                                             // MASTER_DATA_WRITTEN
   s.push_back(11), s.push_back(4), put_str(s, "root"), s.push_back(9), put_str(s, "localhost");  // INVOKER
   s.push_back(12), s.push_back(2), put_str(s, "db1"), s.push_back(0), put_str(s, "db2"), s.push_back(0);
-  s.push_back(13), put_le(s, 123456, 3);                             // MICROSECONDS
-  s.push_back(14), s.push_back(15);                                  // COMMIT_TS, COMMIT_TS2 (no payload)
-  s.push_back(16), s.push_back(1);                                   // EXPLICIT_DEFAULTS_FOR_TIMESTAMP
-  s.push_back(17), put_le(s, 777, 8);                                // DDL_LOGGED_WITH_XID
-  s.push_back(18), put_le(s, 255, 2);                                // DEFAULT_COLLATION_FOR_UTF8MB4
-  s.push_back(19), s.push_back(1);                                   // SQL_REQUIRE_PRIMARY_KEY
-  s.push_back(20), s.push_back(0);                                   // DEFAULT_TABLE_ENCRYPTION
+  s.push_back(13), put_le(s, 123456, 3);  // MICROSECONDS
+  s.push_back(14), s.push_back(15);       // COMMIT_TS, COMMIT_TS2 (no payload)
+  s.push_back(16), s.push_back(1);        // EXPLICIT_DEFAULTS_FOR_TIMESTAMP
+  s.push_back(17), put_le(s, 777, 8);     // DDL_LOGGED_WITH_XID
+  s.push_back(18), put_le(s, 255, 2);     // DEFAULT_COLLATION_FOR_UTF8MB4
+  s.push_back(19), s.push_back(1);        // SQL_REQUIRE_PRIMARY_KEY
+  s.push_back(20), s.push_back(0);        // DEFAULT_TABLE_ENCRYPTION
   Decoder d = mysql_decoder();
-  const auto q_body = decode_as<QueryEvent>(d, make_event(2, query_body(s, "shop", "CREATE TABLE t (a INT)"), true, 300), 300);
+  const auto q_body =
+      decode_as<QueryEvent>(d, make_event(2, query_body(s, "shop", "CREATE TABLE t (a INT)"), true, 300), 300);
   const auto* q = &q_body;
   ASSERT_NE(q, nullptr);
   EXPECT_TRUE(q->status_vars_complete);
@@ -108,8 +109,8 @@ TEST(QueryEvent, AllKnownStatusVariables) {
 
 TEST(QueryEvent, MariaDbStatusVariables) {
   Bytes s;
-  s.push_back(128), put_le(s, 654321, 3);  // HRNOW
-  s.push_back(129), put_le(s, 42, 8);      // XID
+  s.push_back(128), put_le(s, 654321, 3);             // HRNOW
+  s.push_back(129), put_le(s, 42, 8);                 // XID
   s.push_back(130), s.push_back(4), put_le(s, 9, 8);  // GTID_FLAGS3 with COMMIT_ALTER: + seq_no
   s.push_back(131), s.push_back(2), put_le(s, 0x00210021, 4), put_le(s, 0x002d002d, 4);  // CHARACTER_SET_COLLATIONS
   s.push_back(4), put_le(s, 8, 2), put_le(s, 8, 2), put_le(s, 8, 2);

@@ -47,8 +47,7 @@ TEST(RowsDispatch, UnknownTableIdIsAnError) {
     d.decode(make_event(30, w, true, 500), 500);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("binlog.000005: write_rows event (type 30) at offset 500"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("binlog.000005: write_rows event (type 30) at offset 500"), std::string::npos)
         << e.what();
   }
 }

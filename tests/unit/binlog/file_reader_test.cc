@@ -13,10 +13,9 @@ using namespace testing;
 class FileReaderTest : public ::testing::Test {
  protected:
   std::filesystem::path write(const std::string& name, const Bytes& data) {
-    auto path = std::filesystem::temp_directory_path() /
-                ("galaxis-fr-" + std::to_string(::getpid()) + "-" + name);
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(data.data()),
-                                                static_cast<std::streamsize>(data.size()));
+    auto path = std::filesystem::temp_directory_path() / ("galaxis-fr-" + std::to_string(::getpid()) + "-" + name);
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
     paths_.push_back(path);
     return path;
   }

@@ -41,11 +41,11 @@ TEST(JsonBinary, StringsAreEscapedLikeMysql) {
 }
 
 TEST(JsonBinary, SmallObjectWithNestedArray) {
-  const Bytes doc = bytes({0x00, 2, 0, 32, 0,              // count, size
-                           18, 0, 1, 0, 19, 0, 1, 0,       // keys "a" @18, "b" @19
-                           0x05, 1, 0, 0x02, 20, 0,        // a: inline int16 1; b: array @20
-                           'a', 'b',                       //
-                           2, 0, 12, 0, 0x04, 1, 0, 0x0c, 10, 0, 1, 'x'});
+  const Bytes doc = bytes({0x00, 2,   0,  32,   0,              // count, size
+                           18,   0,   1,  0,    19,   0, 1, 0,  // keys "a" @18, "b" @19
+                           0x05, 1,   0,  0x02, 20,   0,        // a: inline int16 1; b: array @20
+                           'a',  'b',                           //
+                           2,    0,   12, 0,    0x04, 1, 0, 0x0c, 10, 0, 1, 'x'});
   EXPECT_EQ(json(doc), R"({"a": 1, "b": [true, "x"]})");
 }
 
@@ -139,9 +139,9 @@ TEST(JsonBinary, DeepNestingIsRefused) {
 
 TEST(JsonDiff, OperationsPathsAndValues) {
   Bytes b;
-  append(b, bytes({0, 3, '$', '.', 'a', 3, 0x05, 42, 0}));  // REPLACE $.a 42
+  append(b, bytes({0, 3, '$', '.', 'a', 3, 0x05, 42, 0}));                  // REPLACE $.a 42
   append(b, bytes({1, 5, '$', '.', 'n', 'e', 'w', 4, 0x0c, 2, 'p', 'q'}));  // INSERT $.new "pq"
-  append(b, bytes({2, 6, '$', '[', '1', '0', ']', '!'}));  // REMOVE
+  append(b, bytes({2, 6, '$', '[', '1', '0', ']', '!'}));                   // REMOVE
   const JsonDiff diff = detail::decode_json_diff(b, 0);
   ASSERT_EQ(diff.ops.size(), 3u);
   EXPECT_EQ(diff.ops[0], (JsonDiffOp{JsonDiffOp::Kind::kReplace, "$.a", "42"}));

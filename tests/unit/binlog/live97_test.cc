@@ -42,8 +42,7 @@ TEST(Live97Oracle, Binlog000002PrintTableMetadataVariantHasSameRows) {
 }
 
 TEST(Live97Oracle, ParserSeesEveryValueOfTheFirstInsert) {
-  const auto rows =
-      parse_mysqlbinlog_rows(read_file(corpus_file("mysql-9.7-live/binlog.000001.mysqlbinlog.txt")));
+  const auto rows = parse_mysqlbinlog_rows(read_file(corpus_file("mysql-9.7-live/binlog.000001.mysqlbinlog.txt")));
   ASSERT_FALSE(rows.empty());
   const auto& after = rows[0].after;
   ASSERT_EQ(after.size(), 18u);

@@ -302,8 +302,7 @@ std::vector<TextRow> decode_rows_as_text(const std::string& binlog_path) {
   return out;
 }
 
-std::string compare_rows(const std::vector<TextRow>& expected, const std::vector<TextRow>& actual,
-                         size_t max_diffs) {
+std::string compare_rows(const std::vector<TextRow>& expected, const std::vector<TextRow>& actual, size_t max_diffs) {
   std::string diffs;
   size_t n = 0;
   auto note = [&](const std::string& s) {
@@ -321,8 +320,8 @@ std::string compare_rows(const std::vector<TextRow>& expected, const std::vector
         note(fmt::format("row {} {}: expected {} values, decoded {}", i, which, ev.size(), av.size()));
       for (size_t k = 0; k < std::min(ev.size(), av.size()); ++k)
         if (ev[k] != av[k])
-          note(fmt::format("row {} {} ({} {}): expected @{}={} decoded @{}={}", i, which, e.kind, e.table,
-                           ev[k].first, ev[k].second.substr(0, 300), av[k].first, av[k].second.substr(0, 300)));
+          note(fmt::format("row {} {} ({} {}): expected @{}={} decoded @{}={}", i, which, e.kind, e.table, ev[k].first,
+                           ev[k].second.substr(0, 300), av[k].first, av[k].second.substr(0, 300)));
     };
     cmp("before", e.before, a.before);
     cmp("after", e.after, a.after);

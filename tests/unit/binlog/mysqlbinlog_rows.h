@@ -18,8 +18,8 @@
 namespace galaxis::binlog::rowtest {
 
 struct TextRow {
-  std::string kind;   // INSERT, UPDATE, DELETE
-  std::string table;  // `db`.`table`
+  std::string kind;                                        // INSERT, UPDATE, DELETE
+  std::string table;                                       // `db`.`table`
   std::vector<std::pair<int, std::string>> before, after;  // (@N, canonical value)
 };
 

@@ -71,9 +71,9 @@ TEST(Rows, UpdateV2WithExtraInfoAndTwoBitmaps) {
   Bytes b = head(42, 0);
   // extra info: length 2 + NDB chunk (type 0, len 4, format, 2 bytes) + partition (type 1, 2 x u16)
   append(b, bytes({2 + 5 + 5, 0, 0, 4, 0, 0xaa, 0xbb, 1, 3, 0, 4, 0}));
-  append(b, bytes({4, 0b1111, 0b0010}));  // before: all, after: column 1
+  append(b, bytes({4, 0b1111, 0b0010}));                       // before: all, after: column 1
   append(b, bytes({0b0100, 1, 0, 0, 0, 1, 'x', 0, 0, 0, 0}));  // before: JSON NULL
-  append(b, bytes({0, 1, 'y'}));                                 // after: "y"
+  append(b, bytes({0, 1, 'y'}));                               // after: "y"
   const RowsEvent ev = f.decode(31, b);
   EXPECT_EQ(ev.kind, RowsKind::kUpdate);
   EXPECT_EQ(ev.columns_before, (std::vector<bool>{true, true, true, true}));
@@ -107,11 +107,11 @@ TEST(Rows, PreGaUpdateHasOneBitmapAndDeleteHasOnlyBefore) {
 TEST(Rows, PartialUpdateJsonDiffs) {
   Fixture f;
   Bytes b = head(42, 0);
-  append(b, bytes({2, 0}));                     // v2 extra info: empty
-  append(b, bytes({4, 0b0001, 0b0110}));        // before: id; after: name, JSON
-  append(b, bytes({0, 1, 0, 0, 0}));            // before image: id 1
-  append(b, bytes({1, 0b1}));                   // value options PARTIAL_JSON, the JSON column is partial
-  append(b, bytes({0, 1, 'z', 9, 0, 0, 0}));    // after: "z", diff of 9 bytes
+  append(b, bytes({2, 0}));                   // v2 extra info: empty
+  append(b, bytes({4, 0b0001, 0b0110}));      // before: id; after: name, JSON
+  append(b, bytes({0, 1, 0, 0, 0}));          // before image: id 1
+  append(b, bytes({1, 0b1}));                 // value options PARTIAL_JSON, the JSON column is partial
+  append(b, bytes({0, 1, 'z', 9, 0, 0, 0}));  // after: "z", diff of 9 bytes
   append(b, bytes({0, 3, '$', '.', 'a', 3, 0x05, 42, 0}));
   const RowsEvent ev = f.decode(39, b);
   EXPECT_EQ(ev.kind, RowsKind::kPartialUpdate);
@@ -189,7 +189,8 @@ TEST(Rows, PreGaImagesCarryTheRecordXBit) {
 // mysql-test binlog_old_versions.result ("1 one" survives); the binlog's own
 // statements say what each event did.
 TEST(Rows, PreGaEventsOfMysql5117) {
-  const std::string path = rows_corpus_dir() + "/debian-mariadb-test-data-10.11.19/suite_binlog_std_data/ver_5_1_17.001";
+  const std::string path =
+      rows_corpus_dir() + "/debian-mariadb-test-data-10.11.19/suite_binlog_std_data/ver_5_1_17.001";
   ASSERT_TRUE(std::filesystem::exists(path)) << "binlog corpus missing: " << path;
   BinlogFileReader reader(path);
   Decoder decoder;
@@ -223,7 +224,8 @@ namespace {
 // logged as plain DATETIME/TIME/TIMESTAMP without metadata: refuse clearly at
 // the first such value instead of decoding garbage.
 TEST(Rows, MariadbOldFractionalTemporalsAreRefusedWithAHint) {
-  const std::string path = std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/mariadb-10.11-old-temporal.000001";
+  const std::string path =
+      std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/mariadb-10.11-old-temporal.000001";
   BinlogFileReader reader(path);
   Decoder decoder;
   Error::Kind kind{};

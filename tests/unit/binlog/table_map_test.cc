@@ -93,12 +93,12 @@ TEST(TableMap, OptionalMetadataFields) {
   append(tlv, bytes({1, 1, 0b01100000}));  // SIGNEDNESS: INT signed, YEAR unsigned, INT unsigned
   append(tlv, bytes({2, 3, 45, 1, 63}));   // DEFAULT_CHARSET 45, char column #1 (BLOB) binary
   append(tlv, bytes({4, 17, 1, 'a', 1, 'y', 1, 'b', 1, 'v', 2, 'b', 'l', 1, 'e', 1, 'w', 1, 'g'}));
-  append(tlv, bytes({6, 5, 2, 1, 'x', 1, 'z'}));                 // ENUM_STR_VALUE
-  append(tlv, bytes({7, 1, 1}));                                 // GEOMETRY_TYPE point
-  append(tlv, bytes({9, 4, 2, 0, 0, 0}));                        // PK (col 2, prefix 0), (col 0)
-  append(tlv, bytes({10, 1, 33}));                               // ENUM_AND_SET_DEFAULT_CHARSET
-  append(tlv, bytes({12, 1, 0b11011111}));                       // COLUMN_VISIBILITY: col 2 invisible
-  append(tlv, bytes({99, 3, 1, 2, 3}));                          // unknown: skipped by length
+  append(tlv, bytes({6, 5, 2, 1, 'x', 1, 'z'}));  // ENUM_STR_VALUE
+  append(tlv, bytes({7, 1, 1}));                  // GEOMETRY_TYPE point
+  append(tlv, bytes({9, 4, 2, 0, 0, 0}));         // PK (col 2, prefix 0), (col 0)
+  append(tlv, bytes({10, 1, 33}));                // ENUM_AND_SET_DEFAULT_CHARSET
+  append(tlv, bytes({12, 1, 0b11011111}));        // COLUMN_VISIBILITY: col 2 invisible
+  append(tlv, bytes({99, 3, 1, 2, 3}));           // unknown: skipped by length
   const auto t = decode_map(map_with_tlvs(tlv));
   const auto& c = t->columns;
   EXPECT_TRUE(t->has_signedness);
@@ -171,23 +171,24 @@ std::vector<std::shared_ptr<const TableMap>> table_maps_of(const std::string& pa
 }
 
 TEST(TableMap, Mariadb1011SignednessWithYearAndCharsetsMatchTheDdl) {
-  const auto maps = table_maps_of(std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/mariadb-10.11-types.000001");
+  const auto maps =
+      table_maps_of(std::string(GALAXIS_SOURCE_DIR) + "/tests/unit/binlog/data/mariadb-10.11-types.000001");
   ASSERT_FALSE(maps.empty());
   const TableMap& t_int = *maps[0];
   ASSERT_EQ(t_int.table, "t_int");
   // id y ti tu si su mi mu i iu bi bu f d fu
-  const std::vector<bool> want = {false, true,  false, true,  false, true,  false, true,
-                                  false, true,  false, true,  false, false, true};
+  const std::vector<bool> want = {false, true, false, true, false, true,  false, true,
+                                  false, true, false, true, false, false, true};
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(t_int.columns[i].is_unsigned, want[i]) << t_int.columns[i].name;
   for (const auto& m : maps) {
     if (m->table != "t_str") continue;
     std::map<std::string, uint16_t> coll;
     for (const auto& c : m->columns) coll[c.name] = c.collation;
-    EXPECT_EQ(coll["c10"], 8);    // latin1_swedish_ci
-    EXPECT_EQ(coll["vc"], 45);    // utf8mb4_general_ci
-    EXPECT_EQ(coll["b4"], 63);    // BINARY
-    EXPECT_EQ(coll["bl"], 63);    // BLOB
-    EXPECT_EQ(coll["e"], 8);      // ENUM via ENUM_AND_SET charset
+    EXPECT_EQ(coll["c10"], 8);  // latin1_swedish_ci
+    EXPECT_EQ(coll["vc"], 45);  // utf8mb4_general_ci
+    EXPECT_EQ(coll["b4"], 63);  // BINARY
+    EXPECT_EQ(coll["bl"], 63);  // BLOB
+    EXPECT_EQ(coll["e"], 8);    // ENUM via ENUM_AND_SET charset
     EXPECT_EQ(m->columns[15].enum_values, (std::vector<std::string>{"a", "b", "c"}));
     EXPECT_EQ(m->columns[16].set_values.size(), 9u);
     EXPECT_EQ(m->primary_key, (std::vector<uint32_t>{0}));

@@ -63,14 +63,14 @@ TEST(StringValues, EnumSetBitExtremes) {
   EXPECT_EQ(decode(bytes({0xff, 0xff}), e2), Value(Enum{65535}));
   const ColumnInfo s8 = column(ColumnType::kString, 0xf808, std::nullopt, ColumnType::kSet);
   EXPECT_EQ(decode(bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}), s8), Value(Set{~uint64_t{0}}));
-  EXPECT_EQ(decode(bytes({0x01}), column(ColumnType::kString, 0xf801, std::nullopt, ColumnType::kSet)),
-            Value(Set{1}));
+  EXPECT_EQ(decode(bytes({0x01}), column(ColumnType::kString, 0xf801, std::nullopt, ColumnType::kSet)), Value(Set{1}));
   // BIT(1): meta bits=1 bytes=0; BIT(64): bits=0 bytes=8; BIT(10): bits=2 bytes=1, big-endian
   EXPECT_EQ(decode(bytes({1}), column(ColumnType::kBit, 0x0001)), Value(Bit{1, 1}));
   EXPECT_EQ(decode(bytes({0x80, 0, 0, 0, 0, 0, 0, 0}), column(ColumnType::kBit, 0x0800)),
             Value(Bit{uint64_t{1} << 63, 64}));
   EXPECT_EQ(decode(bytes({0x02, 0xab}), column(ColumnType::kBit, 0x0102)), Value(Bit{0x2ab, 10}));
-  const std::string e = error_of([] { decode(bytes({0}), column(ColumnType::kString, 0xf703, {}, ColumnType::kEnum)); });
+  const std::string e =
+      error_of([] { decode(bytes({0}), column(ColumnType::kString, 0xf703, {}, ColumnType::kEnum)); });
   EXPECT_NE(e.find("ENUM with pack length 3"), std::string::npos) << e;
 }
 

@@ -108,7 +108,9 @@ TEST(TemporalValues, OldDateTimeAndTimestamps) {
   EXPECT_EQ(decode(bytes({0, 0, 0, 0}), column(ColumnType::kTimestamp2, 0)), Value(Timestamp{0, 0, 0}));
   EXPECT_EQ(decode(bytes({0, 0, 0, 1, 0x0f, 0x42, 0x3f}), column(ColumnType::kTimestamp2, 6)),
             Value(Timestamp{1, 999999, 6}));
-  const std::string e = error_of([] { decode(bytes({0, 0, 0, 1, 0x0f, 0x42, 0x40}), column(ColumnType::kTimestamp2, 6)); });
+  const std::string e = error_of([] {
+    decode(bytes({0, 0, 0, 1, 0x0f, 0x42, 0x40}), column(ColumnType::kTimestamp2, 6));
+  });
   EXPECT_NE(e.find("fractional seconds 1000000 out of range"), std::string::npos) << e;
   EXPECT_EQ(column(ColumnType::kTimestamp2, 3).fsp(), 3u);
   EXPECT_EQ(column(ColumnType::kLong, 3).fsp(), 0u);

@@ -68,8 +68,9 @@ TEST(HealthHandler, MetricsInPrometheusFormat) {
   const HttpReply reply = handle_http("GET", "/metrics", s, options);
   EXPECT_EQ(reply.status, 200u);
   EXPECT_NE(reply.content_type.find("text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_NE(reply.body.find("# TYPE galaxis_relay_lag_seconds gauge\ngalaxis_relay_lag_seconds{stream=\"shop\\\"de\"} 1.5\n"),
-            std::string::npos)
+  EXPECT_NE(
+      reply.body.find("# TYPE galaxis_relay_lag_seconds gauge\ngalaxis_relay_lag_seconds{stream=\"shop\\\"de\"} 1.5\n"),
+      std::string::npos)
       << reply.body;
   EXPECT_NE(reply.body.find("galaxis_relay_reconnects_total{stream=\"shop\\\"de\"} 3\n"), std::string::npos);
   EXPECT_NE(reply.body.find("galaxis_relay_rows_applied_total{stream=\"shop\\\"de\"} 42\n"), std::string::npos);
@@ -93,8 +94,8 @@ TEST(ListenAddress, Parses) {
   a = parse_listen_address("[::1]:80");
   EXPECT_EQ(a.host, "::1");
   EXPECT_EQ(a.port, 80);
-  for (const char* bad : {":9101", "9101", "localhost:9101", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:9x",
-                          "[::1]9101", "[::1"}) {
+  for (const char* bad :
+       {":9101", "9101", "localhost:9101", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:9x", "[::1]9101", "[::1"}) {
     EXPECT_THROW(parse_listen_address(bad), Error) << bad;
   }
 }

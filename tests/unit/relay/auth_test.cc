@@ -30,7 +30,8 @@ TEST(Auth, CachingSha2Scramble) {
 }
 
 TEST(Auth, InitialResponseByPlugin) {
-  EXPECT_EQ(initial_auth_response("mysql_native_password", "secret", kNonce), native_password_scramble("secret", kNonce));
+  EXPECT_EQ(initial_auth_response("mysql_native_password", "secret", kNonce),
+            native_password_scramble("secret", kNonce));
   EXPECT_EQ(initial_auth_response("caching_sha2_password", "secret", kNonce), caching_sha2_scramble("secret", kNonce));
   try {
     initial_auth_response("auth_gssapi_client", "secret", kNonce);

@@ -31,9 +31,9 @@ TEST(GtidSet, RejectsGarbage) {
 TEST(GtidSet, EncodesUntagged) {
   auto set = MysqlGtidSet::parse(std::string(kUuid) + ":1-5:7");
   const auto expected = test::hex(
-      "0100000000000000"                  // one sid
-      "3e11fa4771ca11e19e33c80aa9429562"  // uuid
-      "0200000000000000"                  // two intervals
+      "0100000000000000"                   // one sid
+      "3e11fa4771ca11e19e33c80aa9429562"   // uuid
+      "0200000000000000"                   // two intervals
       "0100000000000000 0600000000000000"  // [1, 6)
       "0700000000000000 0800000000000000"  // [7, 8)
   );
@@ -50,7 +50,7 @@ TEST(GtidSet, EncodesTaggedFormat) {
       "00"                                // tag length 0 (varlen: length << 1)
       "0100000000000000 0100000000000000 0300000000000000"
       "3e11fa4771ca11e19e33c80aa9429562"
-      "08 626c7565"                       // tag "blue": length 4 << 1
+      "08 626c7565"  // tag "blue": length 4 << 1
       "0100000000000000 0500000000000000 0600000000000000");
   EXPECT_EQ(set.encode(), expected);
 }

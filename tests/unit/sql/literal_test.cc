@@ -72,8 +72,7 @@ TEST(Literal, TemporalValues) {
   EXPECT_EQ(literal(Time{false, 0, 0, 0, 1, 6}, col("time")), "'00:00:00.000001'");
   // More precision in the value than the column claims: nothing is lost.
   EXPECT_EQ(literal(Time{false, 0, 0, 0, 123456, 2}, col("time")), "'00:00:00.123456'");
-  EXPECT_EQ(literal(DateTime{9999, 12, 31, 23, 59, 59, 999999, 6}, col("datetime")),
-            "'9999-12-31 23:59:59.999999'");
+  EXPECT_EQ(literal(DateTime{9999, 12, 31, 23, 59, 59, 999999, 6}, col("datetime")), "'9999-12-31 23:59:59.999999'");
   EXPECT_EQ(literal(DateTime{0, 0, 0, 0, 0, 0, 0, 0}, col("datetime")), "'0000-00-00 00:00:00'");
   EXPECT_EQ(literal(DateTime{2000, 1, 2, 3, 4, 5, 120000, 2}, col("datetime")), "'2000-01-02 03:04:05.12'");
 }

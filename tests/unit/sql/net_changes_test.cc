@@ -62,9 +62,9 @@ TEST(NetChanges, FoldsAGroupIntoOneDeleteAndOneInsertPerTable) {
   TableSchema t = table();
   NetChanges net;
   ASSERT_TRUE(net.add(event(RowsKind::kWrite, {{{}, {int64_t{1}, Text{"a", 45}, int64_t{9}}}}), t));
-  ASSERT_TRUE(net.add(event(RowsKind::kUpdate, {{{int64_t{1}, Text{"a", 45}, int64_t{9}},
-                                                  {int64_t{1}, Text{"b", 45}, int64_t{9}}}}),
-                      t));
+  ASSERT_TRUE(net.add(
+      event(RowsKind::kUpdate, {{{int64_t{1}, Text{"a", 45}, int64_t{9}}, {int64_t{1}, Text{"b", 45}, int64_t{9}}}}),
+      t));
   net.commit_transaction();
   ASSERT_TRUE(net.add(event(RowsKind::kDelete, {{{int64_t{2}, Null{}, Null{}}, {}}}), t));
   ASSERT_TRUE(net.add(event(RowsKind::kUpdate, {{{int64_t{3}, Null{}, Null{}}, {int64_t{4}, Null{}, Null{}}}}), t));

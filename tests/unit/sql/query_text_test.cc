@@ -43,8 +43,8 @@ TEST(ClassifyQuery, DdlObjects) {
   EXPECT_EQ(index.object_type, "INDEX");
   EXPECT_EQ(index.objects, (std::vector<ObjectName>{{"", "t"}}));
 
-  QueryInfo view = classify_query(
-      "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select 1");
+  QueryInfo view =
+      classify_query("CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER VIEW `v` AS select 1");
   EXPECT_EQ(view.object_type, "VIEW");
   EXPECT_EQ(view.objects, (std::vector<ObjectName>{{"", "v"}}));
 
@@ -89,7 +89,8 @@ TEST(StripDefiner, RemovesEveryDefinerForm) {
 }
 
 TEST(GuardTrigger, WrapsTheBodyOnce) {
-  std::string guarded = guard_trigger("CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW INSERT INTO log VALUES (NEW.id);");
+  std::string guarded =
+      guard_trigger("CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW INSERT INTO log VALUES (NEW.id);");
   EXPECT_EQ(guarded,
             "CREATE TRIGGER t AFTER INSERT ON x FOR EACH ROW IF @galaxis_relay_applying IS NULL THEN INSERT INTO log "
             "VALUES (NEW.id); END IF");

@@ -48,9 +48,10 @@ TEST(StatementBatch, ConsecutiveWritesOfOneTableBecomeOneMultiRowInsert) {
   TableSchema t = keyed_table();
   StatementBatch batch;
   batch.add_rows(event(RowsKind::kWrite, 3, {write({int64_t{1}, Text{"a", 45}, Decimal{"1.50"}})}), t);
-  batch.add_rows(event(RowsKind::kWrite, 3,
-                       {write({int64_t{2}, Null{}, Decimal{"2.00"}}), write({int64_t{3}, Text{"c'", 45}, Decimal{"0"}})}),
-                 t);
+  batch.add_rows(
+      event(RowsKind::kWrite, 3,
+            {write({int64_t{2}, Null{}, Decimal{"2.00"}}), write({int64_t{3}, Text{"c'", 45}, Decimal{"0"}})}),
+      t);
   EXPECT_EQ(batch.sql(),
             "INSERT INTO `shop`.`orders` (`id`,`name`,`price`) VALUES (1,_utf8mb4'a',1.50),(2,NULL,2.00),"
             "(3,_utf8mb4'c\\'',0)");
@@ -61,8 +62,7 @@ TEST(StatementBatch, ConsecutiveWritesOfOneTableBecomeOneMultiRowInsert) {
 TEST(StatementBatch, InsertSplitsAtTheStatementSizeLimit) {
   TableSchema t = keyed_table();
   StatementBatch batch(40);
-  batch.add_rows(event(RowsKind::kWrite, 3,
-                       {write({int64_t{1}, Null{}, Null{}}), write({int64_t{2}, Null{}, Null{}})}),
+  batch.add_rows(event(RowsKind::kWrite, 3, {write({int64_t{1}, Null{}, Null{}}), write({int64_t{2}, Null{}, Null{}})}),
                  t);
   EXPECT_EQ(batch.sql(),
             "INSERT INTO `shop`.`orders` (`id`,`name`,`price`) VALUES (1,NULL,NULL);"
@@ -128,8 +128,7 @@ TEST(StatementBatch, TablesWithoutKeyMatchTheFullBeforeImageOneRowAtATime) {
   t.key_columns.clear();
   StatementBatch batch;
   batch.add_rows(event(RowsKind::kDelete, 3, {remove({int64_t{1}, Text{"A", 45}, Null{}})}), t);
-  batch.add_rows(event(RowsKind::kUpdate, 3, {update({int64_t{1}, Null{}, Null{}}, {int64_t{2}, Null{}, Null{}})}),
-                 t);
+  batch.add_rows(event(RowsKind::kUpdate, 3, {update({int64_t{1}, Null{}, Null{}}, {int64_t{2}, Null{}, Null{}})}), t);
   EXPECT_EQ(batch.sql(),
             "DELETE FROM `shop`.`orders` WHERE `id`<=>1 AND `name`<=>_utf8mb4'A' COLLATE utf8mb4_bin AND "
             "`price`<=>NULL LIMIT 1;"

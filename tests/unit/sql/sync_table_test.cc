@@ -32,12 +32,12 @@ TableSchema schema_with(std::vector<ColumnSchema> columns, std::vector<size_t> k
 TEST(SyncTable, KindsAndSelectList) {
   ColumnSchema generated = column("g", "int");
   generated.generated = true;
-  SyncTable t = make_sync_table(
-      schema_with({column("id", "int", "", false), column("f", "float"), column("b", "bit"), column("s", "varchar", "latin1"),
-                   column("bin", "varbinary"), column("ts", "timestamp"), column("j", "json"), generated,
-                   column("dec", "decimal"), column("y", "year"), column("geo", "point")},
-                  {0}),
-      "dst");
+  SyncTable t = make_sync_table(schema_with({column("id", "int", "", false), column("f", "float"), column("b", "bit"),
+                                             column("s", "varchar", "latin1"), column("bin", "varbinary"),
+                                             column("ts", "timestamp"), column("j", "json"), generated,
+                                             column("dec", "decimal"), column("y", "year"), column("geo", "point")},
+                                            {0}),
+                                "dst");
   ASSERT_EQ(t.columns.size(), 10u);  // generated column left out
   EXPECT_EQ(t.columns[1].kind, ValueKind::kFloat);
   EXPECT_EQ(t.columns[2].kind, ValueKind::kBit);
@@ -48,8 +48,7 @@ TEST(SyncTable, KindsAndSelectList) {
   EXPECT_EQ(t.columns[7].kind, ValueKind::kNumber);
   EXPECT_EQ(t.columns[8].kind, ValueKind::kNumber);
   EXPECT_EQ(t.columns[9].kind, ValueKind::kBinary);
-  EXPECT_EQ(select_list(t),
-            "`id`,CAST(`f` AS DOUBLE),`b`+0,`s`,`bin`,`ts`,`j`,`dec`,`y`,`geo`");
+  EXPECT_EQ(select_list(t), "`id`,CAST(`f` AS DOUBLE),`b`+0,`s`,`bin`,`ts`,`j`,`dec`,`y`,`geo`");
   EXPECT_EQ(column_list(t), "(`id`,`f`,`b`,`s`,`bin`,`ts`,`j`,`dec`,`y`,`geo`)");
   EXPECT_EQ(t.target_name(), "`dst`.`t`");
   EXPECT_EQ(t.source_name(), "`db`.`t`");
@@ -71,8 +70,9 @@ TEST(SyncTable, ValueLiterals) {
   append_row(&out, t,
              {std::string_view("-9223372036854775808"), std::string_view("it's\n\\ \xF0\x9F\x98\x80"),
               std::string_view("\0\x1a", 2), std::string_view("0000-00-00 00:00:00"), std::nullopt});
-  EXPECT_EQ(out,
-            "(-9223372036854775808,_utf8mb4'it\\'s\\n\\\\ \xF0\x9F\x98\x80',_binary'\\0\\Z','0000-00-00 00:00:00',NULL)");
+  EXPECT_EQ(
+      out,
+      "(-9223372036854775808,_utf8mb4'it\\'s\\n\\\\ \xF0\x9F\x98\x80',_binary'\\0\\Z','0000-00-00 00:00:00',NULL)");
   std::string bad;
   EXPECT_THROW(append_value(&bad, t.columns[0], std::string_view("")), Error);
 }
@@ -100,8 +100,8 @@ TEST(SyncTable, RangePredicates) {
 }
 
 TEST(SyncTable, RowMatchIsByteExactAndNullSafe) {
-  SyncTable t = make_sync_table(schema_with({column("a", "int"), column("s", "varchar", "utf8mb4"), column("f", "float")}, {}),
-                                "db");
+  SyncTable t = make_sync_table(
+      schema_with({column("a", "int"), column("s", "varchar", "utf8mb4"), column("f", "float")}, {}), "db");
   EXPECT_EQ(row_match_predicate(t, {std::string("1"), std::nullopt, std::string("0.5")}),
             "`a`<=>1 AND CAST(`s` AS BINARY)<=>NULL AND CAST(`f` AS DOUBLE)<=>0.5");
   EXPECT_EQ(row_match_predicate(t, {std::nullopt, std::string("Ab "), std::nullopt}),

@@ -57,10 +57,10 @@ struct DumpRange {
 };
 
 struct DumpStats {
-  uint64_t events = 0;       // top-level events decoded
+  uint64_t events = 0;        // top-level events decoded
   uint64_t inner_events = 0;  // events decoded from inside transaction payloads
-  uint64_t bytes = 0;        // top-level event bytes decoded
-  uint64_t row_changes = 0;  // rows of row events (inner included)
+  uint64_t bytes = 0;         // top-level event bytes decoded
+  uint64_t row_changes = 0;   // rows of row events (inner included)
 };
 
 // A source of raw events: the next one, or nullopt at the end.

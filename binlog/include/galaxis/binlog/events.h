@@ -21,13 +21,13 @@
 namespace galaxis::binlog {
 
 inline constexpr size_t kEventHeaderLength = 19;  // v4 header
-inline constexpr size_t kChecksumLength = 4;     // CRC32 trailer
+inline constexpr size_t kChecksumLength = 4;      // CRC32 trailer
 
 struct EventHeader {
   uint32_t timestamp = 0;
   uint8_t type_code = 0;  // raw code; may be one EventType does not name
   uint32_t server_id = 0;
-  uint32_t event_size = 0;  // header + body + checksum
+  uint32_t event_size = 0;     // header + body + checksum
   uint32_t next_position = 0;  // log_pos: end of this event in its file (0 in some relay logs / payloads)
   uint16_t flags = 0;
 
@@ -61,26 +61,26 @@ struct QueryEvent {
   std::string database;
   std::string query;
   // Status variables we act on (others are skipped by their known lengths).
-  std::optional<uint32_t> flags2;          // OPTION_* bits (foreign/unique checks, autocommit)
+  std::optional<uint32_t> flags2;  // OPTION_* bits (foreign/unique checks, autocommit)
   std::optional<uint64_t> sql_mode;
   std::optional<std::array<uint16_t, 3>> charset;  // client, connection, server collation ids
-  std::string time_zone;                   // empty when not set
+  std::string time_zone;                           // empty when not set
   std::optional<uint16_t> lc_time_names;
   std::optional<uint16_t> charset_database;
   std::optional<uint64_t> table_map_for_update;
   std::optional<uint32_t> explicit_defaults_ts;
-  std::optional<uint64_t> ddl_xid;          // MySQL 8.0 atomic DDL
+  std::optional<uint64_t> ddl_xid;  // MySQL 8.0 atomic DDL
   std::optional<uint16_t> default_collation_for_utf8mb4;
   std::optional<uint8_t> sql_require_primary_key;
   std::optional<uint8_t> default_table_encryption;
   bool compressed = false;  // MariaDB QUERY_COMPRESSED_EVENT
   // Further status variables (kept for display and for DDL replay):
-  std::string catalog;                                   // Q_CATALOG(_NZ)_CODE, usually "std"
+  std::string catalog;                                    // Q_CATALOG(_NZ)_CODE, usually "std"
   std::optional<std::array<uint16_t, 2>> auto_increment;  // increment, offset
-  std::optional<uint32_t> microseconds;                  // Q_MICROSECONDS / MariaDB Q_HRNOW
-  std::optional<uint64_t> xid;                           // MariaDB Q_XID
-  std::string invoker_user, invoker_host;                // Q_INVOKER (definer of SP/views)
-  std::vector<std::string> updated_db_names;             // Q_UPDATED_DB_NAMES
+  std::optional<uint32_t> microseconds;                   // Q_MICROSECONDS / MariaDB Q_HRNOW
+  std::optional<uint64_t> xid;                            // MariaDB Q_XID
+  std::string invoker_user, invoker_host;                 // Q_INVOKER (definer of SP/views)
+  std::vector<std::string> updated_db_names;              // Q_UPDATED_DB_NAMES
   // False when an unknown status variable code stopped the walk; the rest of
   // the status block was skipped by its length (the statement is still right).
   bool status_vars_complete = true;
@@ -106,7 +106,7 @@ struct GtidEvent {
   int64_t gno = 0;
   std::optional<int64_t> last_committed;
   std::optional<int64_t> sequence_number;
-  std::optional<uint64_t> immediate_commit_timestamp;   // microseconds
+  std::optional<uint64_t> immediate_commit_timestamp;  // microseconds
   std::optional<uint64_t> original_commit_timestamp;
   std::optional<uint64_t> transaction_length;
   std::optional<uint32_t> immediate_server_version;
@@ -134,7 +134,8 @@ struct PreviousGtidsEvent {
 struct MariaGtidEvent {
   uint64_t sequence = 0;
   uint32_t domain_id = 0;
-  uint8_t flags = 0;  // FL_STANDALONE 1, FL_GROUP_COMMIT_ID 2, FL_TRANSACTIONAL 4, ... FL_PREPARED_XA 64, FL_COMPLETED_XA 128
+  uint8_t flags =
+      0;  // FL_STANDALONE 1, FL_GROUP_COMMIT_ID 2, FL_TRANSACTIONAL 4, ... FL_PREPARED_XA 64, FL_COMPLETED_XA 128
   std::optional<uint64_t> commit_id;
   std::string xa_xid;  // for XA flags
   uint8_t flags_extra = 0;
@@ -164,7 +165,7 @@ struct RowsQueryEvent {  // MySQL ROWS_QUERY
 };
 
 struct HeartbeatEvent {
-  std::string log_file;  // v1: the body; v2: from its TLV fields
+  std::string log_file;                  // v1: the body; v2: from its TLV fields
   std::optional<uint64_t> log_position;  // v2 only
 };
 
@@ -185,7 +186,7 @@ struct UserVarEvent {
   bool is_null = true;
   uint8_t value_type = 0;
   uint32_t charset = 0;
-  std::string value;  // raw bytes
+  std::string value;         // raw bytes
   bool is_unsigned = false;  // integer values: the flags byte says UNSIGNED
 };
 

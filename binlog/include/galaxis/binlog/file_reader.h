@@ -47,8 +47,8 @@ class BinlogFileReader {
   std::string path_;
   std::FILE* file_ = nullptr;
   std::vector<uint8_t> buffer_;
-  size_t buffer_start_ = 0;  // first unconsumed byte in buffer_
-  size_t buffer_end_ = 0;    // one past the last valid byte
+  size_t buffer_start_ = 0;     // first unconsumed byte in buffer_
+  size_t buffer_end_ = 0;       // one past the last valid byte
   uint64_t buffer_offset_ = 0;  // file offset of buffer_[0]
   bool eof_ = false;
   std::optional<uint64_t> encryption_start_;  // offset of a START_ENCRYPTION event

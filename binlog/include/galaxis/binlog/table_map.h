@@ -23,9 +23,9 @@ struct ColumnInfo {
   uint16_t meta = 0;                         // per-type metadata (length, precision/scale, pack length...)
   bool nullable = true;
   // Optional metadata:
-  std::optional<bool> is_unsigned;  // numeric columns only
-  uint16_t collation = 0;           // character columns; 63 = binary, 0 = unknown
-  std::string name;                 // FULL only
+  std::optional<bool> is_unsigned;       // numeric columns only
+  uint16_t collation = 0;                // character columns; 63 = binary, 0 = unknown
+  std::string name;                      // FULL only
   std::vector<std::string> enum_values;  // FULL only (ENUM)
   std::vector<std::string> set_values;   // FULL only (SET)
   uint32_t geometry_type = 0;            // FULL only (GEOMETRY)

@@ -129,8 +129,8 @@ struct Vector {
   bool operator==(const Vector&) const = default;
 };
 
-using Value = std::variant<Null, int64_t, uint64_t, float, double, Decimal, Year, Date, Time, DateTime, Timestamp,
-                           Text, Enum, Set, Bit, Json, JsonDiff, Geometry, Vector>;
+using Value = std::variant<Null, int64_t, uint64_t, float, double, Decimal, Year, Date, Time, DateTime, Timestamp, Text,
+                           Enum, Set, Bit, Json, JsonDiff, Geometry, Vector>;
 
 inline bool is_null(const Value& v) { return std::holds_alternative<Null>(v); }
 

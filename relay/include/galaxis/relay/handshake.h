@@ -22,7 +22,7 @@ struct InitialHandshake {
   uint32_t capabilities = 0;
   uint8_t charset = 0;
   uint16_t status = 0;
-  std::string auth_plugin;  // "mysql_native_password", "caching_sha2_password", ...
+  std::string auth_plugin;            // "mysql_native_password", "caching_sha2_password", ...
   uint32_t mariadb_capabilities = 0;  // MariaDB extended capabilities (0 for MySQL)
 
   bool is_mariadb() const;

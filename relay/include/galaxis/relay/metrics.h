@@ -26,17 +26,17 @@ std::string_view to_string(RelayState state);
 
 struct MetricsSnapshot {
   RelayState state = RelayState::kStarting;
-  uint64_t events_received = 0;   // decoded events from the source
-  uint64_t bytes_received = 0;    // raw binlog bytes from the source
-  uint64_t events_applied = 0;    // events handed to the applier inside committed source transactions
+  uint64_t events_received = 0;  // decoded events from the source
+  uint64_t bytes_received = 0;   // raw binlog bytes from the source
+  uint64_t events_applied = 0;   // events handed to the applier inside committed source transactions
   uint64_t transactions_applied = 0;
   uint64_t rows_applied = 0;
   uint64_t target_commits = 0;
-  uint64_t reconnects = 0;        // source reconnects + target reconnects
+  uint64_t reconnects = 0;  // source reconnects + target reconnects
   uint64_t errors = 0;
-  uint64_t queue_bytes = 0;       // decoded-but-unapplied events, by binlog size
-  double lag_seconds = 0;         // age of the oldest source transaction not yet committed on the target
-  uint32_t applied_event_timestamp = 0;  // source timestamp of the last committed transaction
+  uint64_t queue_bytes = 0;                 // decoded-but-unapplied events, by binlog size
+  double lag_seconds = 0;                   // age of the oldest source transaction not yet committed on the target
+  uint32_t applied_event_timestamp = 0;     // source timestamp of the last committed transaction
   binlog::BinlogPosition source_position;   // last event received
   binlog::BinlogPosition applied_position;  // checkpoint (committed on the target)
   std::string source_version;

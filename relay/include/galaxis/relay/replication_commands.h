@@ -11,10 +11,10 @@
 namespace galaxis::relay {
 
 namespace dump_flag {
-inline constexpr uint16_t kNonBlock = 0x01;             // send EOF at the end instead of waiting
-inline constexpr uint16_t kSendAnnotateRows = 0x02;     // MariaDB: include ANNOTATE_ROWS events
-inline constexpr uint16_t kThroughPosition = 0x02;      // MySQL COM_BINLOG_DUMP_GTID
-inline constexpr uint16_t kThroughGtid = 0x04;          // MySQL COM_BINLOG_DUMP_GTID
+inline constexpr uint16_t kNonBlock = 0x01;          // send EOF at the end instead of waiting
+inline constexpr uint16_t kSendAnnotateRows = 0x02;  // MariaDB: include ANNOTATE_ROWS events
+inline constexpr uint16_t kThroughPosition = 0x02;   // MySQL COM_BINLOG_DUMP_GTID
+inline constexpr uint16_t kThroughGtid = 0x04;       // MySQL COM_BINLOG_DUMP_GTID
 }  // namespace dump_flag
 
 struct RegisterReplica {
@@ -26,8 +26,7 @@ struct RegisterReplica {
 
 std::vector<uint8_t> build_register_slave(const RegisterReplica& replica);
 // Throws Error(kUnsupported) for a position that does not fit in 32 bits.
-std::vector<uint8_t> build_binlog_dump(const std::string& file, uint64_t position, uint16_t flags,
-                                       uint32_t server_id);
+std::vector<uint8_t> build_binlog_dump(const std::string& file, uint64_t position, uint16_t flags, uint32_t server_id);
 // `encoded_gtids` from MysqlGtidSet::encode(); kThroughGtid is added to flags.
 std::vector<uint8_t> build_binlog_dump_gtid(const std::string& file, uint64_t position, uint16_t flags,
                                             uint32_t server_id, std::span<const uint8_t> encoded_gtids);

@@ -43,20 +43,20 @@ namespace galaxis::relay {
 
 struct StreamEvent {
   const binlog::Event& event;
-  std::string_view file;    // the binlog file the event is in
-  uint64_t offset = 0;      // where it starts (inner events: the payload's offset)
+  std::string_view file;       // the binlog file the event is in
+  uint64_t offset = 0;         // where it starts (inner events: the payload's offset)
   uint64_t next_position = 0;  // where the next event starts (inner: the payload's end)
-  bool inner = false;       // from inside a TRANSACTION_PAYLOAD
-  bool artificial = false;  // fake rotate, re-sent FDE, heartbeat
-  std::string_view gtid;    // GTID of the enclosing transaction, "" when none
+  bool inner = false;          // from inside a TRANSACTION_PAYLOAD
+  bool artificial = false;     // fake rotate, re-sent FDE, heartbeat
+  std::string_view gtid;       // GTID of the enclosing transaction, "" when none
 };
 
 struct TransactionInfo {
-  std::string gtid;               // "0-1-5", "uuid:7", or "" (no GTIDs)
-  binlog::BinlogPosition begin;   // where its first event starts (a safe resume point)
-  binlog::BinlogPosition end;     // on commit: position after its last event + GTID state after it
-  uint32_t timestamp = 0;         // header timestamp of its first event (for lag)
-  uint64_t events = 0;            // events delivered so far
+  std::string gtid;              // "0-1-5", "uuid:7", or "" (no GTIDs)
+  binlog::BinlogPosition begin;  // where its first event starts (a safe resume point)
+  binlog::BinlogPosition end;    // on commit: position after its last event + GTID state after it
+  uint32_t timestamp = 0;        // header timestamp of its first event (for lag)
+  uint64_t events = 0;           // events delivered so far
 };
 
 class TransactionConsumer {

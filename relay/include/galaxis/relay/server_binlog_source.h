@@ -36,9 +36,9 @@
 namespace galaxis::relay {
 
 struct ServerSourceOptions {
-  ConnectionUrl url;         // with the password filled in
-  uint32_t server_id = 0;    // 0: default_server_id()
-  bool non_blocking = false; // stop at the end of the last binlog
+  ConnectionUrl url;                                                    // with the password filled in
+  uint32_t server_id = 0;                                               // 0: default_server_id()
+  bool non_blocking = false;                                            // stop at the end of the last binlog
   std::chrono::milliseconds heartbeat_period{std::chrono::seconds(5)};  // 0: no heartbeats
   unsigned stall_periods = 3;
   ConnectOptions connect;

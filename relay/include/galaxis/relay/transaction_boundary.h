@@ -15,14 +15,14 @@
 namespace galaxis::relay {
 
 enum class EventRole {
-  kControl,          // outside transactions: advances the position only
-  kBeginGtid,        // a GTID event: a transaction starts, BEGIN or a statement follows
-  kBegin,            // QUERY BEGIN (after a GTID event it is part of that transaction)
-  kPart,             // inside a transaction (TABLE_MAP, ROWS, ANNOTATE, INTVAR, ...)
-  kCommit,           // ends the open transaction (XID, COMMIT, ROLLBACK, XA PREPARE)
-  kStatement,        // a whole statement: ends a GTID-opened group that had no BEGIN,
-                     // or is a transaction of its own without GTIDs
-  kPayload,          // TRANSACTION_PAYLOAD: classify its inner events
+  kControl,    // outside transactions: advances the position only
+  kBeginGtid,  // a GTID event: a transaction starts, BEGIN or a statement follows
+  kBegin,      // QUERY BEGIN (after a GTID event it is part of that transaction)
+  kPart,       // inside a transaction (TABLE_MAP, ROWS, ANNOTATE, INTVAR, ...)
+  kCommit,     // ends the open transaction (XID, COMMIT, ROLLBACK, XA PREPARE)
+  kStatement,  // a whole statement: ends a GTID-opened group that had no BEGIN,
+               // or is a transaction of its own without GTIDs
+  kPayload,    // TRANSACTION_PAYLOAD: classify its inner events
 };
 
 // `after_begin`: a BEGIN was seen in the open transaction.

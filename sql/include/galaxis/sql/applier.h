@@ -80,7 +80,7 @@ namespace galaxis::sql {
 struct ApplierOptions {
   std::string stream = "default";  // the checkpoint row's key
   std::string checkpoint_schema = "galaxis_relay";
-  FilterOptions filter;  // its checkpoint_schema is overwritten with the one above
+  FilterOptions filter;                  // its checkpoint_schema is overwritten with the one above
   size_t max_batch_bytes = 2 << 20;      // send the batch once it is larger
   size_t max_statement_bytes = 1 << 20;  // start a new multi-row statement once one is larger
   // Bounds of one target transaction made of several source transactions.
@@ -114,7 +114,7 @@ struct ApplierStats {
   uint64_t skipped_statements = 0;  // QUERY events skipped (filtered, accounts, admin)
   uint64_t filtered_rows = 0;       // row changes of filtered tables
   uint64_t row_count_mismatches = 0;
-  uint64_t send_microseconds = 0;   // time spent waiting for the target (round trips)
+  uint64_t send_microseconds = 0;  // time spent waiting for the target (round trips)
 };
 
 class Applier {
@@ -189,10 +189,10 @@ class Applier {
   bool in_source_trx_ = false;
   StatementBatch::Mark trx_mark_;
   bool trx_target_open_at_mark_ = false;
-  bool trx_prior_work_ = false;  // earlier source transactions have statements in the target transaction
-  bool trx_flushed_ = false;     // some of its statements were sent
-  bool trx_savepoint_ = false;   // SAVEPOINT galaxis_source_trx precedes it
-  bool trx_uncompacted_ = false; // its changes go to the batch directly (too big to fold)
+  bool trx_prior_work_ = false;   // earlier source transactions have statements in the target transaction
+  bool trx_flushed_ = false;      // some of its statements were sent
+  bool trx_savepoint_ = false;    // SAVEPOINT galaxis_source_trx precedes it
+  bool trx_uncompacted_ = false;  // its changes go to the batch directly (too big to fold)
   NetChanges net_;
 
   // Session state as the queued statements leave it; nullopt = unknown.

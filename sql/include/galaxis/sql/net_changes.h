@@ -43,7 +43,10 @@ class NetChanges {
   // when the images lack a needed column — the caller applies it directly.
   bool add(const binlog::RowsEvent& event, const TableSchema& schema);
   void commit_transaction();
-  void abort_transaction() { pending_.clear(); pending_bytes_ = 0; }
+  void abort_transaction() {
+    pending_.clear();
+    pending_bytes_ = 0;
+  }
 
   // Emits the current transaction's changes one by one (DELETE of the old
   // key, INSERT of the new row) — for a transaction too big to hold.

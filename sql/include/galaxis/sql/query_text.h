@@ -16,16 +16,16 @@
 namespace galaxis::sql {
 
 enum class QueryKind {
-  kBegin,                // BEGIN / START TRANSACTION / XA START (transaction boundary)
-  kCommit,               // COMMIT
-  kRollback,             // ROLLBACK (whole transaction)
-  kSavepoint,            // SAVEPOINT x, ROLLBACK TO x, RELEASE SAVEPOINT x: replayed as-is
-  kDdl,                  // CREATE/ALTER/DROP/RENAME/TRUNCATE of databases, tables, views, triggers, indexes, sequences
-  kRoutine,              // CREATE/ALTER/DROP PROCEDURE/FUNCTION/EVENT/PACKAGE: needs privileges we may lack
-  kAccountManagement,    // users, roles, grants, passwords: skipped
-  kAdministrative,       // FLUSH, ANALYZE, OPTIMIZE, INSTALL PLUGIN, servers, tablespaces...: skipped
-  kStatementDml,         // INSERT/UPDATE/DELETE/... as a statement (binlog_format STATEMENT/MIXED)
-  kXa,                   // XA transactions
+  kBegin,              // BEGIN / START TRANSACTION / XA START (transaction boundary)
+  kCommit,             // COMMIT
+  kRollback,           // ROLLBACK (whole transaction)
+  kSavepoint,          // SAVEPOINT x, ROLLBACK TO x, RELEASE SAVEPOINT x: replayed as-is
+  kDdl,                // CREATE/ALTER/DROP/RENAME/TRUNCATE of databases, tables, views, triggers, indexes, sequences
+  kRoutine,            // CREATE/ALTER/DROP PROCEDURE/FUNCTION/EVENT/PACKAGE: needs privileges we may lack
+  kAccountManagement,  // users, roles, grants, passwords: skipped
+  kAdministrative,     // FLUSH, ANALYZE, OPTIMIZE, INSTALL PLUGIN, servers, tablespaces...: skipped
+  kStatementDml,       // INSERT/UPDATE/DELETE/... as a statement (binlog_format STATEMENT/MIXED)
+  kXa,                 // XA transactions
   kOther,
 };
 

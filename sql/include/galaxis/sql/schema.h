@@ -34,10 +34,10 @@ struct TableSchema {
   std::string table;
   std::vector<ColumnSchema> columns;
   KeyKind key_kind = KeyKind::kNone;
-  std::string key_name;             // "PRIMARY" or the unique index name
-  std::vector<size_t> key_columns;  // indexes into columns, in key order
+  std::string key_name;                         // "PRIMARY" or the unique index name
+  std::vector<size_t> key_columns;              // indexes into columns, in key order
   std::vector<std::string> unguarded_triggers;  // target triggers that would fire for our writes
-  bool has_foreign_keys = false;  // references or is referenced by a foreign key
+  bool has_foreign_keys = false;                // references or is referenced by a foreign key
 
   // Index of a column by name (case-insensitive), or columns.size().
   size_t find_column(const std::string& name) const;

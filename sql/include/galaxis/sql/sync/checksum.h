@@ -60,8 +60,8 @@ class ChecksumComparer {
   // Whole table. Adds to *differences (its `table` is set by the caller).
   void compare_table(const SyncTable& table, TableDifferences* differences);
   // Keys in (lower, upper] only (keyed tables).
-  void compare_range(const SyncTable& table, const std::optional<KeyValue>& lower,
-                     const std::optional<KeyValue>& upper, TableDifferences* differences);
+  void compare_range(const SyncTable& table, const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper,
+                     TableDifferences* differences);
 
   uint64_t chunks_compared() const { return chunks_compared_; }
   uint64_t chunks_differing() const { return chunks_differing_; }

@@ -40,8 +40,8 @@ enum class TargetTableState { kCreated, kExistsEmpty, kExistsWithRows };
 // not UNIQUE/FULLTEXT/SPATIAL, and only in tables without foreign keys)
 // later, from restore_secondary_indexes(): InnoDB builds an index over
 // loaded rows by sorting, much faster than maintaining it row by row.
-TargetTableState prepare_target_table(Connection& source, Connection& target, const SyncTable& table,
-                                      bool create, bool* missing = nullptr, bool defer_indexes = false);
+TargetTableState prepare_target_table(Connection& source, Connection& target, const SyncTable& table, bool create,
+                                      bool* missing = nullptr, bool defer_indexes = false);
 
 // The plain "KEY `name` (...)" definitions of a SHOW CREATE TABLE text as
 // (name, definition) — none when the table has foreign keys.

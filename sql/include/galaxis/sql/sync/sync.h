@@ -50,21 +50,21 @@ struct SyncOptions {
   FilterOptions filter;
   std::string stream = "default";  // the checkpoint row `run` uses
   std::string checkpoint_schema = "galaxis_relay";
-  unsigned threads = 2;                    // target writer connections
-  uint64_t chunk_rows = 10000;             // rows per chunk (upper bound)
-  uint64_t chunk_bytes = 8 << 20;          // bytes per chunk (upper bound, from the average row length)
-  uint64_t statement_bytes = 1 << 20;      // one multi-row INSERT at most this long
-  uint64_t keyless_warn_rows = 100000;     // warn before an unkeyed pass over more rows than this
-  bool dry_run = false;                    // checksum: report only, change nothing
-  bool drop_extra = false;                 // drop target tables the source does not have (selected dbs)
-  bool write_checkpoint = true;            // set the checkpoint at the end
-  std::string out_dir;                     // copy into dump files instead of a target
-  std::string in_dir;                      // restore dump files onto the target
+  unsigned threads = 2;                               // target writer connections
+  uint64_t chunk_rows = 10000;                        // rows per chunk (upper bound)
+  uint64_t chunk_bytes = 8 << 20;                     // bytes per chunk (upper bound, from the average row length)
+  uint64_t statement_bytes = 1 << 20;                 // one multi-row INSERT at most this long
+  uint64_t keyless_warn_rows = 100000;                // warn before an unkeyed pass over more rows than this
+  bool dry_run = false;                               // checksum: report only, change nothing
+  bool drop_extra = false;                            // drop target tables the source does not have (selected dbs)
+  bool write_checkpoint = true;                       // set the checkpoint at the end
+  std::string out_dir;                                // copy into dump files instead of a target
+  std::string in_dir;                                 // restore dump files onto the target
   std::chrono::milliseconds progress_interval{2000};  // 0: no progress lines
 };
 
 struct TableDifferences {
-  std::string table;  // `db`.`t` on the source
+  std::string table;     // `db`.`t` on the source
   uint64_t missing = 0;  // rows on the source only
   uint64_t extra = 0;    // rows on the target only
   uint64_t changed = 0;  // same key, different values

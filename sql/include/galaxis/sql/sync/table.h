@@ -45,9 +45,9 @@ struct SyncColumn {
 using KeyValue = std::vector<std::string>;  // raw bytes of each key column
 
 struct SyncTable {
-  std::string database;         // on the source
+  std::string database;  // on the source
   std::string table;
-  std::string target_database;  // after --rename-db
+  std::string target_database;      // after --rename-db
   std::vector<SyncColumn> columns;  // written columns (generated ones excluded), ordinal order
   std::vector<size_t> key;          // indexes into columns; empty: no usable key
   uint64_t estimated_rows = 0;      // information_schema TABLES.TABLE_ROWS
