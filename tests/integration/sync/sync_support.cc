@@ -6,8 +6,6 @@
 
 #include <cstdlib>
 
-#include "galaxis/relay/replication_stream.h"
-#include "galaxis/relay/server_binlog_source.h"
 #include "galaxis/sql/applier.h"
 
 extern char** environ;
@@ -25,15 +23,6 @@ void ensure_sync_users(Server& master, Server& passive) {
       "0") {
     passive.create_user(kSyncTargetUser, kSyncTargetPassword, kSyncTargetGrants);
   }
-}
-
-ConnectionUrl sync_url(Server& server, const std::string& user, const std::string& password) {
-  ConnectionUrl url;
-  url.user = user;
-  url.host = "127.0.0.1";
-  url.port = server.port();
-  url.password = Secret(password);
-  return url;
 }
 
 sql::sync::SyncOptions sync_options(Server& master, Server& passive) {
@@ -73,26 +62,6 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   return pid;
 }
 
-namespace {
-
-class Consumer : public relay::TransactionConsumer {
- public:
-  explicit Consumer(sql::Applier& applier) : applier_(applier) {}
-  void on_transaction_begin(const relay::TransactionInfo&) override { applier_.begin(); }
-  void on_event(const relay::TransactionInfo&, const relay::StreamEvent& e) override { applier_.apply(e.event); }
-  void on_transaction_commit(const relay::TransactionInfo& t) override {
-    applier_.commit(t.end);
-    ++transactions;
-  }
-  void on_transaction_abort(const relay::TransactionInfo&, const Error&) override { applier_.abort(); }
-  size_t transactions = 0;
-
- private:
-  sql::Applier& applier_;
-};
-
-}  // namespace
-
 size_t stream_from_checkpoint(Server& master, Server& passive, const std::string& stream,
                               const std::vector<std::string>& include) {
   sql::ApplierOptions applier_options;
@@ -101,31 +70,7 @@ size_t stream_from_checkpoint(Server& master, Server& passive, const std::string
   sql::Applier applier(sql::Connection(sync_url(passive, kSyncTargetUser, kSyncTargetPassword)), applier_options);
   if (!applier.committed_position()) throw_error(Error::Kind::kRuntime, "stream {} has no checkpoint", stream);
   const binlog::BinlogPosition from = *applier.committed_position();
-  relay::ServerSourceOptions options;
-  options.url = sync_url(master, kSyncSourceUser, kSyncSourcePassword);
-  options.non_blocking = true;
-  options.server_id = 6161;
-  options.heartbeat_period = std::chrono::milliseconds(1000);
-  relay::ServerBinlogSource source(options);
-  relay::StreamOptions stream_options;
-  stream_options.reconnect = false;
-  relay::ReplicationStream replication(source, stream_options);
-  Consumer consumer(applier);
-  relay::StartPosition start;
-  start.file = from.file;
-  start.offset = from.offset;
-  replication.run(start, consumer);
-  applier.flush();
-  return consumer.transactions;
-}
-
-binlog::BinlogPosition current_position(Server& master) {
-  BinlogStatus status = master.binlog_status();
-  binlog::BinlogPosition position;
-  position.file = status.file;
-  position.offset = status.position;
-  position.gtid_executed = status.gtid_set;
-  return position;
+  return stream_into_applier(sync_url(master, kSyncSourceUser, kSyncSourcePassword), 6161, from, applier);
 }
 
 }  // namespace galaxis::testing

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/stream_replay.h"
 #include "galaxis/binlog/position.h"
 #include "galaxis/common/url.h"
 #include "galaxis/sql/sync/sync.h"
@@ -27,7 +28,9 @@ inline constexpr const char* kSyncTargetGrants =
 // MySQL, whose snapshot position needs a brief global read lock);
 // kSyncTargetGrants on the passive.
 void ensure_sync_users(Server& master, Server& passive);
-ConnectionUrl sync_url(Server& server, const std::string& user, const std::string& password);
+inline ConnectionUrl sync_url(Server& server, const std::string& user, const std::string& password) {
+  return loopback_url(server, user, password);
+}
 sql::sync::SyncOptions sync_options(Server& master, Server& passive);
 
 // argv for the CLI: galaxis-relay sync --source URL --target URL + extra.
@@ -43,6 +46,6 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path);
 size_t stream_from_checkpoint(Server& master, Server& passive, const std::string& stream,
                               const std::vector<std::string>& include);
 
-binlog::BinlogPosition current_position(Server& master);
+inline binlog::BinlogPosition current_position(Server& master) { return binlog_position(master); }
 
 }  // namespace galaxis::testing
