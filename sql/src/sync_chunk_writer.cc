@@ -1,5 +1,8 @@
 #include "galaxis/sql/sync/chunk_writer.h"
 
+#include <chrono>
+#include <thread>
+
 #include "galaxis/sql/schema_cache.h"
 
 namespace galaxis::sql::sync {
@@ -27,15 +30,25 @@ void TargetSink::write(ChunkJob& job) {
   }
   if (!job.after_sql.empty()) sql_ += job.after_sql + ";";
   sql_ += "COMMIT";
+  // A chunk is one target transaction. Parallel writers can deadlock on the
+  // shared sync_progress rows (gap locks of its unique key); InnoDB then
+  // rolls the whole chunk back, so sending it again is safe.
+  constexpr unsigned kMaxAttempts = 5;
   with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
-    try {
-      connection_.exec(sql_);
-    } catch (...) {
+    for (unsigned attempt = 1;; ++attempt) {
       try {
-        connection_.exec("ROLLBACK");
-      } catch (...) {
+        connection_.exec(sql_);
+        return;
+      } catch (const Error&) {
+        const unsigned code = connection_.last_errno();
+        try {
+          connection_.exec("ROLLBACK");
+        } catch (...) {
+        }
+        const bool transient = code == 1213 /* ER_LOCK_DEADLOCK */ || code == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
+        if (!transient || attempt == kMaxAttempts) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
-      throw;
     }
   });
 }
