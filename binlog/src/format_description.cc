@@ -84,17 +84,12 @@ FormatDescriptionEvent default_v4_format() {
   f.header_length = kEventHeaderLength;
   f.checksum = ChecksumAlgorithm::kOff;
   // The lengths MySQL 5.x/8.x use for each type; a real FDE overrides them.
-  f.post_header_lengths.assign(42, 0);
+  // They start from v3's: of the v3 types only QUERY's differs (v4 added the
+  // 2-byte status-variables length).
+  f.post_header_lengths = v3_post_header_lengths();
+  f.post_header_lengths.resize(42, 0);
   auto set = [&](EventType t, uint8_t n) { f.post_header_lengths[static_cast<uint8_t>(t) - 1] = n; };
-  set(EventType::kStartV3, 56);
   set(EventType::kQuery, 13);
-  set(EventType::kRotate, 8);
-  set(EventType::kLoad, 18);
-  set(EventType::kCreateFile, 4);
-  set(EventType::kAppendBlock, 4);
-  set(EventType::kExecLoad, 4);
-  set(EventType::kDeleteFile, 4);
-  set(EventType::kNewLoad, 18);
   set(EventType::kFormatDescription, 84);
   set(EventType::kBeginLoadQuery, 4);
   set(EventType::kExecuteLoadQuery, 26);
