@@ -4,6 +4,13 @@
 // information_schema, or by hand in tests. Columns are in ordinal order,
 // which is the order of columns in the binlog's row images for a table
 // whose DDL has been replayed in order.
+//
+// Two views of the table's keys: key_kind/key_name/key_columns is the one
+// key the applier matches rows on (see schema_cache.h for the choice);
+// unique_keys lists every uniqueness constraint (PRIMARY and each UNIQUE
+// index), which parallel apply (write_set.h) needs to order writes of the
+// same unique value. A hand-built schema that fills only key_* is treated by
+// write_set as if unique_keys held that one key.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +24,7 @@ struct ColumnSchema {
   std::string data_type;    // lower-case information_schema DATA_TYPE: "int", "varchar", "json", ...
   std::string column_type;  // full type: "int(10) unsigned", "enum('a','b')"
   std::string charset;      // CHARACTER_SET_NAME; "" for non-character and binary columns
+  std::string collation;    // COLLATION_NAME ("utf8mb4_bin", ...); "" where charset is ""
   bool is_unsigned = false;
   bool nullable = true;
   bool generated = false;  // VIRTUAL/STORED/PERSISTENT: never written
@@ -29,6 +37,15 @@ struct ColumnSchema {
 
 enum class KeyKind { kPrimary, kUniqueNotNull, kNone };
 
+// One uniqueness constraint: the PRIMARY KEY or a UNIQUE index.
+struct UniqueKey {
+  std::string name;             // "PRIMARY" or the index name
+  std::vector<size_t> columns;  // indexes into TableSchema::columns, in key order
+  // A key part is an expression (MySQL functional index) or a column prefix
+  // (UNIQUE (c(10))): the key's value cannot be computed from a row image.
+  bool opaque = false;
+};
+
 struct TableSchema {
   std::string database;
   std::string table;
@@ -38,6 +55,9 @@ struct TableSchema {
   std::vector<size_t> key_columns;              // indexes into columns, in key order
   std::vector<std::string> unguarded_triggers;  // target triggers that would fire for our writes
   bool has_foreign_keys = false;                // references or is referenced by a foreign key
+  std::vector<UniqueKey> unique_keys;           // PRIMARY first, then UNIQUE indexes by name
+  std::string engine;                           // information_schema.TABLES.ENGINE ("InnoDB", "MyISAM")
+  bool transactional = true;                    // the engine supports transactions (ENGINES.TRANSACTIONS)
 
   // Index of a column by name (case-insensitive), or columns.size().
   size_t find_column(const std::string& name) const;

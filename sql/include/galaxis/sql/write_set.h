@@ -11,24 +11,56 @@
 //   barrier.
 //
 // Tokens of one row change (before and after image alike):
-//   - per unique key of the target table (PRIMARY and every UNIQUE index)
-//     whose columns are all present and non-NULL in the image: a hash of
-//     (target db, table, key name, the key's values in a canonical form).
-//     Values of character columns compare under their collation on the
-//     server ('abc' = 'ABC ' under a _ci PAD SPACE collation), so a key with
-//     a character column of a non-binary collation gives a table-wide token
-//     instead (all such changes of that table conflict with each other).
-//   - a table-wide token hash(db, table) when the table has no usable key,
-//     or a key column is absent from the image (MINIMAL/NOBLOB images).
+//   - per unique key of the target table (TableSchema::unique_keys: PRIMARY
+//     and every UNIQUE index) whose columns are all non-NULL in the image: a
+//     hash of (target db, table, key name, the key's values in a canonical
+//     form that is equal for values the server considers equal: integers by
+//     value whatever signedness the binlog gave, DECIMAL normalized,
+//     temporal values by value, BINARY without its 0x00 padding, *_bin
+//     strings without trailing spaces, ENUM/SET/BIT by number). A key with a
+//     NULL part gives no token: NULLs never collide in a UNIQUE index.
+//   - the table-wide token hash(db, table) instead, for a key whose equality
+//     the server decides by collation ('abc' = 'ABC ' under a _ci PAD SPACE
+//     collation: any non-*_bin character column), by an expression or a
+//     column prefix (functional and prefix key parts), or by a JSON/GEOMETRY
+//     value; and for a row change that no key names at all (no unique key,
+//     or every key NULL). The table-wide token conflicts only with itself,
+//     not with the table's key tokens: that is sound because every change
+//     that could collide with such a change is itself given it (the value
+//     that makes a change take it is seen by every other change of that
+//     row or value too).
 //   - one shared token for every table with a foreign key (either side):
 //     cascades and checks cross tables.
+// An image that lacks a key column (binlog_row_image MINIMAL/NOBLOB) cannot
+// be given a table-wide token instead: a change that frees an unknown
+// unique value must conflict with every later change taking that value,
+// which carries only its key token. So:
+//   - an UPDATE whose after image has none of a key's columns leaves that
+//     key unchanged and needs no token for it (its before image's token is
+//     still added when complete);
+//   - an UPDATE after image takes a missing column's value from the before
+//     image (MINIMAL leaves unchanged columns out);
+//   - any other missing key column makes the transaction a barrier. MINIMAL
+//     images of a table whose only unique key is the PRIMARY KEY never do.
 // A transaction is a barrier (runs alone, after everything before it is
 // committed) when it holds anything other than row events and the
 // BEGIN/COMMIT/SAVEPOINT/ROLLBACK TO queries (DDL, statement DML), touches a
 // table with unguarded triggers (they may write anywhere) or a
-// non-transactional table, or a table whose schema is unknown.
+// non-transactional table, or a table whose schema is unknown. The caller
+// makes those barriers that need more than the row event and its table;
+// add_row_tokens makes the ones for triggers, engines, missing key columns,
+// and a row event whose columns do not fit the table (the applier will
+// reject it; in order, that error is the one reported).
 //
-// Pure computation on decoded events and TableSchema; thread-compatible.
+// Binlog columns are matched to the table's by name when the table map
+// carries names (binlog_row_metadata=FULL), else by position. TableSchema
+// must describe the target table as it is when the transaction applies.
+// Identifiers are folded to lower case (lower_case_table_names may make
+// `T` and `t` one table; folding only merges).
+//
+// Pure computation on decoded events and TableSchema; no per-row heap
+// allocation beyond WriteSet::tokens. Thread-compatible (add_row_tokens keeps
+// per-thread scratch space).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +78,7 @@ struct WriteSet {
   std::string barrier_reason;  // for logs: "DDL", "table db.t has unguarded triggers", ...
 
   void add(uint64_t token) { tokens.push_back(token); }
+  // Keeps the first reason; later calls change nothing.
   void make_barrier(std::string reason);
   // Sorts and removes duplicates; call before intersects().
   void finish();
@@ -54,7 +87,8 @@ struct WriteSet {
 };
 
 // Adds the tokens of every row change of `rows` on `table` (the target
-// table's schema; database/table names already mapped by --rename-db).
+// table's schema; database/table names already mapped by --rename-db), or
+// makes `into` a barrier. Does nothing once `into` is a barrier.
 void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, WriteSet& into);
 
 }  // namespace galaxis::sql
