@@ -396,6 +396,17 @@ void Applier::flush() {
   commit_group(false);
 }
 
+void Applier::commit_epoch(const binlog::BinlogPosition& end) {
+  if (in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: commit_epoch() inside an open source transaction");
+  group_position_ = end;
+  ensure_target_transaction();  // the checkpoint moves even when no rows came
+  commit_group(false);
+}
+
+void Applier::record_start_position(const binlog::BinlogPosition& start) {
+  connection_.exec(checkpoint_.update_statement(start, false));
+}
+
 void Applier::commit_group(bool ddl_pending) {
   if (!ddl_pending && group_transactions_ == 0 && !target_open_) return;
   ensure_target_transaction();

@@ -74,6 +74,7 @@
 #include "galaxis/sql/schema_cache.h"
 #include "galaxis/sql/statement_builder.h"
 #include "galaxis/sql/target_session.h"
+#include "galaxis/sql/transaction_applier.h"
 
 namespace galaxis::sql {
 
@@ -117,7 +118,7 @@ struct ApplierStats {
   uint64_t send_microseconds = 0;  // time spent waiting for the target (round trips)
 };
 
-class Applier {
+class Applier : public TransactionApplier {
  public:
   // Sets up the session, creates the checkpoint table when missing and
   // loads the checkpoint. Takes the connection.
@@ -125,27 +126,37 @@ class Applier {
 
   // The position up to which everything is committed on the target
   // (nullopt: nothing yet — the caller chooses where to start).
-  const std::optional<binlog::BinlogPosition>& committed_position() const { return committed_; }
+  const std::optional<binlog::BinlogPosition>& committed_position() const override { return committed_; }
   // The checkpoint as loaded at construction.
   const std::optional<Checkpoint>& loaded_checkpoint() const { return loaded_; }
 
   // Events outside transactions (FORMAT_DESCRIPTION, ROTATE, ...): the FDE
   // tells the source's version when ApplierOptions::source_version is empty.
-  void observe_control_event(const binlog::Event& event);
+  void observe_control_event(const binlog::Event& event) override;
 
-  void begin();
-  void apply(const binlog::Event& event);
-  void commit(const binlog::BinlogPosition& end);
+  using TransactionApplier::apply;
+  void begin() override;
+  void apply(const binlog::Event& event) override;
+  void commit(const binlog::BinlogPosition& end) override;
   // Discards the current source transaction (the source lost its rest).
-  void abort();
+  void abort() override;
   // Commits the open group now (no-op when there is none). Not inside begin/commit.
-  void flush();
+  void flush() override;
+  // Commits the open group with the checkpoint set to `end` — also when
+  // nothing is open (then a transaction holding only the checkpoint
+  // UPDATE). For the parallel applier, whose workers all move their
+  // checkpoint rows to the end of every epoch. Not inside begin/commit.
+  void commit_epoch(const binlog::BinlogPosition& end);
   // After an error: discards everything not committed, including completed
   // source transactions of the open group. Never throws.
-  void rollback() noexcept;
+  void rollback() noexcept override;
 
-  bool in_transaction() const { return in_source_trx_; }
-  bool has_uncommitted() const { return group_transactions_ > 0 || target_open_; }
+  bool in_transaction() const override { return in_source_trx_; }
+  bool has_uncommitted() const override { return group_transactions_ > 0 || target_open_; }
+  size_t uncommitted_transactions() const override { return group_transactions_; }
+  ApplierStats total_stats() const override { return stats_; }
+  unsigned last_target_errno() const override { return connection_.last_errno(); }
+  void record_start_position(const binlog::BinlogPosition& start) override;
   const ApplierStats& stats() const { return stats_; }
   Connection& connection() { return connection_; }
   SchemaCache& schema_cache() { return schema_; }

@@ -1,0 +1,53 @@
+// galaxis/sql/epoch_router.h — which worker of the parallel applier takes a
+// source transaction inside the current epoch (parallel_applier.h).
+//
+// Deterministic, so that recovery after a crash in the middle of an epoch
+// commit can route the epoch's transactions again exactly as the first time:
+// the owners of a transaction are the workers that already hold one of its
+// write-set tokens in this epoch.
+//   0 owners  → the worker with the fewest rows in this epoch (ties: lowest index)
+//   1 owner   → that worker
+//   >1 owners → none: the epoch must end first (route() returns nullopt)
+// Barriers, size bounds and streaming are the caller's decisions.
+//
+// Pure computation; thread-compatible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "galaxis/sql/write_set.h"
+
+namespace galaxis::sql {
+
+class EpochRouter {
+ public:
+  explicit EpochRouter(size_t workers);
+
+  size_t workers() const { return worker_rows_.size(); }
+  // The worker for a finished (sorted, unique) write set, or nullopt when it
+  // conflicts with more than one worker of the current epoch.
+  std::optional<size_t> route(const WriteSet& set) const;
+  // Records that `worker` took the transaction.
+  void assign(size_t worker, const WriteSet& set, size_t rows);
+  // A new epoch.
+  void clear();
+
+  bool empty() const { return transactions_ == 0; }
+  size_t transactions() const { return transactions_; }
+  size_t rows() const { return rows_; }
+  const std::vector<size_t>& worker_rows() const { return worker_rows_; }
+  const std::vector<size_t>& worker_transactions() const { return worker_transactions_; }
+
+ private:
+  std::unordered_map<uint64_t, uint32_t> owner_;
+  std::vector<size_t> worker_rows_;
+  std::vector<size_t> worker_transactions_;
+  size_t transactions_ = 0;
+  size_t rows_ = 0;
+};
+
+}  // namespace galaxis::sql

@@ -1,0 +1,169 @@
+// galaxis/sql/parallel_applier.h — applies source transactions on several
+// target connections at once, exactly once.
+//
+// A coordinator (the caller's thread) and N workers, each a thread owning an
+// Applier (applier.h) on its own target connection in READ COMMITTED.
+//
+// Epochs. The coordinator buffers one source transaction (begin…commit),
+// computes its write set (write_set.h) with a SchemaCache on its own
+// connection and the Applier's filter and renames, and routes it inside the
+// current epoch — a run of consecutive source transactions — with
+// EpochRouter (epoch_router.h): to the one worker already holding one of its
+// tokens in this epoch, else to the worker with the fewest rows. A
+// transaction conflicting with two workers ends the epoch first; so does a
+// barrier (DDL, statement DML, unguarded triggers, non-transactional or
+// unknown tables, …), which then runs alone on worker 1 as an epoch of its
+// own. Epochs also end at the epoch_max_* bounds and on flush().
+//
+// Ending an epoch at E (the end of its last transaction) tells every worker
+// — also those with nothing in it — to commit its open target transaction
+// with its own checkpoint row "<stream>#k/N" set to E (Applier::
+// commit_epoch), all in parallel, and waits for all. Workers never commit on
+// their own. So the rows are always all at E, or some at E and the rest at
+// the previous epoch end S; committed_position() is the last E all
+// committed.
+//
+// Recovery (constructor): after the coordinator took the stream's named lock
+// (stream_lock.h) and waited for the locks of the previous workers, the rows
+// are read (parallel_checkpoint.h). Clean rows (one position, or only the
+// plain row of a serial run) are rewritten for the configured N in one
+// transaction. A partial epoch (rows at S and E) resumes from S with the old
+// N: the transactions of (S, E] are routed exactly as the first time (the
+// routing is deterministic; no size or time cut), only the shares of the
+// workers whose row is at S are applied, the others' dropped, and the epoch
+// ends exactly at E; then, if N changed, the rows are rewritten for the new
+// N at E. Anything else is Error(kCorrupt) naming the rows.
+//
+// Huge transactions: once a transaction's buffered events exceed
+// stream_transaction_bytes/rows, the epoch ends and the transaction streams
+// to worker 1 as an epoch of its own (what is buffered first, the rest as it
+// arrives), with the coordinator waiting whenever worker 1's queue holds
+// more than stream_transaction_bytes: memory stays bounded.
+//
+// Errors: a worker's error is rethrown by the coordinator's next call
+// (begin/apply/commit/flush), with last_target_errno() its server errno;
+// rollback() rolls back every worker. Then drop the object and build a new
+// one, which recovers from the rows.
+//
+// Not thread-safe: one caller thread (the workers are internal).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "galaxis/sql/applier.h"
+#include "galaxis/sql/epoch_router.h"
+#include "galaxis/sql/parallel_checkpoint.h"
+#include "galaxis/sql/schema_cache.h"
+#include "galaxis/sql/transaction_applier.h"
+#include "galaxis/sql/write_set.h"
+
+namespace galaxis::sql {
+
+class ApplyWorker;
+
+struct ParallelApplierOptions {
+  // Per worker: stream (the base name of the rows), schema, filter, batch
+  // sizes, compaction. Its group_max_* are replaced: epochs decide commits.
+  ApplierOptions applier;
+  size_t workers = 4;
+  size_t epoch_max_transactions = 8000;
+  size_t epoch_max_rows = 40000;
+  size_t epoch_max_bytes = 32 << 20;  // binlog bytes
+  std::chrono::milliseconds epoch_max_delay{200};
+  // A transaction larger than this streams to worker 1 alone.
+  size_t stream_transaction_bytes = 8 << 20;
+  size_t stream_transaction_rows = 20000;
+  // --parallel 1 finding worker rows: recover (with their N), then move the
+  // position to the plain row and report consolidated().
+  bool consolidate_to_serial = false;
+  // Asked while waiting for a named lock: give up early (stop requested).
+  std::function<bool()> give_up_waiting;
+  // Test only: at the first epoch end, only workers 1..k commit, then
+  // Error(kRuntime) — a crash in the middle of an epoch commit.
+  std::optional<size_t> fail_after_worker_commits;
+};
+
+class ParallelApplier : public TransactionApplier {
+ public:
+  // Opens N + 1 connections with `connect` (each called on this thread).
+  ParallelApplier(std::function<Connection()> connect, ParallelApplierOptions options);
+  ~ParallelApplier() override;
+  ParallelApplier(const ParallelApplier&) = delete;
+  ParallelApplier& operator=(const ParallelApplier&) = delete;
+
+  const std::optional<binlog::BinlogPosition>& committed_position() const override { return committed_; }
+  void observe_control_event(const binlog::Event& event) override;
+  void begin() override;
+  void apply(const binlog::Event& event) override;
+  void apply(std::unique_ptr<binlog::Event> event) override;
+  void commit(const binlog::BinlogPosition& end) override;
+  void abort() override;
+  void flush() override;
+  void rollback() noexcept override;
+
+  bool in_transaction() const override { return in_trx_; }
+  bool has_uncommitted() const override { return !router_.empty() || recovery_.has_value(); }
+  size_t uncommitted_transactions() const override { return router_.transactions(); }
+  ApplierStats total_stats() const override;
+  unsigned last_target_errno() const override;
+  void record_start_position(const binlog::BinlogPosition& start) override;
+
+  // Workers now (during a partial-epoch recovery: the old N).
+  size_t workers() const { return workers_.size(); }
+  // Still replaying a partial epoch (committed_position() is its start).
+  bool recovering() const { return recovery_.has_value(); }
+  // consolidate_to_serial: the position is in the plain row now; use a serial Applier.
+  bool consolidated() const { return consolidated_; }
+  uint64_t epochs() const { return epochs_; }
+
+ private:
+  void build_workers(size_t n);
+  void retire_workers();
+  void check_workers();
+  void add_to_write_set(const binlog::Event& event);
+  void start_streaming();
+  void forward(size_t worker, std::unique_ptr<binlog::Event> event);
+  bool forwards_to(size_t worker) const;
+  void dispatch(size_t worker, const binlog::BinlogPosition& end);
+  void end_epoch();
+  void finish_recovery();
+  [[noreturn]] void recovery_diverged(const std::string& why) const;
+
+  std::function<Connection()> connect_;
+  ParallelApplierOptions options_;
+  Connection coordinator_;
+  Filter filter_;
+  SchemaCache schema_;
+  std::vector<std::unique_ptr<ApplyWorker>> workers_;
+  EpochRouter router_;
+  std::optional<binlog::BinlogPosition> committed_;
+  std::optional<RecoveryPlan> recovery_;
+  bool consolidated_ = false;
+  std::unique_ptr<binlog::Event> format_description_;  // replayed to rebuilt workers
+
+  // The current epoch.
+  std::optional<binlog::BinlogPosition> epoch_end_;  // end of its last transaction
+  size_t epoch_bytes_ = 0;
+  std::chrono::steady_clock::time_point epoch_started_;
+  uint64_t epochs_ = 0;
+  bool fault_fired_ = false;
+
+  // The current source transaction.
+  bool in_trx_ = false;
+  bool streaming_ = false;
+  std::vector<std::unique_ptr<binlog::Event>> buffer_;
+  WriteSet write_set_;
+  size_t trx_rows_ = 0;
+  size_t trx_bytes_ = 0;
+
+  ApplierStats retired_stats_;  // of workers replaced after a recovery
+  unsigned last_errno_ = 0;
+};
+
+}  // namespace galaxis::sql

@@ -1,0 +1,75 @@
+// sql/src/apply_worker.h (private) — one worker of the parallel applier: a
+// thread that owns an Applier on its own target connection and runs the
+// coordinator's tasks in order.
+//
+// The coordinator (parallel_applier.cc) posts tasks; the worker runs them.
+// After a task throws, the worker keeps the first error (and the target
+// errno behind it) and skips every further task except rollback, so the
+// coordinator can rethrow it at its next call. wait_idle() returns when
+// every posted task has run. Thread-safe between one coordinator and the
+// worker thread.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "galaxis/sql/applier.h"
+
+namespace galaxis::sql {
+
+class ApplyWorker {
+ public:
+  struct Task {
+    enum class Kind { kTransaction, kBegin, kEvent, kCommit, kAbort, kControl, kCommitEpoch, kRollback };
+    Kind kind = Kind::kTransaction;
+    std::vector<std::unique_ptr<binlog::Event>> events;  // kTransaction: all its events; kEvent, kControl: one
+    binlog::BinlogPosition position;                     // kTransaction, kCommit: its end; kCommitEpoch: the epoch end
+    size_t bytes = 0;                                    // binlog bytes of the events (queue bound)
+  };
+
+  // `name` is "worker k/N", for messages. The Applier is built on the
+  // caller's thread (it reads the worker's checkpoint row).
+  ApplyWorker(std::string name, std::unique_ptr<Applier> applier);
+  ~ApplyWorker();
+  ApplyWorker(const ApplyWorker&) = delete;
+  ApplyWorker& operator=(const ApplyWorker&) = delete;
+
+  void post(Task task);
+  void wait_idle();
+  // Waits until the queued tasks hold at most `bytes` (streaming a huge
+  // transaction: the coordinator must not run ahead of the target).
+  void wait_queue_below(size_t bytes);
+  // The first error since the last rollback, and the target errno behind it.
+  std::exception_ptr error() const;
+  unsigned error_errno() const;
+  // The Applier's statistics after the last task.
+  ApplierStats stats() const;
+  // Idle workers only (after wait_idle()).
+  Applier& applier() { return *applier_; }
+
+ private:
+  void run();
+  void execute(Task& task);
+
+  const std::string name_;
+  std::unique_ptr<Applier> applier_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Task> tasks_;
+  size_t queued_bytes_ = 0;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+  unsigned error_errno_ = 0;
+  ApplierStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace galaxis::sql

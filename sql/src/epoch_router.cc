@@ -1,0 +1,43 @@
+#include "galaxis/sql/epoch_router.h"
+
+#include "galaxis/common/error.h"
+
+namespace galaxis::sql {
+
+EpochRouter::EpochRouter(size_t workers) : worker_rows_(workers, 0), worker_transactions_(workers, 0) {
+  if (workers == 0 || workers > 64) throw_error(Error::Kind::kUsage, "parallel apply: 1..64 workers, got {}", workers);
+}
+
+std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
+  std::optional<size_t> owner;
+  for (uint64_t token : set.tokens) {
+    auto it = owner_.find(token);
+    if (it == owner_.end()) continue;
+    if (owner && *owner != it->second) return std::nullopt;
+    owner = it->second;
+  }
+  if (owner) return owner;
+  size_t best = 0;
+  for (size_t i = 1; i < worker_rows_.size(); ++i) {
+    if (worker_rows_[i] < worker_rows_[best]) best = i;
+  }
+  return best;
+}
+
+void EpochRouter::assign(size_t worker, const WriteSet& set, size_t rows) {
+  for (uint64_t token : set.tokens) owner_.emplace(token, static_cast<uint32_t>(worker));
+  worker_rows_.at(worker) += rows;
+  ++worker_transactions_[worker];
+  ++transactions_;
+  rows_ += rows;
+}
+
+void EpochRouter::clear() {
+  owner_.clear();
+  std::fill(worker_rows_.begin(), worker_rows_.end(), 0);
+  std::fill(worker_transactions_.begin(), worker_transactions_.end(), 0);
+  transactions_ = 0;
+  rows_ = 0;
+}
+
+}  // namespace galaxis::sql

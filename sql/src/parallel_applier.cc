@@ -1,0 +1,409 @@
+#include "galaxis/sql/parallel_applier.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "apply_worker.h"
+#include "galaxis/common/log.h"
+#include "galaxis/sql/checkpoint.h"
+#include "galaxis/sql/query_text.h"
+#include "galaxis/sql/stream_lock.h"
+
+namespace galaxis::sql {
+namespace {
+
+FilterOptions filter_options(const ApplierOptions& options) {
+  FilterOptions f = options.filter;
+  f.checkpoint_schema = options.checkpoint_schema;
+  return f;
+}
+
+void add_stats(ApplierStats& into, const ApplierStats& s) {
+  into.transactions += s.transactions;
+  into.target_commits += s.target_commits;
+  into.rows += s.rows;
+  into.statements += s.statements;
+  into.round_trips += s.round_trips;
+  into.bytes_sent += s.bytes_sent;
+  into.ddl += s.ddl;
+  into.skipped_statements += s.skipped_statements;
+  into.filtered_rows += s.filtered_rows;
+  into.row_count_mismatches += s.row_count_mismatches;
+  into.send_microseconds += s.send_microseconds;
+}
+
+std::string position_text(const std::optional<binlog::BinlogPosition>& p) { return p ? p->to_string() : "(none)"; }
+
+}  // namespace
+
+ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelApplierOptions options)
+    : connect_(std::move(connect)),
+      options_(std::move(options)),
+      coordinator_(connect_()),
+      filter_(filter_options(options_.applier)),
+      schema_(&coordinator_),
+      router_(std::max<size_t>(options_.workers, 1)) {
+  const std::string& schema = options_.applier.checkpoint_schema;
+  const std::string& stream = options_.applier.stream;
+  if (options_.workers == 0) throw_error(Error::Kind::kUsage, "parallel apply needs at least one worker");
+  worker_stream_name(stream, options_.workers, options_.workers);  // the row names fit
+  setup_target_session(coordinator_);
+  acquire_stream_lock(coordinator_, schema, stream, options_.give_up_waiting);
+  CheckpointStore(schema, stream).ensure_table(coordinator_);
+  // The previous relay's workers may still be finishing their last batch
+  // (their sessions outlive the killed process briefly): wait for their locks.
+  RecoveryPlan plan = plan_recovery(load_stream_rows(coordinator_, schema, stream), stream);
+  for (size_t k = 1; k <= plan.workers; ++k) {
+    wait_for_stream_lock(coordinator_, schema, worker_stream_name(stream, k, plan.workers), options_.give_up_waiting);
+  }
+  plan = plan_recovery(load_stream_rows(coordinator_, schema, stream), stream);
+  committed_ = plan.start;
+
+  if (plan.partial()) {
+    log::info("applier: stream '{}' stopped in the middle of an epoch commit: workers at {} and {}; replaying the "
+              "shares of {} of {} workers up to {}",
+              stream, position_text(plan.start), position_text(plan.epoch_end),
+              std::count(plan.replay.begin(), plan.replay.end(), true), plan.workers, position_text(plan.epoch_end));
+    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() + " WHERE stream = " +
+                      coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
+    const size_t old_n = plan.workers;
+    recovery_ = std::move(plan);
+    build_workers(old_n);
+    return;
+  }
+  if (options_.consolidate_to_serial) {
+    replace_stream_rows(coordinator_, schema, stream, {CheckpointRow{stream, plan.start, plan.any_ddl_pending()}});
+    consolidated_ = true;
+    log::info("applier: stream '{}' moved from {} worker rows to the serial checkpoint row at {}", stream,
+              plan.workers, position_text(plan.start));
+    return;
+  }
+  if (plan.workers != options_.workers) {
+    replace_stream_rows(coordinator_, schema, stream,
+                        worker_rows_at(stream, options_.workers, plan.start, plan.any_ddl_pending()));
+    if (plan.workers != 0 || plan.start) {
+      log::info("applier: stream '{}' checkpoint at {} now kept by {} worker rows (was {})", stream,
+                position_text(plan.start), options_.workers, plan.workers == 0 ? "the serial row" : std::to_string(plan.workers) + " worker rows");
+    }
+  } else {
+    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() + " WHERE stream = " +
+                      coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
+  }
+  build_workers(options_.workers);
+}
+
+ParallelApplier::~ParallelApplier() = default;
+
+void ParallelApplier::build_workers(size_t n) {
+  const std::string& schema = options_.applier.checkpoint_schema;
+  for (size_t k = 1; k <= n; ++k) {
+    ApplierOptions o = options_.applier;
+    o.stream = worker_stream_name(options_.applier.stream, k, n);
+    o.group_max_transactions = std::numeric_limits<size_t>::max();
+    o.group_max_rows = std::numeric_limits<size_t>::max();
+    o.group_max_bytes = std::numeric_limits<size_t>::max();
+    o.group_max_delay = std::chrono::hours(24 * 365);
+    Connection connection = connect_();
+    acquire_stream_lock(connection, schema, o.stream, options_.give_up_waiting);
+    auto applier = std::make_unique<Applier>(std::move(connection), o);
+    workers_.push_back(std::make_unique<ApplyWorker>(fmt::format("parallel worker {}/{}", k, n), std::move(applier)));
+    if (format_description_) {
+      ApplyWorker::Task task;
+      task.kind = ApplyWorker::Task::Kind::kControl;
+      task.events.push_back(std::make_unique<binlog::Event>(*format_description_));
+      workers_.back()->post(std::move(task));
+    }
+  }
+  router_ = EpochRouter(n);
+}
+
+void ParallelApplier::retire_workers() {
+  for (auto& worker : workers_) {
+    worker->wait_idle();
+    add_stats(retired_stats_, worker->stats());
+  }
+  workers_.clear();  // closes their connections: their locks go
+}
+
+void ParallelApplier::check_workers() {
+  for (auto& worker : workers_) {
+    if (std::exception_ptr error = worker->error()) {
+      last_errno_ = worker->error_errno();
+      std::rethrow_exception(error);
+    }
+  }
+}
+
+void ParallelApplier::observe_control_event(const binlog::Event& event) {
+  if (event.as<binlog::FormatDescriptionEvent>() != nullptr) {
+    format_description_ = std::make_unique<binlog::Event>(event);
+  }
+  for (auto& worker : workers_) {
+    ApplyWorker::Task task;
+    task.kind = ApplyWorker::Task::Kind::kControl;
+    task.events.push_back(std::make_unique<binlog::Event>(event));
+    worker->post(std::move(task));
+  }
+}
+
+void ParallelApplier::begin() {
+  if (in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: begin() inside an open source transaction");
+  if (consolidated_) throw_error(Error::Kind::kRuntime, "parallel applier: consolidated into the serial row");
+  check_workers();
+  in_trx_ = true;
+  streaming_ = false;
+  buffer_.clear();
+  write_set_ = WriteSet{};
+  trx_rows_ = 0;
+  trx_bytes_ = 0;
+}
+
+void ParallelApplier::apply(const binlog::Event& event) { apply(std::make_unique<binlog::Event>(event)); }
+
+void ParallelApplier::apply(std::unique_ptr<binlog::Event> event) {
+  if (!in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: apply() outside begin()/commit()");
+  check_workers();
+  add_to_write_set(*event);
+  trx_bytes_ += event->header.event_size;
+  if (streaming_) {
+    forward(0, std::move(event));
+    return;
+  }
+  buffer_.push_back(std::move(event));
+  if (trx_bytes_ >= options_.stream_transaction_bytes || trx_rows_ >= options_.stream_transaction_rows) {
+    start_streaming();
+  }
+}
+
+void ParallelApplier::add_to_write_set(const binlog::Event& event) {
+  if (const auto* rows = event.as<binlog::RowsEvent>()) {
+    if (!rows->table) {
+      write_set_.make_barrier("row event without its table map");
+      return;
+    }
+    const std::string& db = rows->table->database;
+    const std::string& table = rows->table->table;
+    if (!filter_.table_included(db, table)) return;
+    trx_rows_ += rows->rows.size();
+    if (write_set_.barrier) return;  // runs alone anyway
+    const TableSchema* schema = nullptr;
+    try {
+      schema = &schema_.get(filter_.target_database(db), table);
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kServer) throw;
+      write_set_.make_barrier(fmt::format("table {}.{} unknown on the target", db, table));
+      return;
+    }
+    add_row_tokens(*rows, *schema, write_set_);
+  } else if (const auto* query = event.as<binlog::QueryEvent>()) {
+    const QueryKind kind = classify_query(query->query).kind;
+    if (kind != QueryKind::kBegin && kind != QueryKind::kCommit && kind != QueryKind::kSavepoint) {
+      write_set_.make_barrier(std::string(query_kind_name(kind)));
+    }
+  } else if (event.as<binlog::IncidentEvent>() != nullptr || event.as<binlog::TransactionPayloadEvent>() != nullptr ||
+             event.as<binlog::XaPrepareEvent>() != nullptr) {
+    write_set_.make_barrier("special event");
+  } else if (const auto* opaque = event.as<binlog::OpaqueEvent>()) {
+    if (!opaque->known_type) write_set_.make_barrier("unknown event");
+  }
+}
+
+bool ParallelApplier::forwards_to(size_t worker) const { return !recovery_ || recovery_->replay.at(worker); }
+
+void ParallelApplier::forward(size_t worker, std::unique_ptr<binlog::Event> event) {
+  if (!forwards_to(worker)) return;
+  ApplyWorker::Task task;
+  task.kind = ApplyWorker::Task::Kind::kEvent;
+  task.bytes = event->header.event_size;
+  task.events.push_back(std::move(event));
+  workers_[worker]->post(std::move(task));
+  workers_[worker]->wait_queue_below(options_.stream_transaction_bytes);
+}
+
+void ParallelApplier::start_streaming() {
+  if (!router_.empty()) {
+    if (recovery_) recovery_diverged("a transaction too big to buffer follows others in the epoch");
+    end_epoch();
+  }
+  streaming_ = true;
+  if (forwards_to(0)) {
+    ApplyWorker::Task task;
+    task.kind = ApplyWorker::Task::Kind::kBegin;
+    workers_[0]->post(std::move(task));
+  }
+  std::vector<std::unique_ptr<binlog::Event>> buffered = std::move(buffer_);
+  buffer_.clear();
+  for (auto& event : buffered) forward(0, std::move(event));
+}
+
+void ParallelApplier::commit(const binlog::BinlogPosition& end) {
+  if (!in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: commit() without begin()");
+  check_workers();
+  in_trx_ = false;
+  if (streaming_) {
+    streaming_ = false;
+    if (forwards_to(0)) {
+      ApplyWorker::Task task;
+      task.kind = ApplyWorker::Task::Kind::kCommit;
+      task.position = end;
+      workers_[0]->post(std::move(task));
+    }
+    router_.assign(0, WriteSet{}, trx_rows_);
+    epoch_end_ = end;
+    epoch_bytes_ += trx_bytes_;
+  } else {
+    write_set_.finish();
+    std::optional<size_t> worker = write_set_.barrier ? std::optional<size_t>(0) : router_.route(write_set_);
+    if ((write_set_.barrier || !worker) && !router_.empty()) {
+      if (recovery_) {
+        recovery_diverged(write_set_.barrier ? "a barrier (" + write_set_.barrier_reason + ") inside the epoch"
+                                             : std::string("a conflict inside the epoch"));
+      }
+      end_epoch();
+      if (!worker) worker = router_.route(write_set_);
+    }
+    if (router_.empty()) epoch_started_ = std::chrono::steady_clock::now();
+    dispatch(*worker, end);
+  }
+  bool due;
+  if (recovery_) {
+    if (position_before(recovery_->epoch_end, end)) recovery_diverged("the stream passed the epoch end");
+    due = end == *recovery_->epoch_end;
+  } else {
+    due = write_set_.barrier || router_.transactions() >= options_.epoch_max_transactions ||
+          router_.rows() >= options_.epoch_max_rows || epoch_bytes_ >= options_.epoch_max_bytes ||
+          std::chrono::steady_clock::now() - epoch_started_ >= options_.epoch_max_delay;
+  }
+  const bool barrier = write_set_.barrier;
+  if (due) end_epoch();
+  if (barrier) schema_.invalidate();  // a DDL may have changed any table
+}
+
+void ParallelApplier::dispatch(size_t worker, const binlog::BinlogPosition& end) {
+  if (forwards_to(worker)) {
+    ApplyWorker::Task task;
+    task.kind = ApplyWorker::Task::Kind::kTransaction;
+    task.events = std::move(buffer_);
+    task.position = end;
+    workers_[worker]->post(std::move(task));
+  }
+  buffer_.clear();
+  router_.assign(worker, write_set_, trx_rows_);
+  epoch_end_ = end;
+  epoch_bytes_ += trx_bytes_;
+}
+
+void ParallelApplier::abort() {
+  if (!in_trx_) return;
+  if (streaming_ && forwards_to(0)) {
+    ApplyWorker::Task task;
+    task.kind = ApplyWorker::Task::Kind::kAbort;
+    workers_[0]->post(std::move(task));
+  }
+  in_trx_ = false;
+  streaming_ = false;
+  buffer_.clear();
+}
+
+void ParallelApplier::flush() {
+  if (in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: flush() inside an open source transaction");
+  check_workers();
+  if (recovery_) return;  // the partial epoch ends exactly at its recorded end
+  end_epoch();
+}
+
+void ParallelApplier::end_epoch() {
+  if (router_.empty()) return;
+  const binlog::BinlogPosition end = *epoch_end_;
+  size_t committing = workers_.size();
+  const bool fault = options_.fail_after_worker_commits && !fault_fired_;
+  if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);
+  // Each worker commits as soon as its share is applied (a worker waiting
+  // for a row lock of another one gets it then).
+  for (size_t i = 0; i < committing; ++i) {
+    ApplyWorker::Task task;
+    task.kind = ApplyWorker::Task::Kind::kCommitEpoch;
+    task.position = end;
+    workers_[i]->post(std::move(task));
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->wait_idle();
+  check_workers();
+  if (fault) {
+    fault_fired_ = true;
+    throw_error(Error::Kind::kRuntime, "test fault: {} of {} workers committed the epoch ending at {}", committing,
+                workers_.size(), end.to_string());
+  }
+  committed_ = end;
+  ++epochs_;
+  router_.clear();
+  epoch_bytes_ = 0;
+  epoch_end_.reset();
+  if (recovery_) finish_recovery();
+}
+
+void ParallelApplier::finish_recovery() {
+  const std::string& schema = options_.applier.checkpoint_schema;
+  const std::string& stream = options_.applier.stream;
+  log::info("applier: stream '{}' recovered the partial epoch up to {}", stream, position_text(committed_));
+  const size_t old_n = recovery_->workers;
+  recovery_.reset();
+  if (options_.consolidate_to_serial) {
+    retire_workers();
+    replace_stream_rows(coordinator_, schema, stream, {CheckpointRow{stream, committed_, false}});
+    consolidated_ = true;
+    return;
+  }
+  if (old_n != options_.workers) {
+    retire_workers();
+    replace_stream_rows(coordinator_, schema, stream, worker_rows_at(stream, options_.workers, committed_, false));
+    build_workers(options_.workers);
+  }
+}
+
+void ParallelApplier::recovery_diverged(const std::string& why) const {
+  throw_error(Error::Kind::kCorrupt,
+              "parallel applier: replaying the partial epoch {}..{} of stream '{}' does not route as before ({}); the "
+              "filter, the target schema or the epoch bounds changed since; fix the checkpoint rows by hand",
+              position_text(recovery_->start), position_text(recovery_->epoch_end), options_.applier.stream, why);
+}
+
+void ParallelApplier::rollback() noexcept {
+  try {
+    for (auto& worker : workers_) {
+      ApplyWorker::Task task;
+      task.kind = ApplyWorker::Task::Kind::kRollback;
+      worker->post(std::move(task));
+    }
+    for (auto& worker : workers_) worker->wait_idle();
+  } catch (...) {
+  }
+  in_trx_ = false;
+  streaming_ = false;
+  buffer_.clear();
+  router_.clear();
+  epoch_bytes_ = 0;
+  epoch_end_.reset();
+}
+
+ApplierStats ParallelApplier::total_stats() const {
+  ApplierStats total = retired_stats_;
+  for (const auto& worker : workers_) add_stats(total, worker->stats());
+  return total;
+}
+
+unsigned ParallelApplier::last_target_errno() const {
+  return last_errno_ != 0 ? last_errno_ : coordinator_.last_errno();
+}
+
+void ParallelApplier::record_start_position(const binlog::BinlogPosition& start) {
+  for (auto& worker : workers_) worker->wait_idle();
+  check_workers();
+  if (!router_.empty() || recovery_) {
+    throw_error(Error::Kind::kRuntime, "parallel applier: record_start_position() after transactions were applied");
+  }
+  replace_stream_rows(coordinator_, options_.applier.checkpoint_schema, options_.applier.stream,
+                      worker_rows_at(options_.applier.stream, workers_.size(), start, false));
+}
+
+}  // namespace galaxis::sql

@@ -1,0 +1,85 @@
+// EpochRouter: deterministic routing of source transactions to parallel
+// apply workers inside an epoch (sql/epoch_router.h).
+#include "galaxis/sql/epoch_router.h"
+
+#include <gtest/gtest.h>
+
+#include "galaxis/common/error.h"
+
+namespace galaxis::sql {
+namespace {
+
+WriteSet tokens(std::initializer_list<uint64_t> list) {
+  WriteSet set;
+  for (uint64_t t : list) set.add(t);
+  set.finish();
+  return set;
+}
+
+// Routes and assigns; returns the worker or -1 for "end the epoch first".
+int take(EpochRouter& router, const WriteSet& set, size_t rows) {
+  auto worker = router.route(set);
+  if (!worker) return -1;
+  router.assign(*worker, set, rows);
+  return static_cast<int>(*worker);
+}
+
+TEST(EpochRouterTest, DisjointTransactionsGoToTheWorkerWithFewestRowsLowestIndexOnTies) {
+  EpochRouter router(3);
+  EXPECT_EQ(take(router, tokens({1}), 4), 0);
+  EXPECT_EQ(take(router, tokens({2}), 1), 1);
+  EXPECT_EQ(take(router, tokens({3}), 1), 2);
+  EXPECT_EQ(take(router, tokens({4}), 1), 1);  // 4,1,1 rows: worker 1 (tie with 2, lower index)
+  EXPECT_EQ(take(router, tokens({5}), 9), 2);
+  EXPECT_EQ(router.worker_rows(), (std::vector<size_t>{4, 2, 10}));
+  EXPECT_EQ(router.transactions(), 5u);
+  EXPECT_EQ(router.rows(), 16u);
+}
+
+TEST(EpochRouterTest, ATransactionSharingATokenFollowsItsOwnerWhateverTheLoad) {
+  EpochRouter router(2);
+  EXPECT_EQ(take(router, tokens({10, 11}), 100), 0);
+  EXPECT_EQ(take(router, tokens({20}), 1), 1);
+  EXPECT_EQ(take(router, tokens({11, 30}), 1), 0);  // shares 11 with worker 0, though it has more rows
+  EXPECT_EQ(take(router, tokens({30}), 1), 0);      // 30 is worker 0's now
+}
+
+TEST(EpochRouterTest, AConflictWithTwoWorkersEndsTheEpochAndANewEpochStartsFresh) {
+  EpochRouter router(2);
+  EXPECT_EQ(take(router, tokens({1}), 1), 0);
+  EXPECT_EQ(take(router, tokens({2}), 1), 1);
+  EXPECT_EQ(take(router, tokens({1, 2}), 1), -1);
+  EXPECT_EQ(router.transactions(), 2u);  // the conflicting one was not assigned
+  router.clear();
+  EXPECT_TRUE(router.empty());
+  EXPECT_EQ(take(router, tokens({1, 2}), 1), 0);
+  EXPECT_EQ(take(router, tokens({2}), 1), 0);
+}
+
+TEST(EpochRouterTest, RoutingIsAFunctionOfTheSequenceAlone) {
+  // The same sequence routed twice (the first run and a recovery) gives the same workers.
+  std::vector<WriteSet> sequence;
+  for (uint64_t i = 0; i < 200; ++i) sequence.push_back(tokens({i % 17, 1000 + i % 5 * (i % 3)}));
+  auto route_all = [&] {
+    EpochRouter router(4);
+    std::vector<int> out;
+    for (size_t i = 0; i < sequence.size(); ++i) {
+      int w = take(router, sequence[i], i % 7 + 1);
+      if (w < 0) {
+        router.clear();
+        w = 100 + take(router, sequence[i], i % 7 + 1);
+      }
+      out.push_back(w);
+    }
+    return out;
+  };
+  EXPECT_EQ(route_all(), route_all());
+}
+
+TEST(EpochRouterTest, WorkerCountIsChecked) {
+  EXPECT_THROW(EpochRouter{0}, Error);
+  EXPECT_THROW(EpochRouter{65}, Error);
+}
+
+}  // namespace
+}  // namespace galaxis::sql
