@@ -26,4 +26,10 @@ ConnectionUrl ConnectionOption::resolve() const {
   return url;
 }
 
+std::vector<std::string> ConnectionOption::flags() const {
+  std::vector<std::string> out = {"--" + role_, url_text_};
+  if (!password_file_.empty()) out.insert(out.end(), {"--" + role_ + "-password-file", password_file_});
+  return out;
+}
+
 }  // namespace galaxis::cli

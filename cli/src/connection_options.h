@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 #include "galaxis/common/url.h"
 
@@ -20,6 +21,9 @@ class ConnectionOption {
   bool given() const { return !url_text_.empty(); }
   // Parses the URL and resolves the password (file, then env, else empty).
   ConnectionUrl resolve() const;
+  // The flags as given ("--source URL [--source-password-file PATH]"), for a
+  // command line shown to the operator; holds no password (URLs cannot).
+  std::vector<std::string> flags() const;
 
  private:
   std::string role_;

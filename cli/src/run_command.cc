@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "connection_options.h"
 #include "galaxis/common/error.h"
+#include "galaxis/relay/binlog_history.h"
 #include "galaxis/relay/daemon.h"
 #include "galaxis/sql/filter.h"
 #include "galaxis/sql/sync/sync.h"
@@ -23,7 +24,8 @@ namespace {
 
 struct RunFlags {
   uint32_t server_id = 0;
-  std::string initial = "from-start";
+  std::string initial;  // "": decided by default_initial_position()
+  bool auto_resync = false;
   std::vector<std::string> include;
   std::vector<std::string> exclude;
   std::vector<std::string> rename_db;
@@ -69,6 +71,34 @@ void merge_config_file(CLI::App& command, const std::string& path) {
   }
 }
 
+// Shell-quotes `word` when it holds anything but safe characters.
+std::string shell_word(const std::string& word) {
+  const bool safe = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                            "0123456789@%+=:,./_-") == std::string::npos;
+  if (safe) return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The `sync --mode checksum` an operator runs after a purged position: the
+// same servers, stream and filters as this `run`.
+std::string resync_command(const ConnectionOption& source, const ConnectionOption& target, const RunFlags& flags) {
+  std::vector<std::string> words = {"galaxis-relay", "sync"};
+  for (const ConnectionOption* option : {&source, &target}) {
+    const std::vector<std::string> given = option->flags();
+    words.insert(words.end(), given.begin(), given.end());
+  }
+  words.insert(words.end(), {"--mode", "checksum", "--stream", flags.stream, "--checkpoint-schema",
+                             flags.checkpoint_schema});
+  for (const std::string& p : flags.include) words.insert(words.end(), {"--include", p});
+  for (const std::string& p : flags.exclude) words.insert(words.end(), {"--exclude", p});
+  for (const std::string& r : flags.rename_db) words.insert(words.end(), {"--rename-db", r});
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + shell_word(w);
+  return out;
+}
+
 }  // namespace
 
 void register_run_command(CLI::App& app, int* exit_code) {
@@ -80,8 +110,9 @@ void register_run_command(CLI::App& app, int* exit_code) {
   auto target = std::make_shared<ConnectionOption>(*run, "target", false);
   auto flags = std::make_shared<RunFlags>();
   run->add_option("--server-id", flags->server_id, "replica server_id to register as (default: derived from the host)");
-  run->add_option("--initial", flags->initial, "where to start without a checkpoint: from-start | from-now | snapshot")
-      ->capture_default_str()
+  run->add_option("--initial", flags->initial,
+                  "where to start without a checkpoint: from-start | from-now | snapshot (default: snapshot when the "
+                  "master's binlog no longer reaches back to its first transaction, else from-start)")
       ->check(CLI::IsMember({"from-start", "from-now", "snapshot"}));
   run->add_option("--include", flags->include, "replicate only db or db.table (wildcards; repeatable)");
   run->add_option("--exclude", flags->exclude, "skip db or db.table (wildcards; repeatable)");
@@ -102,6 +133,8 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "most source transactions per target commit (default: the applier's)");
   run->add_option("--group-max-delay-ms", flags->group_max_delay_ms,
                   "longest a target transaction stays open for grouping (default: the applier's)");
+  run->add_flag("--auto-resync", flags->auto_resync,
+                "when the master has purged the stream's position, run a checksum sync and stream on (else exit 1)");
   run->add_flag("--stop-at-end", flags->stop_at_end,
                 "exit 0 once the master's last binlog is applied (benchmarks, one-off catch-up)");
 
@@ -109,7 +142,8 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (!config->empty()) merge_config_file(*run, *config);
     if (!source->given()) throw_error(Error::Kind::kUsage, "--source is required (on the command line or in --config)");
     if (!target->given()) throw_error(Error::Kind::kUsage, "--target is required (on the command line or in --config)");
-    if (flags->initial != "from-start" && flags->initial != "from-now" && flags->initial != "snapshot") {
+    if (!flags->initial.empty() && flags->initial != "from-start" && flags->initial != "from-now" &&
+        flags->initial != "snapshot") {
       throw_error(Error::Kind::kUsage, "--initial '{}': expected from-start, from-now or snapshot", flags->initial);
     }
     relay::DaemonOptions options;
@@ -118,7 +152,9 @@ void register_run_command(CLI::App& app, int* exit_code) {
     p.source.server_id = flags->server_id;
     p.source.heartbeat_period = std::chrono::milliseconds(flags->heartbeat_ms);
     p.target = target->resolve();
-    p.initial = relay::parse_initial_position(flags->initial);
+    p.initial = flags->initial.empty()
+                    ? relay::default_initial_position(p.source.url, p.target, flags->checkpoint_schema, flags->stream)
+                    : relay::parse_initial_position(flags->initial);
     p.queue_max_bytes = std::max<size_t>(1, flags->queue_mb) << 20;
     p.stop_at_end = flags->stop_at_end;
     p.applier.stream = flags->stream;
@@ -132,17 +168,24 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));
+    sql::sync::SyncOptions sync;
+    sync.source = p.source.url;
+    sync.target = p.target;
+    sync.filter = p.applier.filter;
+    sync.stream = p.applier.stream;
+    sync.checkpoint_schema = p.applier.checkpoint_schema;
     if (p.initial == relay::InitialPosition::kSnapshot) {
       // No checkpoint yet (or an interrupted copy): copy a consistent snapshot
       // first; it leaves the checkpoint at the snapshot, where streaming starts.
-      sql::sync::SyncOptions sync;
-      sync.source = p.source.url;
-      sync.target = p.target;
-      sync.filter = p.applier.filter;
-      sync.stream = p.applier.stream;
-      sync.checkpoint_schema = p.applier.checkpoint_schema;
       sql::sync::run_snapshot_copy_if_needed(sync);
     }
+    if (flags->auto_resync) {
+      options.resync = [sync]() mutable {
+        sync.mode = sql::sync::SyncMode::kChecksum;
+        return sql::sync::run_sync(sync).position;
+      };
+    }
+    options.resync_command = resync_command(*source, *target, *flags);
     *exit_code = relay::run_daemon(std::move(options));
   });
 }

@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <cstring>
 #include <thread>
 
@@ -115,7 +117,10 @@ int run_daemon(DaemonOptions options) {
   StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
 
   RelayMetrics metrics;
-  Pipeline pipeline(options.pipeline, metrics);
+  // The running pipeline, for the signal watcher; replaced after a resync.
+  std::mutex pipeline_mutex;
+  std::unique_ptr<Pipeline> pipeline = std::make_unique<Pipeline>(options.pipeline, metrics);
+  std::atomic<bool> stop_requested{false};
 
   std::unique_ptr<HealthServer> health;
   if (options.health_listen) {
@@ -138,7 +143,9 @@ int run_daemon(DaemonOptions options) {
         if (signal == SIGTERM || signal == SIGINT) {
           log::info("relay: {} received; finishing the open transaction and stopping", strsignal(signal));
           metrics.set_state(RelayState::kStopping);
-          pipeline.request_stop();
+          stop_requested = true;
+          std::lock_guard lock(pipeline_mutex);
+          if (pipeline) pipeline->request_stop();
         }
       }
     });
@@ -154,9 +161,51 @@ int run_daemon(DaemonOptions options) {
     monitor.write_status();
   };
   try {
-    pipeline.run();
+    std::optional<uint64_t> applied_at_resync;  // transactions_applied when the last resync ended
+    while (true) {
+      try {
+        pipeline->run();
+        break;
+      } catch (PositionPurgedError& e) {
+        if (!options.resync) {
+          if (options.resync_command.empty()) throw;
+          PositionPurgedError with_command(fmt::format(
+              "{}. Run `{}` while this relay is stopped, then start `run` again; or start `run` with --auto-resync "
+              "to do this automatically",
+              e.what(), options.resync_command));
+          metrics.replace_last_error(with_command.what());
+          throw with_command;
+        }
+        if (stop_requested) throw;
+        if (applied_at_resync && metrics.transactions_applied == *applied_at_resync) {
+          e.add_context("the master purged the position again before anything was streamed after --auto-resync");
+          metrics.replace_last_error(e.what());
+          throw;
+        }
+        log::warn("relay: {}; --auto-resync: running a checksum sync of stream '{}' against a consistent snapshot "
+                  "of the master",
+                  e.what(), options.pipeline.applier.stream);
+        metrics.set_state(RelayState::kResyncing);
+        {
+          std::lock_guard lock(pipeline_mutex);
+          pipeline.reset();  // its applier connection (and the stream's lock) is gone already
+        }
+        const binlog::BinlogPosition position =
+            with_context("--auto-resync: checksum sync after a purged position", [&] { return options.resync(); });
+        metrics.resyncs.fetch_add(1);
+        metrics.set_applied_position(position);
+        log::info("relay: --auto-resync: the target equals the master's snapshot at {}; streaming on from there",
+                  position.to_string());
+        applied_at_resync = metrics.transactions_applied.load();
+        std::lock_guard lock(pipeline_mutex);
+        if (stop_requested) break;
+        metrics.set_state(RelayState::kConnecting);
+        pipeline = std::make_unique<Pipeline>(options.pipeline, metrics);
+      }
+    }
   } catch (const Error& e) {
     metrics.set_state(RelayState::kFailed);
+    if (metrics.snapshot().last_error != e.what()) metrics.record_error(e.what());  // not from the pipeline
     shut_down();
     throw;
   }

@@ -48,6 +48,8 @@ HttpReply health(const MetricsSnapshot& s, const HealthOptions& options) {
   j["transactions_applied"] = s.transactions_applied;
   j["rows_applied"] = s.rows_applied;
   j["reconnects"] = s.reconnects;
+  j["resyncs"] = s.resyncs;
+  j["events_pending"] = s.events_pending ? nlohmann::json(*s.events_pending) : nlohmann::json(nullptr);
   j["reason"] = reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(reason);
   j["last_error"] = s.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.last_error);
   if (!s.last_error.empty()) j["last_error_at"] = iso_utc(s.last_error_at);

@@ -13,6 +13,7 @@ std::string_view to_string(RelayState state) {
     case RelayState::kStopping: return "stopping";
     case RelayState::kStopped: return "stopped";
     case RelayState::kFailed: return "failed";
+    case RelayState::kResyncing: return "resyncing";
   }
   return "unknown";
 }
@@ -42,6 +43,11 @@ void RelayMetrics::record_error(std::string message) {
   last_error_at_ = std::chrono::system_clock::now();
 }
 
+void RelayMetrics::replace_last_error(std::string message) {
+  std::lock_guard lock(mutex_);
+  last_error_ = std::move(message);
+}
+
 MetricsSnapshot RelayMetrics::snapshot() const {
   MetricsSnapshot s;
   s.state = state_;
@@ -56,6 +62,13 @@ MetricsSnapshot RelayMetrics::snapshot() const {
   s.queue_bytes = queue_bytes;
   s.lag_seconds = lag_seconds;
   s.applied_event_timestamp = applied_event_timestamp;
+  s.resyncs = resyncs;
+  if (counts_pending_events) {
+    // Read applied first: it only grows, and it never passes what was received.
+    const uint64_t applied = events_applied + events_discarded;
+    const uint64_t received = events_received - control_events_received;
+    s.events_pending = received > applied ? received - applied : 0;
+  }
   std::lock_guard lock(mutex_);
   s.source_position = source_position_;
   s.applied_position = applied_position_;
@@ -114,6 +127,13 @@ std::string render_prometheus(const MetricsSnapshot& s, std::string_view stream)
          static_cast<double>(s.reconnects));
   metric(out, "galaxis_relay_errors_total", "counter", "errors seen (retried or fatal)", labels,
          static_cast<double>(s.errors));
+  metric(out, "galaxis_relay_resyncs_total", "counter",
+         "checksum syncs run by --auto-resync after the master purged the relay's position", labels,
+         static_cast<double>(s.resyncs));
+  if (s.events_pending) {
+    metric(out, "galaxis_relay_events_pending", "gauge", "events received but not yet committed on the target",
+           labels, static_cast<double>(*s.events_pending));
+  }
   metric(out, "galaxis_relay_queue_bytes", "gauge", "decoded events waiting for the applier (binlog bytes)", labels,
          static_cast<double>(s.queue_bytes));
   metric(out, "galaxis_relay_source_position", "gauge", "binlog offset of the last event received",

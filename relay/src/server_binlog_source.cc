@@ -167,12 +167,17 @@ std::optional<SourceEvent> ServerBinlogSource::next() {
                                   "max_allowed_packet on the master)",
                                   error.server_message()));
         }
+        if (looks_purged(error.server_message())) {
+          throw PositionPurgedError(fmt::format(
+              "the master cannot stream from this position (purged binlog or GTID not in the binlog): {}. "
+              "Resynchronise with `galaxis-relay sync`, which copies the data and records a fresh position to "
+              "stream from",
+              error.server_message()));
+        }
         throw Error(Error::Kind::kServer,
-                    fmt::format("the master cannot stream from this position ({}): {}. If the position was purged, "
-                                "resynchronise with `galaxis-relay sync`, which copies the data and records a fresh "
-                                "position to stream from",
-                                looks_purged(error.server_message()) ? "purged binlog or GTID not in the binlog"
-                                                                     : "not an event boundary or unreadable binlog",
+                    fmt::format("the master cannot stream from this position (not an event boundary or unreadable "
+                                "binlog): {}. If the position was purged, resynchronise with `galaxis-relay sync`, "
+                                "which copies the data and records a fresh position to stream from",
                                 error.server_message()));
       }
       if (error.code() == server_error::kSpecificAccessDenied || error.code() == server_error::kAccessDenied) {

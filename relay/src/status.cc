@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "galaxis/common/error.h"
+#include "galaxis/relay/http_client.h"
 #include "galaxis/sql/literal.h"
 
 namespace galaxis::relay {
@@ -17,6 +20,13 @@ std::string sql_text(std::string_view s) {
 }
 
 std::string table_of(const std::string& schema) { return sql::qualified_name(schema, "status"); }
+
+bool has_events_pending_column(sql::Connection& target, const std::string& schema) {
+  return target
+             .query_value("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema=" + sql_text(schema) +
+                          " AND table_name='status' AND column_name='events_pending'")
+             .value_or("0") != "0";
+}
 
 // "binlog.000012" → 12; files of one master share the base name.
 std::optional<uint64_t> file_index(std::string_view name) {
@@ -47,7 +57,12 @@ void StatusStore::ensure_table(sql::Connection& target) const {
                 " applied_event_timestamp BIGINT UNSIGNED NULL,"
                 " last_error TEXT NULL,"
                 " last_error_at TIMESTAMP(6) NULL,"
-                " updated_at TIMESTAMP(6) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+                " updated_at TIMESTAMP(6) NULL,"
+                " events_pending BIGINT UNSIGNED NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    // Tables created by earlier versions lack events_pending.
+    if (!has_events_pending_column(target, schema_)) {
+      target.exec("ALTER TABLE " + table_of(schema_) + " ADD COLUMN events_pending BIGINT UNSIGNED NULL");
+    }
   });
 }
 
@@ -60,10 +75,11 @@ void StatusStore::write(sql::Connection& target, const MetricsSnapshot& s) const
   }
   const std::string values = fmt::format(
       "state={},source_version={},source_file={},source_position={},applied_event_timestamp={},last_error={},"
-      "last_error_at={},updated_at=NOW(6)",
+      "last_error_at={},updated_at=NOW(6),events_pending={}",
       sql_text(to_string(s.state)), sql_text(s.source_version), sql_text(s.source_position.file),
       s.source_position.offset, s.applied_event_timestamp,
-      s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at);
+      s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at,
+      s.events_pending ? std::to_string(*s.events_pending) : std::string("NULL"));
   target.exec("INSERT INTO " + table_of(schema_) + " SET stream=" + sql_text(stream_) + "," + values +
               " ON DUPLICATE KEY UPDATE " + values);
 }
@@ -75,7 +91,8 @@ std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
   if (exists.value_or("0") == "0") return std::nullopt;
   sql::Rows rows = target.query(
       "SELECT state, source_version, source_file, source_position, applied_event_timestamp, last_error,"
-      " last_error_at, updated_at, TIMESTAMPDIFF(SECOND, updated_at, NOW(6)) FROM " +
+      " last_error_at, updated_at, TIMESTAMPDIFF(SECOND, updated_at, NOW(6)), " +
+      std::string(has_events_pending_column(target, schema_) ? "events_pending" : "NULL") + " FROM " +
       table_of(schema_) + " WHERE stream=" + sql_text(stream_));
   if (rows.empty()) return std::nullopt;
   const sql::Row& r = rows[0];
@@ -89,6 +106,7 @@ std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
   row.last_error_at = r[6].value_or("");
   row.updated_at = r[7].value_or("");
   row.seconds_since_update = r[8] ? std::stoll(*r[8]) : -1;
+  if (r[9]) row.events_pending = std::stoull(*r[9]);
   return row;
 }
 
@@ -118,6 +136,56 @@ std::optional<uint64_t> binlog_bytes_between(const std::vector<BinlogFileSize>& 
     if (found) total += f.size;
   }
   return std::nullopt;
+}
+
+std::optional<std::pair<unsigned, unsigned>> parse_worker_row(std::string_view row_stream, std::string_view stream) {
+  if (row_stream.size() <= stream.size() + 1 || !row_stream.starts_with(stream) || row_stream[stream.size()] != '#')
+    return std::nullopt;
+  const std::string_view rest = row_stream.substr(stream.size() + 1);
+  const auto slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const auto number = [](std::string_view text) -> std::optional<unsigned> {
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+  };
+  const auto k = number(rest.substr(0, slash));
+  const auto n = number(rest.substr(slash + 1));
+  if (!k || !n || *k == 0 || *k > *n) return std::nullopt;
+  return std::make_pair(*k, *n);
+}
+
+std::optional<WorkerCheckpoint> min_worker_checkpoint(const std::vector<WorkerCheckpoint>& workers) {
+  const auto key = [](const WorkerCheckpoint& w) {
+    return std::make_pair(file_index(w.position.file).value_or(0), w.position.offset);
+  };
+  std::optional<WorkerCheckpoint> lowest;
+  for (const WorkerCheckpoint& w : workers) {
+    if (!lowest || key(w) < key(*lowest)) lowest = w;
+  }
+  return lowest;
+}
+
+HealthProbe probe_health(const std::string& url) {
+  HealthProbe probe;
+  probe.url = url;
+  try {
+    const HttpResult result = http_get(url);
+    probe.http_status = result.status;
+    probe.body = result.body;
+    const auto json = nlohmann::json::parse(result.body, nullptr, false);
+    if (json.is_object() && json.contains("state") && json["state"].is_string()) {
+      probe.state = json["state"].get<std::string>();
+    } else {
+      probe.error = fmt::format("HTTP {} without a JSON body with a \"state\" (is this a galaxis-relay /health?)",
+                                result.status);
+    }
+  } catch (const Error& e) {
+    if (e.kind() == Error::Kind::kUsage) throw;
+    probe.error = fmt::format("health endpoint {}", e.what());
+  }
+  return probe;
 }
 
 binlog::BinlogPosition read_master_position(sql::Connection& source) {
@@ -168,16 +236,36 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
   const auto has_checkpoint = target.query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" +
                                                  sql_text(options.checkpoint_schema) + " AND table_name='checkpoint'");
   if (has_checkpoint.value_or("0") != "0") {
-    sql::Rows rows = target.query("SELECT binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " +
-                                  checkpoint_table + " WHERE stream=" + sql_text(options.stream));
-    if (!rows.empty() && rows[0][0] && rows[0][1]) {
-      binlog::BinlogPosition applied;
-      applied.file = *rows[0][0];
-      applied.offset = std::stoull(*rows[0][1]);
-      applied.gtid_executed = rows[0][2].value_or("");
-      report.applied_position = applied;
-      report.ddl_pending = rows[0][3].value_or("0") != "0";
-      report.checkpoint_updated_at = rows[0][4].value_or("");
+    const std::string prefix = sql_text(options.stream + "#");
+    // The plain row first; worker rows of parallel apply ("<stream>#k/N") after it.
+    sql::Rows rows = target.query(
+        "SELECT stream, binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " + checkpoint_table +
+        " WHERE stream=" + sql_text(options.stream) + " OR LEFT(stream, CHAR_LENGTH(" + prefix + "))=" + prefix +
+        " ORDER BY stream=" + sql_text(options.stream) + " DESC");
+    const auto position_of = [](const sql::Row& row) {
+      return binlog::BinlogPosition{*row[1], std::stoull(*row[2]), row[3].value_or("")};
+    };
+    const sql::Row* applied_row = nullptr;
+    if (!rows.empty() && rows[0][0] == options.stream) {
+      if (rows[0][1] && rows[0][2]) applied_row = &rows[0];
+    } else {
+      std::vector<WorkerCheckpoint> workers;
+      for (const sql::Row& row : rows) {
+        if (!row[0] || !row[1] || !row[2] || !parse_worker_row(*row[0], options.stream)) continue;
+        workers.push_back({*row[0], position_of(row)});
+      }
+      if (const auto lowest = min_worker_checkpoint(workers)) {
+        for (const sql::Row& row : rows) {
+          if (row[0] == lowest->name) applied_row = &row;
+        }
+        report.applied_worker = lowest->name;
+        report.worker_rows = workers.size();
+      }
+    }
+    if (applied_row) {
+      report.applied_position = position_of(*applied_row);
+      report.ddl_pending = (*applied_row)[4].value_or("0") != "0";
+      report.checkpoint_updated_at = (*applied_row)[5].value_or("");
     }
   }
   report.row = StatusStore(options.checkpoint_schema, options.stream).read(target);
@@ -204,6 +292,24 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     report.relay_state = report.row->state;
   }
   if (report.row) report.last_error = report.row->last_error;
+
+  // Events pending: only the running relay knows them, and only for what it has received.
+  const bool fresh = report.row && report.row->seconds_since_update >= 0 &&
+                     report.row->seconds_since_update <= options.stale_after_seconds;
+  if (!report.row) {
+    report.lag_events_reason = "the relay has never run";
+  } else if (!fresh) {
+    report.lag_events_reason = "the relay is not running";
+  } else if (!report.row->events_pending) {
+    report.lag_events_reason = "the running relay does not count pending events";
+  } else if (report.row->source_position.file != report.master_position.file ||
+             report.row->source_position.offset < report.master_position.offset) {
+    report.lag_events_reason =
+        fmt::format("the relay has received up to {}, the master is at {}; events not received yet are not counted",
+                    report.row->source_position.to_string(), report.master_position.to_string());
+  } else {
+    report.lag_events = report.row->events_pending;
+  }
   return report;
 }
 
@@ -225,17 +331,29 @@ std::string render_status_text(const StatusReport& r) {
   if (!r.master_position.gtid_executed.empty()) line("master gtid", r.master_position.gtid_executed);
   if (r.applied_position) {
     line("applied position",
-         r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : ""));
+         r.applied_position->to_string() + (r.applied_file_purged ? " (file purged on the master)" : "") +
+             (r.worker_rows ? fmt::format(" (lowest of {} parallel worker rows: {})", r.worker_rows, r.applied_worker)
+                            : ""));
     if (!r.applied_position->gtid_executed.empty()) line("applied gtid", r.applied_position->gtid_executed);
     line("checkpoint at", r.checkpoint_updated_at + " UTC" + (r.ddl_pending ? " (ddl pending)" : ""));
   } else {
     line("applied position", "none (never checkpointed)");
   }
   line("lag bytes", or_unknown(r.lag_bytes));
-  line("lag events", "unknown (needs reading the binlog)");
+  line("lag events", r.lag_events ? std::to_string(*r.lag_events) : "unknown (" + r.lag_events_reason + ")");
   line("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
   if (r.row) line("status updated", r.row->updated_at + " UTC");
   line("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
+  if (r.health) {
+    const HealthProbe& h = *r.health;
+    if (h.http_status == 0) {
+      line("health", "unreachable (" + h.error + ")");
+    } else {
+      line("health", fmt::format("{} ({}, HTTP {}{}{})", h.http_status == 200 ? "healthy" : "unhealthy",
+                                 h.state.empty() ? "state unknown" : h.state, h.http_status, h.url.empty() ? "" : ", ",
+                                 h.url));
+    }
+  }
   return out;
 }
 
@@ -256,11 +374,24 @@ std::string render_status_json(const StatusReport& r) {
   j["checkpoint_updated_at"] = r.checkpoint_updated_at.empty() ? json(nullptr) : json(r.checkpoint_updated_at);
   j["ddl_pending"] = r.ddl_pending;
   j["lag"] = {{"bytes", r.lag_bytes ? json(*r.lag_bytes) : json(nullptr)},
-              {"events", nullptr},
+              {"events", r.lag_events ? json(*r.lag_events) : json(nullptr)},
               {"seconds", r.lag_seconds ? json(*r.lag_seconds) : json(nullptr)}};
+  j["lag_events_reason"] = r.lag_events ? json(nullptr) : json(r.lag_events_reason);
+  j["applied_from_workers"] =
+      r.worker_rows ? json{{"rows", r.worker_rows}, {"lowest", r.applied_worker}} : json(nullptr);
   j["status_updated_at"] = r.row ? json(r.row->updated_at) : json(nullptr);
   j["last_error"] = r.last_error.empty() ? json(nullptr) : json(r.last_error);
   j["last_error_at"] = (r.row && !r.row->last_error_at.empty()) ? json(r.row->last_error_at) : json(nullptr);
+  if (r.health) {
+    json health{{"url", r.health->url},
+                {"http_status", r.health->http_status ? json(r.health->http_status) : json(nullptr)},
+                {"healthy", r.health->http_status == 200},
+                {"state", r.health->state.empty() ? json(nullptr) : json(r.health->state)},
+                {"error", r.health->error.empty() ? json(nullptr) : json(r.health->error)}};
+    const json body = json::parse(r.health->body, nullptr, false);
+    health["body"] = body.is_discarded() ? json(nullptr) : body;
+    j["health"] = health;
+  }
   return j.dump(2) + "\n";
 }
 

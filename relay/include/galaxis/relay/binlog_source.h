@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "galaxis/binlog/position.h"
+#include "galaxis/common/error.h"
 
 namespace galaxis::relay {
 
@@ -42,6 +43,15 @@ struct StartPosition {
   std::string gtid_set;
 
   bool by_gtid() const { return file.empty() && !gtid_set.empty(); }
+};
+
+// The master no longer has the requested start position: its binlog was
+// purged past it (or, by GTID, it lacks transactions the position assumes).
+// Kind kServer, like any other server refusal; a distinct type so that the
+// daemon can offer (or, with --auto-resync, run) the fallback sync.
+class PositionPurgedError : public Error {
+ public:
+  explicit PositionPurgedError(std::string message) : Error(Kind::kServer, std::move(message)) {}
 };
 
 struct SourceEvent {

@@ -14,6 +14,16 @@
 //   4. stops gracefully on SIGTERM/SIGINT (the open target transaction is
 //      finished or rolled back) and returns 0; a fatal error is written to
 //      the status row (last_error) and rethrown.
+//   5. when the master no longer has the stream's position
+//      (PositionPurgedError): with `resync` set (--auto-resync) the pipeline
+//      has ended (its target lock released), resync() runs a checksum sync
+//      that leaves the target equal to a consistent snapshot of the master
+//      and the checkpoint at the snapshot's position, and a new pipeline
+//      streams on from there; state "resyncing" meanwhile, counted in
+//      RelayMetrics::resyncs. A purge again before anything was applied
+//      after a resync is fatal (the master purges faster than we copy).
+//      Without `resync` the error is rethrown with `resync_command`, the
+//      exact command to run, appended.
 //
 // Signals: run_daemon() blocks SIGTERM/SIGINT in the calling thread before
 // it creates any thread and waits for them on a watcher thread; call it
@@ -21,6 +31,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include "galaxis/relay/health_server.h"
@@ -35,6 +46,12 @@ struct DaemonOptions {
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};
   std::chrono::milliseconds status_interval{std::chrono::seconds(2)};
   bool handle_signals = true;
+  // --auto-resync: checksum-syncs the stream and returns the position it
+  // checkpointed. Empty: a purged position is fatal.
+  std::function<binlog::BinlogPosition()> resync;
+  // What the operator runs after a purged position (no secrets), e.g.
+  // "galaxis-relay sync --source ... --mode checksum ...".
+  std::string resync_command;
 };
 
 // Refuses source/target flavour pairs we cannot keep equal. Versions as

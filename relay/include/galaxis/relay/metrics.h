@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,8 @@
 namespace galaxis::relay {
 
 // The relay's life cycle as the health endpoint and status report it.
-enum class RelayState { kStarting, kConnecting, kStreaming, kReconnecting, kStopping, kStopped, kFailed };
+// kResyncing: --auto-resync is running a checksum sync after a purged position.
+enum class RelayState { kStarting, kConnecting, kStreaming, kReconnecting, kStopping, kStopped, kFailed, kResyncing };
 std::string_view to_string(RelayState state);
 
 struct MetricsSnapshot {
@@ -35,6 +37,11 @@ struct MetricsSnapshot {
   uint64_t reconnects = 0;  // source reconnects + target reconnects
   uint64_t errors = 0;
   uint64_t queue_bytes = 0;                 // decoded-but-unapplied events, by binlog size
+  uint64_t resyncs = 0;                     // checksum syncs run by --auto-resync after a purged position
+  // Events of source transactions received but not yet committed on the
+  // target; nullopt when the pipeline does not count control and discarded
+  // events (see RelayMetrics::counts_pending_events).
+  std::optional<uint64_t> events_pending;
   double lag_seconds = 0;                   // age of the oldest source transaction not yet committed on the target
   uint32_t applied_event_timestamp = 0;     // source timestamp of the last committed transaction
   binlog::BinlogPosition source_position;   // last event received
@@ -60,6 +67,16 @@ class RelayMetrics {
   std::atomic<uint64_t> queue_bytes{0};
   std::atomic<double> lag_seconds{0};
   std::atomic<uint32_t> applied_event_timestamp{0};
+  std::atomic<uint64_t> resyncs{0};
+  // For events_pending = events_received - control_events_received -
+  // events_discarded - events_applied: a pipeline that counts the control
+  // events (ROTATE, FORMAT_DESCRIPTION, heartbeats, ...) it includes in
+  // events_received and the events of transactions it discards (aborted
+  // mid-way, re-read later) sets counts_pending_events; otherwise the
+  // snapshot reports events_pending as unknown.
+  std::atomic<uint64_t> control_events_received{0};
+  std::atomic<uint64_t> events_discarded{0};
+  std::atomic<bool> counts_pending_events{false};
 
   void set_state(RelayState state);
   RelayState state() const;
@@ -68,6 +85,8 @@ class RelayMetrics {
   void set_source_version(std::string version);
   // Records an error (counted; the message must hold no secret).
   void record_error(std::string message);
+  // Rewrites the last error's message (more context), without counting it again.
+  void replace_last_error(std::string message);
 
   MetricsSnapshot snapshot() const;
 

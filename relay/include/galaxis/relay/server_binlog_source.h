@@ -16,8 +16,9 @@
 // connect) and each event's log_pos; artificial events do not move it.
 //
 // Errors name the source and position: "source repl@127.0.0.1:3306 at
-// binlog.000003:1234: ...". A purged/unknown start position (server error
-// 1236) is Error(kServer) pointing to `galaxis-relay sync`; a refused login
+// binlog.000003:1234: ...". A purged start position (server error 1236
+// saying so) is PositionPurgedError (kServer), any other 1236 Error(kServer),
+// both pointing to `galaxis-relay sync`; a refused login
 // or missing grant is Error(kAuth); network trouble is Error(kNetwork).
 // Not thread-safe.
 #pragma once

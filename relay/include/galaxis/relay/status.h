@@ -11,10 +11,22 @@
 // The report joins three views: the master's position and binlog sizes
 // (SHOW MASTER STATUS / SHOW BINARY LOG STATUS, SHOW BINARY LOGS; the source
 // user needs REPLICATION CLIENT), the checkpoint (applied position) and the
-// status row. Lag in bytes is exact across files; lag in events is not
-// known without reading the binlog and is reported as unknown (null);
-// lag in seconds is the master's clock minus the source timestamp of the
-// last applied transaction while bytes are pending, else 0.
+// status row. Lag in bytes is exact across files. Lag in events is the
+// running relay's count of events received but not yet committed
+// (events_pending in the status row), reported only when that row is fresh
+// and the relay has received up to the master's current position — else
+// unknown (null) with the reason (lag_events_reason): events the relay has
+// not received yet could only be counted by reading the binlog. Lag in
+// seconds is the master's clock minus the source timestamp of the last
+// applied transaction while bytes are pending, else 0.
+//
+// Parallel apply keeps one checkpoint row per worker, "<stream>#k/N"
+// (k = 1..N), instead of the plain "<stream>" row. Without a plain row the
+// applied position is the minimum over the worker rows: everything below
+// it is committed.
+//
+// The status table gained events_pending later: ensure_table() adds the
+// column to an existing table, read() works without it.
 //
 // Errors: galaxis::Error from the connections (kAuth/kServer/kNetwork), with
 // the role in the message. Not thread-safe (uses the caller's connections).
@@ -23,6 +35,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "galaxis/binlog/position.h"
@@ -40,6 +54,7 @@ struct StatusRow {
   std::string last_error_at;          // "" when none
   std::string updated_at;             // UTC "YYYY-MM-DD hh:mm:ss.ffffff"
   int64_t seconds_since_update = -1;  // computed by the target's clock at read time
+  std::optional<uint64_t> events_pending;  // null: not counted (or an older relay)
 };
 
 class StatusStore {
@@ -69,6 +84,27 @@ std::optional<uint64_t> binlog_bytes_between(const std::vector<BinlogFileSize>& 
                                              const binlog::BinlogPosition& applied,
                                              const binlog::BinlogPosition& master);
 
+// A checkpoint row of parallel apply: "<stream>#k/N", 1 <= k <= N.
+struct WorkerCheckpoint {
+  std::string name;
+  binlog::BinlogPosition position;
+};
+// k and N of `row_stream` when it is a worker row of `stream`, else nullopt.
+std::optional<std::pair<unsigned, unsigned>> parse_worker_row(std::string_view row_stream, std::string_view stream);
+// The lowest position (by file index, then offset); nullopt for none.
+std::optional<WorkerCheckpoint> min_worker_checkpoint(const std::vector<WorkerCheckpoint>& workers);
+
+// What `status --health-url` got from a running relay's /health.
+struct HealthProbe {
+  std::string url;
+  unsigned http_status = 0;  // 0: unreachable (see error)
+  std::string body;          // the JSON the relay served
+  std::string state;         // its "state", "" when unknown
+  std::string error;         // why it could not be read
+};
+// GETs `url`; network failures land in `error` (Error(kUsage) for a bad URL).
+HealthProbe probe_health(const std::string& url);
+
 struct StatusReport {
   std::string stream;
   std::string source;  // user@host:port
@@ -76,14 +112,20 @@ struct StatusReport {
   std::string source_version;
   binlog::BinlogPosition master_position;
   std::optional<binlog::BinlogPosition> applied_position;  // nullopt: never checkpointed
+  // Parallel apply: the applied position is the minimum of these worker rows ("" / 0 otherwise).
+  std::string applied_worker;
+  size_t worker_rows = 0;
   std::string checkpoint_updated_at;
   bool ddl_pending = false;
   std::optional<uint64_t> lag_bytes;
+  std::optional<uint64_t> lag_events;
+  std::string lag_events_reason;  // why lag_events is unknown
   std::optional<double> lag_seconds;
   std::string relay_state;  // from the status row and its freshness: "streaming", "not running (...)", ...
   std::optional<StatusRow> row;
   std::string last_error;
   bool applied_file_purged = false;
+  std::optional<HealthProbe> health;  // with --health-url
 };
 
 struct StatusOptions {
