@@ -105,6 +105,7 @@ void ApplyWorker::execute(Task& task) {
     case Task::Kind::kAbort: applier.abort(); break;
     case Task::Kind::kControl: applier.observe_control_event(*task.events.at(0)); break;
     case Task::Kind::kCommitEpoch: applier.commit_epoch(task.position); break;
+    case Task::Kind::kForgetSchemas: applier.schema_cache().invalidate(); break;
     case Task::Kind::kRollback: {
       applier.rollback();
       std::lock_guard lock(mutex_);

@@ -26,7 +26,7 @@ namespace galaxis::sql {
 class ApplyWorker {
  public:
   struct Task {
-    enum class Kind { kTransaction, kBegin, kEvent, kCommit, kAbort, kControl, kCommitEpoch, kRollback };
+    enum class Kind { kTransaction, kBegin, kEvent, kCommit, kAbort, kControl, kCommitEpoch, kRollback, kForgetSchemas };
     Kind kind = Kind::kTransaction;
     std::vector<std::unique_ptr<binlog::Event>> events;  // kTransaction: all its events; kEvent, kControl: one
     binlog::BinlogPosition position;                     // kTransaction, kCommit: its end; kCommitEpoch: the epoch end

@@ -277,7 +277,15 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   }
   const bool barrier = write_set_.barrier;
   if (due) end_epoch();
-  if (barrier) schema_.invalidate();  // a DDL may have changed any table
+  if (barrier) {
+    // A DDL (on worker 1) may have changed any table: every schema cache forgets.
+    schema_.invalidate();
+    for (auto& w : workers_) {
+      ApplyWorker::Task task;
+      task.kind = ApplyWorker::Task::Kind::kForgetSchemas;
+      w->post(std::move(task));
+    }
+  }
 }
 
 void ParallelApplier::dispatch(size_t worker, const binlog::BinlogPosition& end) {

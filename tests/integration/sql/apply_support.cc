@@ -19,7 +19,7 @@ std::unique_ptr<sql::Applier> make_applier(Server& passive, sql::ApplierOptions 
   return std::make_unique<sql::Applier>(target_connection(passive), std::move(options));
 }
 
-size_t replay(Server& master, const binlog::BinlogPosition& from, sql::Applier& applier,
+size_t replay(Server& master, const binlog::BinlogPosition& from, sql::TransactionApplier& applier,
               std::function<void(const relay::TransactionInfo&)> after_commit) {
   return stream_into_applier(user_url(master, kSourceUser, kSourcePassword), 5151, from, applier,
                              std::move(after_commit));

@@ -32,7 +32,7 @@ std::unique_ptr<sql::Applier> make_applier(Server& passive, sql::ApplierOptions 
 
 // Streams the master's binlog from `from` to its current end into the
 // applier, then flushes. Returns the consumer's transaction count.
-size_t replay(Server& master, const binlog::BinlogPosition& from, sql::Applier& applier,
+size_t replay(Server& master, const binlog::BinlogPosition& from, sql::TransactionApplier& applier,
               std::function<void(const relay::TransactionInfo&)> after_commit = {});
 
 inline binlog::BinlogPosition master_position(Server& master) { return binlog_position(master); }

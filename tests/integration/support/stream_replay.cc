@@ -26,7 +26,8 @@ void ApplierConsumer::on_transaction_commit(const relay::TransactionInfo& t) {
 }
 
 size_t stream_into_applier(const ConnectionUrl& source, uint32_t server_id, const binlog::BinlogPosition& from,
-                           sql::Applier& applier, std::function<void(const relay::TransactionInfo&)> after_commit) {
+                           sql::TransactionApplier& applier,
+                           std::function<void(const relay::TransactionInfo&)> after_commit) {
   relay::ServerSourceOptions options;
   options.url = source;
   options.non_blocking = true;

@@ -21,7 +21,7 @@ ConnectionUrl loopback_url(Server& server, const std::string& user, const std::s
 // Routes a ReplicationStream's transactions and control events into an Applier.
 class ApplierConsumer : public relay::TransactionConsumer {
  public:
-  explicit ApplierConsumer(sql::Applier& applier) : applier_(applier) {}
+  explicit ApplierConsumer(sql::TransactionApplier& applier) : applier_(applier) {}
   void on_transaction_begin(const relay::TransactionInfo&) override { applier_.begin(); }
   void on_event(const relay::TransactionInfo&, const relay::StreamEvent& e) override;
   void on_transaction_commit(const relay::TransactionInfo& t) override;
@@ -32,13 +32,14 @@ class ApplierConsumer : public relay::TransactionConsumer {
   size_t transactions = 0;
 
  private:
-  sql::Applier& applier_;
+  sql::TransactionApplier& applier_;
 };
 
 // Streams the source's binlog from `from` to its current end into `applier`
 // as replica `server_id`, then flushes. Returns source transactions applied.
 size_t stream_into_applier(const ConnectionUrl& source, uint32_t server_id, const binlog::BinlogPosition& from,
-                           sql::Applier& applier, std::function<void(const relay::TransactionInfo&)> after_commit = {});
+                           sql::TransactionApplier& applier,
+                           std::function<void(const relay::TransactionInfo&)> after_commit = {});
 
 // The master's current binlog file, offset and GTID set.
 binlog::BinlogPosition binlog_position(Server& master);
