@@ -39,6 +39,7 @@ struct RunFlags {
   bool stop_at_end = false;
   size_t group_max_transactions = 0;
   unsigned group_max_delay_ms = 0;
+  size_t parallel = 1;
 };
 
 // Applies `path` to the options of `command` that the command line left unset.
@@ -138,6 +139,11 @@ void register_run_command(CLI::App& app, int* exit_code) {
   run->add_flag("--stop-at-end", flags->stop_at_end,
                 "exit 0 once the master's last binlog is applied (benchmarks, one-off catch-up)");
 
+  run->add_option("--parallel", flags->parallel,
+                  "target connections applying in parallel (epochs of non-conflicting transactions; 1 = serial)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+
   run->callback([run, config, source, target, flags, exit_code] {
     if (!config->empty()) merge_config_file(*run, *config);
     if (!source->given()) throw_error(Error::Kind::kUsage, "--source is required (on the command line or in --config)");
@@ -165,6 +171,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (flags->group_max_transactions != 0) p.applier.group_max_transactions = flags->group_max_transactions;
     if (flags->group_max_delay_ms != 0)
       p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
+    p.parallel_workers = flags->parallel;
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));

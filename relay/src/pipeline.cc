@@ -9,6 +9,9 @@
 #include "galaxis/common/log.h"
 #include "galaxis/relay/status.h"
 #include "galaxis/sql/checkpoint.h"
+#include "galaxis/sql/parallel_applier.h"
+#include "galaxis/sql/parallel_checkpoint.h"
+#include "galaxis/sql/stream_lock.h"
 
 namespace galaxis::relay {
 
@@ -204,46 +207,35 @@ void Pipeline::request_stop() {
   if (session_) session_->stream.request_stop();
 }
 
-// The named lock that makes one connection the only applier of a stream on
-// a target. GET_LOCK needs no privilege and is released only when the
-// session ends — after the server has finished (committed or rolled back)
-// whatever that session was executing. So a relay restarted after a crash
-// waits here until its predecessor's last batch is really over before it
-// reads the checkpoint: without that, a COMMIT still running for the killed
-// process could land after the new one read the checkpoint, and the new one
-// would apply those transactions again. It also keeps two relays off one
-// stream.
-static std::string applier_lock_name(const std::string& schema, const std::string& stream) {
-  std::string name = "galaxis-relay:" + schema + "." + stream;
-  if (name.size() > 64) name = fmt::format("galaxis-relay:{:016x}", std::hash<std::string>{}(name));
-  return name;
-}
-
-std::unique_ptr<sql::Applier> Pipeline::connect_applier() {
+// The named locks (sql/stream_lock.h) make one relay the only applier of a
+// stream and make a restarted relay wait until its predecessor's sessions
+// have finished their last batch.
+std::unique_ptr<sql::TransactionApplier> Pipeline::connect_applier() {
   sql::ConnectOptions connect;
   connect.role = "target";
-  sql::Connection target(options_.target, connect);
-  const std::string lock = applier_lock_name(options_.applier.checkpoint_schema, options_.applier.stream);
-  constexpr int kWaitSeconds = 10;
-  constexpr int kMaxWaits = 12;
-  for (int attempt = 1;; ++attempt) {
-    const auto got =
-        target.query_value("SELECT GET_LOCK(" + target.quote(lock) + ", " + std::to_string(kWaitSeconds) + ")");
-    if (got.value_or("0") == "1") break;
-    if (attempt >= kMaxWaits || stop_) {
-      throw_error(Error::Kind::kRuntime,
-                  "target {}: another session holds the lock '{}' of stream '{}' (another galaxis-relay applying the "
-                  "same stream, or a killed one whose last transaction the server is still finishing); gave up "
-                  "after {} s",
-                  target.display(), lock, options_.applier.stream, attempt * kWaitSeconds);
-    }
-    log::warn("relay: waiting for the lock '{}' on the target: the previous applier of stream '{}' has not ended yet",
-              lock, options_.applier.stream);
+  const auto give_up = [this] { return stop_.load(); };
+  const auto parallel = [&](size_t workers, bool consolidate) {
+    sql::ParallelApplierOptions o;
+    o.applier = options_.applier;
+    o.workers = workers;
+    o.epoch_max_delay = options_.applier.group_max_delay;
+    o.consolidate_to_serial = consolidate;
+    o.give_up_waiting = give_up;
+    return std::make_unique<sql::ParallelApplier>([this, connect] { return sql::Connection(options_.target, connect); },
+                                                  std::move(o));
+  };
+  if (options_.parallel_workers > 1) return parallel(options_.parallel_workers, false);
+  auto target = std::make_unique<sql::Connection>(options_.target, connect);
+  sql::acquire_stream_lock(*target, options_.applier.checkpoint_schema, options_.applier.stream, give_up);
+  if (sql::worker_rows_exist(*target, options_.applier.checkpoint_schema, options_.applier.stream)) {
+    log::info("relay: stream '{}' was applied in parallel before; finishing that first", options_.applier.stream);
+    target.reset();  // releases the lock for the parallel applier's coordinator
+    return parallel(1, true);
   }
-  return std::make_unique<sql::Applier>(std::move(target), options_.applier);
+  return std::make_unique<sql::Applier>(std::move(*target), options_.applier);
 }
 
-StartPosition Pipeline::start_position(sql::Applier& applier) {
+StartPosition Pipeline::start_position(sql::TransactionApplier& applier) {
   if (const auto& committed = applier.committed_position()) {
     return StartPosition{committed->file, committed->offset, committed->gtid_executed};
   }
@@ -264,8 +256,7 @@ StartPosition Pipeline::start_position(sql::Applier& applier) {
       sql::Connection source(options_.source.url, connect);
       const binlog::BinlogPosition now = read_master_position(source);
       // Record it at once: a restart before the first commit must not skip what came in between.
-      sql::CheckpointStore store(options_.applier.checkpoint_schema, options_.applier.stream);
-      applier.connection().exec(store.update_statement(now, false));
+      applier.record_start_position(now);
       log::info("relay: no checkpoint for stream '{}' on the target; starting at the master's current position {}",
                 options_.applier.stream, now.to_string());
       return StartPosition{now.file, now.offset, now.gtid_executed};
@@ -278,23 +269,27 @@ void Pipeline::run() {
   unsigned attempts = 0;
   metrics_.set_state(RelayState::kConnecting);
   while (!stop_) {
-    std::unique_ptr<sql::Applier> applier;
+    std::unique_ptr<sql::TransactionApplier> applier;
     try {
       applier = connect_applier();
       const uint64_t commits_before = commits_base_;
       try {
-        run_session(*applier);
+        if (run_session(*applier)) {
+          rows_base_ += applier->total_stats().rows;
+          commits_base_ += applier->total_stats().target_commits;
+          continue;  // a serial applier takes over
+        }
         break;
       } catch (...) {
         if (commits_base_ > commits_before) attempts = 0;  // it had made progress
         throw;
       }
     } catch (Error& e) {
-      unsigned server_errno = applier ? applier->connection().last_errno() : 0;
+      unsigned server_errno = applier ? applier->last_target_errno() : 0;
       if (server_errno == 0) server_errno = errno_in_message(e.what());
       if (applier) {
         applier->rollback();
-        rows_base_ += applier->stats().rows;
+        rows_base_ += applier->total_stats().rows;
       }
       metrics_.record_error(e.what());
       // A relay restarted right after a crash finds its previous dump
@@ -334,13 +329,16 @@ void Pipeline::run() {
   metrics_.set_state(RelayState::kStopped);
 }
 
-void Pipeline::run_session(sql::Applier& applier) {
+bool Pipeline::run_session(sql::TransactionApplier& applier) {
+  const auto* parallel = dynamic_cast<const sql::ParallelApplier*>(&applier);
+  const auto consolidated = [&] { return parallel != nullptr && parallel->consolidated(); };
+  if (consolidated()) return true;
   if (const auto& committed = applier.committed_position()) metrics_.set_applied_position(*committed);
   const StartPosition from = start_position(applier);
   auto session = std::make_unique<Session>(options_, metrics_, *source_);
   {
     std::lock_guard lock(session_mutex_);
-    if (stop_) return;
+    if (stop_) return false;
     session_ = session.get();
   }
   struct Unregister {
@@ -355,10 +353,14 @@ void Pipeline::run_session(sql::Applier& applier) {
   session->reader = std::thread([s = session.get(), from] { s->read(from); });
 
   std::optional<binlog::BinlogPosition> last_committed = applier.committed_position();
-  size_t handed = 0;  // source transactions handed to the applier since the last target commit
-  uint64_t handed_events = 0;
+  // Source transactions handed to the applier and not yet known committed:
+  // their event counts and source timestamps, oldest first.
+  struct Handed {
+    uint64_t events;
+    uint32_t timestamp;
+  };
+  std::deque<Handed> handed;
   uint64_t events_in_trx = 0;
-  std::vector<uint32_t> handed_timestamps;
   uint32_t current_timestamp = 0;
 
   const auto note_progress = [&] {
@@ -366,16 +368,21 @@ void Pipeline::run_session(sql::Applier& applier) {
     if (committed && committed != last_committed) {
       last_committed = committed;
       metrics_.set_applied_position(*committed);
-      metrics_.transactions_applied.fetch_add(handed);
-      metrics_.events_applied.fetch_add(handed_events);
-      if (!handed_timestamps.empty()) metrics_.applied_event_timestamp = handed_timestamps.back();
-      session->committed_through(handed);
-      handed = 0;
-      handed_events = 0;
-      handed_timestamps.clear();
+      // What the applier still holds uncommitted was handed last.
+      const size_t done = handed.size() - std::min(handed.size(), applier.uncommitted_transactions());
+      uint64_t events = 0;
+      for (size_t i = 0; i < done; ++i) {
+        events += handed.front().events;
+        metrics_.applied_event_timestamp = handed.front().timestamp;
+        handed.pop_front();
+      }
+      metrics_.transactions_applied.fetch_add(done);
+      metrics_.events_applied.fetch_add(events);
+      session->committed_through(done);
     }
-    metrics_.rows_applied = rows_base_ + applier.stats().rows;
-    metrics_.target_commits = commits_base_ + applier.stats().target_commits;
+    const sql::ApplierStats stats = applier.total_stats();
+    metrics_.rows_applied = rows_base_ + stats.rows;
+    metrics_.target_commits = commits_base_ + stats.target_commits;
     metrics_.queue_bytes = session->queue.bytes();
     metrics_.lag_seconds = session->lag_seconds();
   };
@@ -389,7 +396,11 @@ void Pipeline::run_session(sql::Applier& applier) {
     while (true) {
       if (stop_ && !applier.in_transaction()) {
         finish();
-        return;
+        return false;
+      }
+      if (consolidated() && !applier.in_transaction()) {
+        note_progress();
+        return true;
       }
       const auto timeout = applier.has_uncommitted() ? options_.idle_flush : std::chrono::milliseconds(200);
       std::optional<QueueItem> item = session->queue.pop(timeout);
@@ -405,17 +416,16 @@ void Pipeline::run_session(sql::Applier& applier) {
           current_timestamp = item->transaction.timestamp;
           break;
         case QueueItem::Kind::kEvent:
-          with_context(fmt::format("{}:{}", item->file, item->offset), [&] { applier.apply(*item->event); });
+          with_context(fmt::format("{}:{}", item->file, item->offset),
+                       [&] { applier.apply(std::move(item->event)); });
           ++events_in_trx;
           break;
         case QueueItem::Kind::kCommit:
+          handed.push_back({events_in_trx, current_timestamp});
           applier.commit(item->transaction.end);
-          ++handed;
-          handed_events += events_in_trx;
-          handed_timestamps.push_back(current_timestamp);
           break;
         case QueueItem::Kind::kAbort: applier.abort(); break;
-        case QueueItem::Kind::kEnd: finish(); return;
+        case QueueItem::Kind::kEnd: finish(); return consolidated();
         case QueueItem::Kind::kError:
           finish();
           try {
@@ -430,7 +440,7 @@ void Pipeline::run_session(sql::Applier& applier) {
       note_progress();
     }
   } catch (...) {
-    commits_base_ += applier.stats().target_commits;
+    commits_base_ += applier.total_stats().target_commits;
     throw;
   }
 }

@@ -4,8 +4,10 @@
 //   reader thread:  ServerBinlogSource → ReplicationStream (decode, group)
 //                   → bounded queue (queue_max_bytes, events weighed at twice
 //                     their binlog size: roughly their decoded size)
-//   run() thread:   queue → sql::Applier (batches, grouped commits,
-//                   checkpoint in the same target transaction)
+//   run() thread:   queue → sql::TransactionApplier: an sql::Applier
+//                   (batches, grouped commits, checkpoint in the same target
+//                   transaction), or with parallel_workers > 1 an
+//                   sql::ParallelApplier (epochs over several connections)
 //
 // Memory is bounded by the queue (plus the applier's batch): a transaction
 // larger than the queue streams through it, the applier keeps its target
@@ -30,10 +32,15 @@
 // to the applier are committed first when the failure was on the source).
 //
 // One applier per stream: the target connection takes the named lock
-// "galaxis-relay:<schema>.<stream>" (GET_LOCK) before reading the
-// checkpoint and holds it for its lifetime, so a relay restarted after a
-// crash waits until the server has finished its predecessor's last batch,
-// and a second relay on the same stream stops with a clear error.
+// "galaxis-relay:<schema>.<stream>" (GET_LOCK, sql/stream_lock.h) before
+// reading the checkpoint and holds it for its lifetime, so a relay restarted
+// after a crash waits until the server has finished its predecessor's last
+// batch, and a second relay on the same stream stops with a clear error.
+//
+// Parallel: parallel_workers > 1 applies with sql::ParallelApplier. A
+// serial run (1) that finds the worker checkpoint rows of an earlier
+// parallel run first finishes that run's last epoch with a ParallelApplier
+// and moves the position to the serial row, then continues serially.
 //
 // Stopping: request_stop() (any thread, e.g. a signal watcher) makes run()
 // finish the source transaction being applied if its events are all here,
@@ -55,6 +62,7 @@
 #include "galaxis/relay/replication_stream.h"
 #include "galaxis/relay/server_binlog_source.h"
 #include "galaxis/sql/applier.h"
+#include "galaxis/sql/transaction_applier.h"
 
 namespace galaxis::relay {
 
@@ -66,6 +74,8 @@ struct PipelineOptions {
   ServerSourceOptions source;  // url with password; heartbeat period also bounds stop latency
   ConnectionUrl target;        // with password
   sql::ApplierOptions applier;
+  // Target connections applying in parallel (sql/parallel_applier.h); 1 = serial.
+  size_t parallel_workers = 1;
   InitialPosition initial = InitialPosition::kFromStart;
   size_t queue_max_bytes = 32u << 20;  // counted as 128 + 2 x binlog size per event
   std::chrono::milliseconds idle_flush{2};
@@ -90,9 +100,11 @@ class Pipeline {
 
  private:
   struct Session;
-  void run_session(sql::Applier& applier);
-  std::unique_ptr<sql::Applier> connect_applier();
-  StartPosition start_position(sql::Applier& applier);
+  // Returns true when the applier asked to be replaced (a parallel
+  // recovery consolidated into the serial row).
+  bool run_session(sql::TransactionApplier& applier);
+  std::unique_ptr<sql::TransactionApplier> connect_applier();
+  StartPosition start_position(sql::TransactionApplier& applier);
 
   PipelineOptions options_;
   RelayMetrics& metrics_;
