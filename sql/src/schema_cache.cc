@@ -46,6 +46,36 @@ const TableSchema& SchemaCache::get(const std::string& database, const std::stri
   return *it->second;
 }
 
+const std::map<std::string, std::string>& SchemaCache::foreign_key_groups() {
+  if (foreign_key_groups_) return *foreign_key_groups_;
+  // Union-find over lower-case "db.table" names (folding can only merge
+  // groups); each group is named by its smallest member.
+  std::map<std::string, std::string> parent;
+  auto find = [&](std::string name) {
+    auto it = parent.try_emplace(name, name).first;
+    while (it->second != it->first) {
+      auto up = parent.find(it->second);
+      it->second = up->second;  // path halving
+      it = up;
+    }
+    return it->first;
+  };
+  Rows edges = connection_->query(
+      "SELECT CONSTRAINT_SCHEMA, TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA, REFERENCED_TABLE_NAME FROM "
+      "information_schema.REFERENTIAL_CONSTRAINTS");
+  for (const Row& row : edges) {
+    std::string a = find(lower(row[0].value_or("")) + "." + lower(row[1].value_or("")));
+    std::string b = find(lower(row[2].value_or("")) + "." + lower(row[3].value_or("")));
+    if (a == b) continue;
+    if (b < a) std::swap(a, b);
+    parent[b] = a;
+  }
+  std::map<std::string, std::string> groups;
+  for (const auto& [name, up] : parent) groups.emplace(name, find(name));
+  foreign_key_groups_ = std::move(groups);
+  return *foreign_key_groups_;
+}
+
 TableSchema SchemaCache::load(const std::string& database, const std::string& table) {
   TableSchema schema;
   schema.database = database;
@@ -56,7 +86,7 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
   // GENERATION_EXPRESSION is NULL (MariaDB) or '' (MySQL) for ordinary columns.
   Rows columns = connection_->query(
       "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE, EXTRA, "
-      "COALESCE(GENERATION_EXPRESSION, '') FROM information_schema.COLUMNS WHERE " +
+      "COALESCE(GENERATION_EXPRESSION, ''), COLLATION_NAME FROM information_schema.COLUMNS WHERE " +
       where + " ORDER BY ORDINAL_POSITION");
   if (columns.empty()) {
     throw_error(Error::Kind::kServer, "table {} does not exist on the target (or the target user cannot see it)",
@@ -69,6 +99,7 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
     column.column_type = row[2].value_or("");
     column.charset = row[3].value_or("");
     if (column.charset == "binary") column.charset.clear();
+    if (!column.charset.empty()) column.collation = lower(row[7].value_or(""));
     column.nullable = row[4].value_or("") == "YES";
     const std::string extra = row[5].value_or("");
     column.is_unsigned = contains(column.column_type, "unsigned");
@@ -77,38 +108,45 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
     schema.columns.push_back(std::move(column));
   }
 
-  // Candidate keys: PRIMARY first, then unique indexes by name.
-  Rows stats = connection_->query("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE " + where +
+  // Every unique key, PRIMARY first, then unique indexes by name. A NULL
+  // COLUMN_NAME is a functional key part (MySQL 8+), SUB_PART a prefix.
+  Rows stats = connection_->query("SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS WHERE " +
+                                  where +
                                   " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
-  std::string current;
-  std::vector<size_t> key;
-  bool usable = true;
-  auto consider = [&] {
-    if (current.empty() || schema.key_kind != KeyKind::kNone || !usable || key.empty()) return;
-    schema.key_kind = current == "PRIMARY" ? KeyKind::kPrimary : KeyKind::kUniqueNotNull;
-    schema.key_name = current;
-    schema.key_columns = key;
-  };
+  std::vector<bool> matchable;  // per unique key: every part is a column
   for (const Row& row : stats) {
     std::string index = row[0].value_or("");
-    if (index != current) {
-      consider();
-      current = index;
-      key.clear();
-      usable = true;
+    if (schema.unique_keys.empty() || schema.unique_keys.back().name != index) {
+      schema.unique_keys.push_back(UniqueKey{index, {}, false});
+      matchable.push_back(true);
     }
-    if (!row[1]) {  // functional key part (MySQL 8): not a column we can match on
-      usable = false;
+    UniqueKey& key = schema.unique_keys.back();
+    size_t column = row[1] ? schema.find_column(*row[1]) : schema.columns.size();
+    if (column == schema.columns.size()) {
+      key.opaque = true;
+      matchable.back() = false;
       continue;
     }
-    size_t column = schema.find_column(*row[1]);
-    if (column == schema.columns.size() || (current != "PRIMARY" && schema.columns[column].nullable)) {
-      usable = false;
-      continue;
-    }
-    key.push_back(column);
+    key.columns.push_back(column);
+    if (row[2]) key.opaque = true;
   }
-  consider();
+
+  // The applier's key: the PRIMARY KEY, else the first unique index whose
+  // parts are all NOT NULL columns (prefixes allowed: WHERE c = 'full value'
+  // still names one row).
+  for (size_t k = 0; k < schema.unique_keys.size(); ++k) {
+    const UniqueKey& key = schema.unique_keys[k];
+    bool primary = key.name == "PRIMARY";
+    bool usable = matchable[k] && !key.columns.empty();
+    for (size_t n = 0; n < key.columns.size() && usable; ++n) {
+      usable = primary || !schema.columns[key.columns[n]].nullable;
+    }
+    if (!usable) continue;
+    schema.key_kind = primary ? KeyKind::kPrimary : KeyKind::kUniqueNotNull;
+    schema.key_name = key.name;
+    schema.key_columns = key.columns;
+    break;
+  }
 
   Rows triggers = connection_->query(
       "SELECT TRIGGER_NAME, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = " +
@@ -118,13 +156,24 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
       schema.unguarded_triggers.push_back(row[0].value_or(""));
     }
   }
-  schema.has_foreign_keys =
-      connection_
-          ->query_value("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE (CONSTRAINT_SCHEMA = " +
-                        connection_->quote(database) + " AND TABLE_NAME = " + connection_->quote(table) +
-                        ") OR (UNIQUE_CONSTRAINT_SCHEMA = " + connection_->quote(database) +
-                        " AND REFERENCED_TABLE_NAME = " + connection_->quote(table) + ")")
-          .value_or("0") != "0";
+  // The engine decides whether a rolled-back target transaction undoes the
+  // rows (write_set.h makes non-transactional tables barriers).
+  Rows table_info = connection_->query(
+      "SELECT t.ENGINE, e.TRANSACTIONS FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES e ON "
+      "e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = " +
+      connection_->quote(database) + " AND t.TABLE_NAME = " + connection_->quote(table));
+  if (!table_info.empty()) {
+    schema.engine = table_info.front()[0].value_or("");
+    schema.transactional = table_info.front()[1].value_or("") == "YES";
+  } else {
+    schema.transactional = false;  // unknown: the conservative answer
+  }
+  const auto& groups = foreign_key_groups();
+  auto group = groups.find(lower(database) + "." + lower(table));
+  if (group != groups.end()) {
+    schema.has_foreign_keys = true;
+    schema.foreign_key_group = group->second;
+  }
   return schema;
 }
 

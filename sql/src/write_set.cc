@@ -271,9 +271,11 @@ Outcome key_token(const KeyPlan& plan, const std::vector<Part>& parts, const bin
   return Outcome::kToken;
 }
 
-uint64_t foreign_key_token() {
+uint64_t foreign_key_token(const std::string& group) {
   Hasher h;
   h.bytes("galaxis-relay: tables with foreign keys");
+  h.byte(0);
+  h.lower_bytes(group);
   return h.finish();
 }
 
@@ -317,7 +319,7 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
                                   table.engine.empty() ? "(unknown)" : table.engine));
     return;
   }
-  if (table.has_foreign_keys) into.add(foreign_key_token());
+  if (table.has_foreign_keys) into.add(foreign_key_token(table.foreign_key_group));
 
   const bool by_name =
       rows.table != nullptr && rows.table->has_column_names && rows.table->columns.size() == rows.column_count;

@@ -342,6 +342,17 @@ TEST(WriteSet, ForeignKeyTablesConflictWithEachOther) {
                        write_set(insert({int64_t{9}, Null{}, Null{}}), child)));
   EXPECT_FALSE(conflict(write_set(remove({int64_t{1}, Null{}, Null{}}), parent),
                         write_set(insert({int64_t{9}, Null{}, Null{}}), plain)));
+  // Named groups: tables linked by foreign keys share one; others do not.
+  parent.foreign_key_group = "d.child";
+  child.foreign_key_group = "D.Child";
+  TableSchema elsewhere = table();
+  elsewhere.table = "orders";
+  elsewhere.has_foreign_keys = true;
+  elsewhere.foreign_key_group = "d.customers";
+  EXPECT_TRUE(conflict(write_set(remove({int64_t{1}, Null{}, Null{}}), parent),
+                       write_set(insert({int64_t{9}, Null{}, Null{}}), child)));
+  EXPECT_FALSE(conflict(write_set(remove({int64_t{1}, Null{}, Null{}}), parent),
+                        write_set(insert({int64_t{9}, Null{}, Null{}}), elsewhere)));
 }
 
 TEST(WriteSet, TriggersAndNonTransactionalTablesMakeBarriers) {

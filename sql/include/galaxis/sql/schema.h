@@ -55,6 +55,12 @@ struct TableSchema {
   std::vector<size_t> key_columns;              // indexes into columns, in key order
   std::vector<std::string> unguarded_triggers;  // target triggers that would fire for our writes
   bool has_foreign_keys = false;                // references or is referenced by a foreign key
+  // With has_foreign_keys: the lower-case "db.table" that names the table's
+  // connected component of foreign-key relations (tables linked by foreign
+  // keys, directly or through others, share it; cascades and checks stay
+  // inside a component). SchemaCache always fills it; "" (hand-built
+  // schemas) is one more group, shared by every table left without a name.
+  std::string foreign_key_group;
   std::vector<UniqueKey> unique_keys;           // PRIMARY first, then UNIQUE indexes by name
   std::string engine;                           // information_schema.TABLES.ENGINE ("InnoDB", "MyISAM")
   bool transactional = true;                    // the engine supports transactions (ENGINES.TRANSACTIONS)

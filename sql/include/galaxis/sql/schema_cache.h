@@ -1,13 +1,22 @@
 // galaxis/sql/schema_cache.h — target table layouts, loaded on first use.
 //
-// Reads information_schema.COLUMNS / STATISTICS / TRIGGERS of the target
-// (two or three queries per table, once) and keeps the result until
+// Reads information_schema.COLUMNS, STATISTICS, TRIGGERS and TABLES (with
+// ENGINES): four queries per table, once; plus, once until the next
+// invalidate(), every foreign key (REFERENTIAL_CONSTRAINTS: on MariaDB a
+// scan of all tables whatever the WHERE, so one query for all tables beats
+// one per table). Keeps the result until
 // invalidate(): the applier invalidates everything after every replayed DDL,
 // since a DDL can rename, drop or reshape any table.
 //
 // Key choice follows a native replica: the PRIMARY KEY, else the first (by
 // name) UNIQUE index whose columns are all NOT NULL and not functional;
 // otherwise KeyKind::kNone (rows are matched on the full before image).
+// TableSchema::unique_keys lists every unique key (NON_UNIQUE = 0), with
+// functional and prefix parts marked opaque; columns carry COLLATION_NAME;
+// engine/transactional come from TABLES.ENGINE and ENGINES.TRANSACTIONS
+// (a table whose engine the server does not list counts as
+// non-transactional); foreign_key_group names the table's connected
+// component of foreign-key relations.
 //
 // Triggers: a trigger on the target fires for the applier's writes, which
 // would apply twice what the binlog already carries. Triggers replayed by
@@ -21,6 +30,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -39,14 +49,21 @@ class SchemaCache {
   // The schema of db.table, loading it on a miss. The reference stays valid
   // until the next invalidate().
   const TableSchema& get(const std::string& database, const std::string& table);
-  void invalidate() { tables_.clear(); }
+  void invalidate() {
+    tables_.clear();
+    foreign_key_groups_.reset();
+  }
   size_t size() const { return tables_.size(); }
 
  private:
   TableSchema load(const std::string& database, const std::string& table);
+  // Lower-case "db.table" -> its group (see TableSchema::foreign_key_group),
+  // for every table on either side of a foreign key the user can see.
+  const std::map<std::string, std::string>& foreign_key_groups();
 
   Connection* connection_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<TableSchema>> tables_;
+  std::optional<std::map<std::string, std::string>> foreign_key_groups_;
 };
 
 }  // namespace galaxis::sql

@@ -29,8 +29,9 @@
 //     that could collide with such a change is itself given it (the value
 //     that makes a change take it is seen by every other change of that
 //     row or value too).
-//   - one shared token for every table with a foreign key (either side):
-//     cascades and checks cross tables.
+//   - one token per group of tables linked by foreign keys
+//     (TableSchema::foreign_key_group; one group for all when unknown):
+//     cascades and checks cross tables, but stay inside the group.
 // An image that lacks a key column (binlog_row_image MINIMAL/NOBLOB) cannot
 // be given a table-wide token instead: a change that frees an unknown
 // unique value must conflict with every later change taking that value,
