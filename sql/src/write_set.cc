@@ -385,24 +385,30 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
   const bool has_before = rows.kind != binlog::RowsKind::kWrite;
   const bool has_after = rows.kind != binlog::RowsKind::kDelete;
   const bool update = has_before && has_after;
+  constexpr unsigned kBefore = 1, kAfter = 2;
+  const unsigned images = (has_before ? kBefore : 0) | (has_after ? kAfter : 0);
   for (const binlog::RowChange& change : rows.rows) {
-    bool identified = false;
+    unsigned named = 0;                     // images some key token names
+    const ColumnSchema* unnamed = nullptr;  // a key column the before image lacks
     for (const KeyPlan& plan : scratch.keys) {
       uint64_t token = 0;
       const ColumnSchema* missing = nullptr;
-      auto take = [&](Outcome outcome, bool required) {
+      auto take = [&](Outcome outcome, unsigned image, bool required) {
         switch (outcome) {
           case Outcome::kToken:
             into.add(token);
-            identified = true;
+            named |= image;
             return true;
           case Outcome::kWhole:
             into.add(whole_table);
-            identified = true;
+            named |= image;
             return true;
           case Outcome::kNone: return true;
           case Outcome::kMissing:
-            if (!required) return true;
+            if (!required) {
+              unnamed = missing;
+              return true;
+            }
             into.make_barrier(fmt::format(
                 "a row image of {} lacks column `{}` of unique key `{}` (binlog_row_image MINIMAL or NOBLOB), so "
                 "the key values this change frees or takes are unknown",
@@ -413,24 +419,34 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
       };
       if (update && !plan.any_after) {
         // The update leaves this key's value as it was: it neither frees nor
-        // takes a value; its before image still names the row when present.
-        if (!take(key_token(plan, scratch.parts, change.before, false, nullptr, &token, &missing), false)) return;
+        // takes a value; the before image's value names the row in both.
+        if (!take(key_token(plan, scratch.parts, change.before, false, nullptr, &token, &missing), kBefore | kAfter,
+                  false)) {
+          return;
+        }
         continue;
       }
       if (has_before &&
-          !take(key_token(plan, scratch.parts, change.before, false, nullptr, &token, &missing), true)) {
+          !take(key_token(plan, scratch.parts, change.before, false, nullptr, &token, &missing), kBefore, true)) {
         return;
       }
       if (has_after && !take(key_token(plan, scratch.parts, change.after, true, update ? &change.before : nullptr,
                                        &token, &missing),
-                             true)) {
+                             kAfter, true)) {
         return;
       }
     }
-    // No key names this row (no unique key, or all NULL): any change of the
-    // table may be the same row. Consistent because the image that a later
-    // change sees as its before image is this change's after image.
-    if (!identified) into.add(whole_table);
+    if (named == images) continue;
+    // An image no key names (no unique key, or all NULL): any change of the
+    // table may be this row. The table-wide token is consistent because the
+    // image a later change of the row starts from is this change's after
+    // image, which names no key either. That holds only for complete images.
+    if (unnamed != nullptr) {
+      into.make_barrier(fmt::format("a row image of {} lacks column `{}` and names the row by no unique key",
+                                    qualified_name(table.database, table.table), unnamed->name));
+      return;
+    }
+    into.add(whole_table);
   }
 }
 

@@ -238,6 +238,13 @@ TEST(WriteSet, OpaqueKeyAndKeylessTableAreTableWide) {
   nullable_only.unique_keys.erase(nullable_only.unique_keys.begin());
   EXPECT_TRUE(conflict(write_set(update({int64_t{1}, Null{}, Null{}}, {int64_t{1}, Null{}, int64_t{1}}), nullable_only),
                        write_set(remove({int64_t{1}, Null{}, int64_t{1}}), nullable_only)));
+  // A row that gains a unique value: its before image named no key, so the
+  // change that created it (table-wide) must still conflict.
+  WriteSet created = write_set(insert({int64_t{1}, Null{}, int64_t{1}}), nullable_only);
+  WriteSet gains = write_set(update({int64_t{1}, Null{}, int64_t{1}}, {int64_t{1}, int64_t{5}, int64_t{1}}),
+                             nullable_only);
+  EXPECT_TRUE(conflict(created, gains));
+  EXPECT_TRUE(conflict(gains, write_set(remove({int64_t{1}, int64_t{5}, int64_t{1}}), nullable_only)));
   // The table-wide token is per table.
   TableSchema keyless2 = keyless;
   keyless2.table = "t2";
@@ -298,6 +305,13 @@ TEST(WriteSet, MinimalImages) {
   WriteSet moved = write_set(move, pk_only);
   EXPECT_TRUE(conflict(moved, write_set(insert({int64_t{3}, Null{}, Null{}}), pk_only)));
   EXPECT_TRUE(conflict(moved, write_set(insert({int64_t{1}, Null{}, Null{}}), pk_only)));
+
+  // An UPDATE whose before image names the row by no key at all (only a
+  // non-key column present): barrier, not a table-wide token.
+  RowsEvent unnamed = event(RowsKind::kUpdate, {{{int64_t{1}}, {int64_t{2}}}});
+  unnamed.columns_before = {false, false, true};
+  unnamed.columns_after = {false, false, true};
+  EXPECT_TRUE(write_set(unnamed, t).barrier);
 
   // Composite key (u, v) with only v changed and u absent everywhere: the
   // new key value is unknown.
