@@ -23,15 +23,16 @@
 //     the server decides by collation ('abc' = 'ABC ' under a _ci PAD SPACE
 //     collation: any non-*_bin character column), by an expression or a
 //     column prefix (functional and prefix key parts), or by a JSON/GEOMETRY
-//     value; and for a row change that no key names at all (no unique key,
-//     or every key NULL). The table-wide token conflicts only with itself,
-//     not with the table's key tokens: that is sound because every change
-//     that could collide with such a change is itself given it (the value
-//     that makes a change take it is seen by every other change of that
-//     row or value too).
+//     value; and for a row image (before or after) that no key names (no
+//     unique key, or every key NULL). The table-wide token conflicts only
+//     with itself, not with the table's key tokens: that is sound because
+//     every change that could collide with such a change is itself given it
+//     (the value that makes a change take it is seen by every other change
+//     of that row or value too; for an unnamed image, the change before it
+//     on that row ended with the same image).
 //   - one token per group of tables linked by foreign keys
-//     (TableSchema::foreign_key_group; one group for all when unknown):
-//     cascades and checks cross tables, but stay inside the group.
+//     (TableSchema::foreign_key_group; "" is one more group): cascades and
+//     checks cross tables, but stay inside the group.
 // An image that lacks a key column (binlog_row_image MINIMAL/NOBLOB) cannot
 // be given a table-wide token instead: a change that frees an unknown
 // unique value must conflict with every later change taking that value,
@@ -41,8 +42,10 @@
 //     still added when complete);
 //   - an UPDATE after image takes a missing column's value from the before
 //     image (MINIMAL leaves unchanged columns out);
-//   - any other missing key column makes the transaction a barrier. MINIMAL
-//     images of a table whose only unique key is the PRIMARY KEY never do.
+//   - any other missing key column makes the transaction a barrier, and so
+//     does an image left unnamed by any key because a key column is
+//     missing. MINIMAL images of a table whose only unique key is the
+//     PRIMARY KEY never do (the before image always holds it).
 // A transaction is a barrier (runs alone, after everything before it is
 // committed) when it holds anything other than row events and the
 // BEGIN/COMMIT/SAVEPOINT/ROLLBACK TO queries (DDL, statement DML), touches a
