@@ -76,6 +76,11 @@ MetricsSnapshot RelayMetrics::snapshot() const {
   s.last_error = last_error_;
   s.started_at = started_at_;
   s.last_error_at = last_error_at_;
+  // Without the counts, one case is still exact: everything received is committed.
+  if (!s.events_pending && !s.source_position.file.empty() && s.source_position.file == s.applied_position.file &&
+      s.source_position.offset == s.applied_position.offset) {
+    s.events_pending = 0;
+  }
   return s;
 }
 

@@ -300,6 +300,8 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     report.lag_events_reason = "the relay has never run";
   } else if (!fresh) {
     report.lag_events_reason = "the relay is not running";
+  } else if (report.row->state == "stopped" || report.row->state == "failed") {
+    report.lag_events_reason = "the relay is " + report.row->state;
   } else if (!report.row->events_pending) {
     report.lag_events_reason = "the running relay does not count pending events";
   } else if (report.row->source_position.file != report.master_position.file ||

@@ -186,10 +186,29 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     EXPECT_EQ(diff, "") << diff;
   }
 
-  ProcessResult status_json() {
-    return run_process(
-        {GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(), "--stream", stream_, "--json"},
-        60);
+  // FLUSH BINARY LOGS, then PURGE everything before the new file (retried:
+  // a dump thread still reading an old file holds it for a moment).
+  void purge_binlogs_to_current(Server& master) {
+    master.exec("FLUSH BINARY LOGS");
+    const BinlogStatus now = master.binlog_status();
+    for (int i = 0; i < 100 && master.query("SHOW BINARY LOGS").front().front() != now.file; ++i) {
+      master.exec("PURGE BINARY LOGS TO '" + now.file + "'");
+      std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_EQ(master.query("SHOW BINARY LOGS").front().front(), now.file);
+  }
+
+  // Whether the restricted source user may take MySQL's snapshot lock (RELOAD).
+  bool source_user_has_reload() {
+    return master_->query_value("SELECT MAX(Reload_priv) FROM mysql.user WHERE user='" + std::string(kSourceUser) +
+                                "'") == "Y";
+  }
+
+  ProcessResult status_json(const std::vector<std::string>& extra = {"--json"}) {
+    std::vector<std::string> args = {GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(),
+                                     "--stream",     stream_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_process(args, 60);
   }
 
   Server* master_ = nullptr;
@@ -248,9 +267,17 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
   EXPECT_NE(metrics.find("galaxis_relay_applied_position{stream=\"" + stream_ + "\",file=\""), std::string::npos);
   EXPECT_EQ(http_get(port, "/nope").first, 404);
 
-  // status --json: applied equals the master position (the marker was last), lag 0.
-  ASSERT_TRUE(eventually([&] { return nlohmann::json::parse(status_json().out)["relay_state"] == "streaming"; }, 10s));
-  const ProcessResult status = status_json();
+  // status --json with the relay's /health: applied equals the master
+  // position (the marker was last), lag 0, no events pending.
+  const std::string health_url = "http://127.0.0.1:" + std::to_string(port) + "/health";
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto r = nlohmann::json::parse(status_json().out);
+        return r["relay_state"] == "streaming" && r["lag"]["events"] == 0;
+      },
+      10s))
+      << status_json().out;
+  const ProcessResult status = status_json({"--json", "--health-url", health_url});
   ASSERT_EQ(status.exit_code, 0) << status.err;
   const auto report = nlohmann::json::parse(status.out);
   const BinlogStatus master_now = master_->binlog_status();
@@ -260,8 +287,16 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
   EXPECT_EQ(report["applied_position"]["offset"], master_now.position) << status.out;
   EXPECT_EQ(report["lag"]["bytes"], 0) << status.out;
   EXPECT_EQ(report["lag"]["seconds"], 0.0) << status.out;
-  EXPECT_TRUE(report["lag"]["events"].is_null());
+  EXPECT_EQ(report["lag"]["events"], 0) << status.out;
   EXPECT_TRUE(report["last_error"].is_null()) << status.out;
+  EXPECT_EQ(report["health"]["http_status"], 200) << status.out;
+  EXPECT_EQ(report["health"]["state"], "streaming") << status.out;
+  EXPECT_GE(report["health"]["body"]["rows_applied"].get<uint64_t>(), 303000u) << status.out;
+  const ProcessResult table = status_json({"--health-url", health_url});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("lag events:        0\n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("health:            healthy (streaming, HTTP 200, " + health_url + ")"), std::string::npos)
+      << table.out;
 
   // Graceful stop.
   relay_->signal(SIGTERM);
@@ -270,6 +305,14 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
   EXPECT_EQ(*exit_code, 0) << relay_->log();
   EXPECT_EQ(passive_->query_value("SELECT state FROM galaxis_relay.status WHERE stream='" + stream_ + "'"), "stopped");
   EXPECT_THROW(http_get(port, "/health"), Error);
+  // Stopped: pending events unknown, and the health endpoint is gone (exit 1, the report still printed).
+  const ProcessResult stopped = status_json({"--health-url", health_url});
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.err;
+  EXPECT_NE(stopped.out.find("lag events:        unknown (the relay is stopped)"), std::string::npos) << stopped.out;
+  EXPECT_NE(stopped.out.find("health:            unreachable (health endpoint " + health_url + " unreachable"),
+            std::string::npos)
+      << stopped.out;
+  EXPECT_NE(stopped.err.find(health_url + " unreachable"), std::string::npos) << stopped.err;
 }
 
 // The master restarts, then the target restarts, while transactions keep
@@ -357,19 +400,19 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
   ASSERT_EQ(relay_->wait(30).value_or(-100), 0);
   master_->exec("FLUSH BINARY LOGS");
   master_->exec("INSERT INTO " + db_ + ".t VALUES (2)");
-  master_->exec("FLUSH BINARY LOGS");
-  const BinlogStatus now = master_->binlog_status();
-  for (int i = 0; i < 100 && master_->query("SHOW BINARY LOGS").front().front() != now.file; ++i) {
-    master_->exec("PURGE BINARY LOGS TO '" + now.file + "'");
-    std::this_thread::sleep_for(100ms);
-  }
-  ASSERT_EQ(master_->query("SHOW BINARY LOGS").front().front(), now.file);
+  ASSERT_NO_FATAL_FAILURE(purge_binlogs_to_current(*master_));
   relay_ = std::make_unique<RelayProcess>(run_args(), log_path_);
   const auto code = relay_->wait(60);
   ASSERT_TRUE(code.has_value()) << relay_->log();
   EXPECT_EQ(*code, 1);
   const std::string log = relay_->log();
-  EXPECT_NE(log.find("galaxis-relay sync"), std::string::npos) << log;
+  // The exact command, with this run's servers, stream and filters.
+  EXPECT_NE(log.find("Run `galaxis-relay sync --source " + source_url() + " --target " + target_url() +
+                     " --mode checksum --stream " + stream_ + " --checkpoint-schema galaxis_relay --include " + db_ +
+                     "`"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("--auto-resync"), std::string::npos) << log;
   const auto report = nlohmann::json::parse(status_json().out);
   EXPECT_NE(report["last_error"].get<std::string>().find("galaxis-relay sync"), std::string::npos) << report.dump();
   EXPECT_EQ(report["applied_file_purged"], true);
@@ -387,6 +430,114 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
   EXPECT_NE(wrong.err.find("Access denied"), std::string::npos) << wrong.err;
   EXPECT_NE(wrong.err.find(kSourceUser), std::string::npos) << wrong.err;
   EXPECT_EQ(wrong.err.find("not-the-password-x9"), std::string::npos) << wrong.err;
+}
+
+// The master purged the relay's position while it was stopped, and someone
+// changed the passive by hand meanwhile. With --auto-resync the relay runs a
+// checksum sync, ends equal to the master, counts it in /metrics and streams
+// what the master writes afterwards. MySQL's snapshot needs RELOAD: a source
+// user without it gets the error naming the grant instead.
+TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
+  start_relay();
+  master_->exec("CREATE DATABASE " + db_);
+  master_->exec("CREATE TABLE " + db_ + ".t (id INT PRIMARY KEY, v VARCHAR(20))");
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  ASSERT_TRUE(caught_up());
+  relay_->signal(SIGTERM);
+  ASSERT_EQ(relay_->wait(30).value_or(-100), 0);
+  // What the relay misses: changes in binlogs about to be purged, a hand edit on the passive.
+  master_->exec("FLUSH BINARY LOGS");
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (4, 'd')");
+  master_->exec("UPDATE " + db_ + ".t SET v = 'B' WHERE id = 2");
+  master_->exec("DELETE FROM " + db_ + ".t WHERE id = 3");
+  master_->exec("CREATE TABLE " + db_ + ".later (id INT PRIMARY KEY)");
+  master_->exec("INSERT INTO " + db_ + ".later VALUES (7)");
+  passive_->exec("UPDATE " + db_ + ".t SET v = 'by hand' WHERE id = 1");
+  ASSERT_NO_FATAL_FAILURE(purge_binlogs_to_current(*master_));
+
+  const uint16_t port = free_port();
+  relay_ = std::make_unique<RelayProcess>(
+      run_args({"--auto-resync", "--health-listen", "127.0.0.1:" + std::to_string(port)}), log_path_);
+  if (GetParam().master == Flavor::kMySQL97 && !source_user_has_reload()) {
+    const auto code = relay_->wait(120);
+    ASSERT_TRUE(code.has_value()) << relay_->log();
+    EXPECT_EQ(*code, 1);
+    const std::string log = relay_->log();
+    EXPECT_NE(log.find("--auto-resync: checksum sync after a purged position"), std::string::npos) << log;
+    EXPECT_NE(log.find("GRANT RELOAD"), std::string::npos) << log;
+    return;
+  }
+  const std::string resynced = "galaxis_relay_resyncs_total{stream=\"" + stream_ + "\"} 1";
+  ASSERT_TRUE(eventually(
+      [&] {
+        if (!relay_->running()) return true;
+        return http_get(port, "/health").first == 200 &&
+               http_get(port, "/metrics").second.find(resynced) != std::string::npos;
+      },
+      120s))
+      << relay_->log();
+  ASSERT_TRUE(relay_->running()) << relay_->log();
+  // A write after the resync is streamed (the marker), and everything is equal.
+  master_->exec("INSERT INTO " + db_ + ".later VALUES (8)");
+  ASSERT_TRUE(caught_up()) << relay_->log();
+  expect_equal();
+  EXPECT_EQ(passive_->query_value("SELECT v FROM " + db_ + ".t WHERE id = 1"), "a");
+  EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".later"), "2");
+  const std::string log = relay_->log();
+  EXPECT_NE(log.find("--auto-resync: running a checksum sync"), std::string::npos) << log;
+  EXPECT_NE(log.find("--auto-resync: the target equals the master's snapshot at"), std::string::npos) << log;
+  EXPECT_EQ(nlohmann::json::parse(http_get(port, "/health").second)["resyncs"], 1);
+  relay_->signal(SIGTERM);
+  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+}
+
+// Without --initial: a master whose binlog still holds its whole history is
+// replayed from the start; after a purge the relay copies a snapshot first
+// (MySQL without RELOAD: the error naming the grant). A fresh master of the
+// pair's flavour, so that its binlog really begins at its first transaction.
+TEST_P(DaemonTest, InitialDefaultFollowsBinlogHistory) {
+  ServerOptions options;
+  options.flavor = GetParam().master;
+  options.role = Role::kMaster;
+  options.server_id = 11;
+  Server fresh(options);
+  fresh.start();
+  ensure_user(fresh, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  fresh.exec("CREATE DATABASE " + db_);
+  fresh.exec("CREATE TABLE " + db_ + ".t (id INT PRIMARY KEY, v VARCHAR(20))");
+  fresh.exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b')");
+  fresh.exec("UPDATE " + db_ + ".t SET v = 'B' WHERE id = 2");
+  const auto run_without_initial = [&](const std::string& stream) {
+    for (const char* table : {"checkpoint", "status", "sync_state", "sync_progress"}) {
+      if (passive_->query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='galaxis_relay' "
+                                "AND table_name='" +
+                                std::string(table) + "'") != "0") {
+        passive_->exec("DELETE FROM galaxis_relay." + std::string(table) + " WHERE stream='" + stream + "'");
+      }
+    }
+    return run_process({GALAXIS_BINARY, "run", "--source",
+                        "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(fresh.port()),
+                        "--target", target_url(), "--stream", stream, "--include", db_, "--server-id",
+                        std::to_string(server_id_ + 1), "--stop-at-end"},
+                       120);
+  };
+  const ProcessResult replayed = run_without_initial(stream_);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
+  EXPECT_NE(replayed.err.find("no --initial was given: from-start, because"), std::string::npos) << replayed.err;
+  EXPECT_EQ(compare_databases(fresh, db_, *passive_, db_), "");
+
+  fresh.exec("INSERT INTO " + db_ + ".t VALUES (3, 'c')");
+  ASSERT_NO_FATAL_FAILURE(purge_binlogs_to_current(fresh));
+  passive_->exec("DROP DATABASE " + db_);
+  const ProcessResult copied = run_without_initial(stream_ + "_b");
+  EXPECT_NE(copied.err.find("no --initial was given: snapshot, because"), std::string::npos) << copied.err;
+  if (GetParam().master == Flavor::kMySQL97 && !source_user_has_reload()) {
+    EXPECT_EQ(copied.exit_code, 1) << copied.err;
+    EXPECT_NE(copied.err.find("GRANT RELOAD"), std::string::npos) << copied.err;
+    return;
+  }
+  EXPECT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_EQ(compare_databases(fresh, db_, *passive_, db_), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Pairs, DaemonTest,
@@ -411,6 +562,59 @@ TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
                   60);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
+}
+
+// `status` with parallel apply's worker rows ("<stream>#k/N", no plain row):
+// the applied position is the lowest worker's. And a status table from before
+// events_pending: `run` adds the column.
+TEST(DaemonStatus, LowestWorkerRowAndAnOlderStatusTable) {
+  GALAXIS_REQUIRE_FLAVOR(Flavor::kMariaDB1011);
+  Server& master = shared_server(Flavor::kMariaDB1011, Role::kMaster);
+  Server& passive = shared_server(Flavor::kMariaDB1011, Role::kPassive);
+  ensure_user(master, kSourceUser, kSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  ensure_user(passive, kTargetUser, kTargetPassword, kTargetGrants);
+  ::setenv("GALAXIS_SOURCE_PASSWORD", kSourcePassword, 1);
+  ::setenv("GALAXIS_TARGET_PASSWORD", kTargetPassword, 1);
+  const std::string schema = "dmn_status_cp";
+  const std::string source = "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(master.port());
+  const std::string target = "mysql://" + std::string(kTargetUser) + "@127.0.0.1:" + std::to_string(passive.port());
+  passive.exec("DROP DATABASE IF EXISTS " + schema);
+  passive.exec("CREATE DATABASE " + schema);
+  passive.exec("CREATE TABLE " + schema +
+               ".status (stream VARCHAR(64) NOT NULL PRIMARY KEY, state VARCHAR(32) NOT NULL, source_version "
+               "VARCHAR(128) NULL, source_file VARCHAR(512) NULL, source_position BIGINT UNSIGNED NULL, "
+               "applied_event_timestamp BIGINT UNSIGNED NULL, last_error TEXT NULL, last_error_at TIMESTAMP(6) NULL, "
+               "updated_at TIMESTAMP(6) NULL) ENGINE=InnoDB");
+  passive.exec("INSERT INTO " + schema + ".status (stream, state, updated_at) VALUES ('old', 'stopped', NOW(6))");
+  const ProcessResult run =
+      run_process({GALAXIS_BINARY, "run", "--source", source, "--target", target, "--initial", "from-now",
+                   "--stop-at-end", "--checkpoint-schema", schema, "--stream", "w", "--include", "dmn_status_none",
+                   "--server-id", "6999"},
+                  60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(passive.query_value("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='" + schema +
+                                "' AND table_name='status' AND column_name='events_pending'"),
+            "1");
+  EXPECT_EQ(passive.query_value("SELECT state FROM " + schema + ".status WHERE stream='w'"), "stopped");
+
+  const std::string file = master.binlog_status().file;
+  passive.exec("DELETE FROM " + schema + ".checkpoint WHERE stream='w'");
+  for (const auto& [name, offset] : std::vector<std::pair<std::string, int>>{
+           {"w#1/3", 200}, {"w#2/3", 100}, {"w#3/3", 300}, {"w#4/3", 50}, {"wx#1/1", 10}}) {
+    passive.exec("INSERT INTO " + schema + ".checkpoint (stream, binlog_file, binlog_position, gtid_set) VALUES ('" +
+                 name + "', '" + file + "', " + std::to_string(offset) + ", '')");
+  }
+  const ProcessResult status = run_process({GALAXIS_BINARY, "status", "--source", source, "--target", target,
+                                            "--checkpoint-schema", schema, "--stream", "w", "--json"},
+                                           60);
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const auto report = nlohmann::json::parse(status.out);
+  EXPECT_EQ(report["applied_position"]["file"], file) << status.out;
+  EXPECT_EQ(report["applied_position"]["offset"], 100) << status.out;
+  EXPECT_EQ(report["applied_from_workers"]["rows"], 3) << status.out;
+  EXPECT_EQ(report["applied_from_workers"]["lowest"], "w#2/3") << status.out;
+  EXPECT_EQ(report["lag_events_reason"], "the relay is stopped") << status.out;
+  passive.exec("DROP DATABASE " + schema);
 }
 
 // --config FILE sets any flag; the command line wins; unknown keys are usage errors.

@@ -46,7 +46,12 @@ TEST(Metrics, EventsPendingOnlyWhenThePipelineCountsThem) {
   metrics.events_applied = 60;
   metrics.control_events_received = 10;
   metrics.events_discarded = 5;
+  metrics.set_source_position({"binlog.000002", 900, ""});
+  metrics.set_applied_position({"binlog.000002", 400, ""});
   EXPECT_FALSE(metrics.snapshot().events_pending);
+  metrics.set_applied_position({"binlog.000002", 900, ""});  // all received is committed: exactly 0
+  EXPECT_EQ(metrics.snapshot().events_pending, 0u);
+  metrics.set_applied_position({"binlog.000002", 400, ""});
   metrics.counts_pending_events = true;
   EXPECT_EQ(metrics.snapshot().events_pending, 25u);
   const std::string text = render_prometheus(metrics.snapshot(), "s");

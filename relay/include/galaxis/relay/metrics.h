@@ -39,8 +39,9 @@ struct MetricsSnapshot {
   uint64_t queue_bytes = 0;                 // decoded-but-unapplied events, by binlog size
   uint64_t resyncs = 0;                     // checksum syncs run by --auto-resync after a purged position
   // Events of source transactions received but not yet committed on the
-  // target; nullopt when the pipeline does not count control and discarded
-  // events (see RelayMetrics::counts_pending_events).
+  // target. When the pipeline does not count control and discarded events
+  // (see RelayMetrics::counts_pending_events) only the exact case is known:
+  // 0 when the applied position equals the last received one; else nullopt.
   std::optional<uint64_t> events_pending;
   double lag_seconds = 0;                   // age of the oldest source transaction not yet committed on the target
   uint32_t applied_event_timestamp = 0;     // source timestamp of the last committed transaction
