@@ -131,6 +131,19 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
     if (row[2]) key.opaque = true;
   }
 
+  // MariaDB's UNIQUE (k, p WITHOUT OVERLAPS) is listed as (k, period end,
+  // period start) and rejects overlapping periods, not equal values. A
+  // unique key ending in two temporal columns is taken for one (a rare
+  // shape otherwise; opaque only costs parallelism).
+  auto temporal = [&](size_t column) {
+    const std::string& type = schema.columns[column].data_type;
+    return type == "date" || type == "datetime" || type == "timestamp";
+  };
+  for (UniqueKey& key : schema.unique_keys) {
+    size_t n = key.columns.size();
+    if (n >= 2 && temporal(key.columns[n - 1]) && temporal(key.columns[n - 2])) key.opaque = true;
+  }
+
   // The applier's key: the PRIMARY KEY, else the first unique index whose
   // parts are all NOT NULL columns (prefixes allowed: WHERE c = 'full value'
   // still names one row).

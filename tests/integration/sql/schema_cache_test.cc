@@ -129,7 +129,8 @@ TEST_P(SchemaCacheTest, LoadsUniqueKeysCollationsEngineAndForeignKeys) {
 INSTANTIATE_TEST_SUITE_P(Flavors, SchemaCacheTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
 
 // MariaDB only: Aria is crash-safe but not transactional; a UNIQUE TEXT
-// column is a "long unique" hash key on the whole value, not a prefix.
+// column is a "long unique" hash key on the whole value, not a prefix; a
+// sequence is an InnoDB table; WITHOUT OVERLAPS keys are opaque.
 class MariaDBSchemaCacheTest : public SchemaCacheTest {};
 
 TEST_P(MariaDBSchemaCacheTest, AriaSequencesAndLongUniqueKeys) {
@@ -138,7 +139,9 @@ TEST_P(MariaDBSchemaCacheTest, AriaSequencesAndLongUniqueKeys) {
       "CREATE TABLE sc_maria.aria (id INT PRIMARY KEY) ENGINE=Aria TRANSACTIONAL=1;"
       "CREATE TABLE sc_maria.lu (id INT PRIMARY KEY, body TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,"
       " UNIQUE KEY u_body (body)) ENGINE=InnoDB;"
-      "CREATE SEQUENCE sc_maria.seq");
+      "CREATE SEQUENCE sc_maria.seq;"
+      "CREATE TABLE sc_maria.booking (room INT NOT NULL, s DATE NOT NULL, e DATE NOT NULL, PERIOD FOR p (s, e),"
+      " UNIQUE KEY no_double (room, p WITHOUT OVERLAPS)) ENGINE=InnoDB");
   sql::Connection connection = target_connection(*passive_);
   sql::SchemaCache cache(&connection);
   const sql::TableSchema& aria = cache.get("sc_maria", "aria");
@@ -152,6 +155,11 @@ TEST_P(MariaDBSchemaCacheTest, AriaSequencesAndLongUniqueKeys) {
   EXPECT_EQ(lu.columns[1].collation, "utf8mb4_bin");
   const sql::TableSchema& seq = cache.get("sc_maria", "seq");
   EXPECT_TRUE(seq.transactional) << "sequence engine: " << seq.engine;
+  // Rows with different periods collide when the periods overlap: no value
+  // equality can tell.
+  const sql::TableSchema& booking = cache.get("sc_maria", "booking");
+  ASSERT_EQ(booking.unique_keys.size(), 1u);
+  EXPECT_TRUE(booking.unique_keys[0].opaque);
   passive_->exec("DROP DATABASE sc_maria");
 }
 

@@ -42,7 +42,8 @@ struct UniqueKey {
   std::string name;             // "PRIMARY" or the index name
   std::vector<size_t> columns;  // indexes into TableSchema::columns, in key order
   // A key part is an expression (MySQL functional index) or a column prefix
-  // (UNIQUE (c(10))): the key's value cannot be computed from a row image.
+  // (UNIQUE (c(10))), or the key is MariaDB's WITHOUT OVERLAPS: uniqueness
+  // cannot be decided by comparing the row images' values.
   bool opaque = false;
 };
 
