@@ -110,9 +110,9 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
 
   // Every unique key, PRIMARY first, then unique indexes by name. A NULL
   // COLUMN_NAME is a functional key part (MySQL 8+), SUB_PART a prefix.
-  Rows stats = connection_->query("SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS WHERE " +
-                                  where +
-                                  " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
+  Rows stats =
+      connection_->query("SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS WHERE " + where +
+                         " AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
   std::vector<bool> matchable;  // per unique key: every part is a column
   for (const Row& row : stats) {
     std::string index = row[0].value_or("");

@@ -49,17 +49,16 @@ class Hasher {
 
 // How a Text value of a column is compared by the server.
 enum class TextMode : uint8_t {
-  kExact,         // VARBINARY/BLOB: bytes
-  kStripZeros,    // BINARY(n): right-padded with 0x00 on store
-  kStripSpaces,   // *_bin collations (PAD SPACE; NO PAD ones merge a little more, which is safe)
-  kCollated,      // any other collation: equality needs the collation's weights
+  kExact,        // VARBINARY/BLOB: bytes
+  kStripZeros,   // BINARY(n): right-padded with 0x00 on store
+  kStripSpaces,  // *_bin collations (PAD SPACE; NO PAD ones merge a little more, which is safe)
+  kCollated,     // any other collation: equality needs the collation's weights
 };
 
 bool ascii_space_charset(std::string_view charset) {
   // Charsets where a trailing 0x20 byte is always U+0020 and a *_bin
   // collation compares code points (same bytes <=> same string).
-  return charset == "utf8mb4" || charset == "utf8mb3" || charset == "utf8" || charset == "latin1" ||
-         charset == "ascii";
+  return charset == "utf8mb4" || charset == "utf8mb3" || charset == "utf8" || charset == "latin1" || charset == "ascii";
 }
 
 TextMode text_mode(const ColumnSchema& column) {
@@ -430,9 +429,9 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
           !take(key_token(plan, scratch.parts, change.before, false, nullptr, &token, &missing), kBefore, true)) {
         return;
       }
-      if (has_after && !take(key_token(plan, scratch.parts, change.after, true, update ? &change.before : nullptr,
-                                       &token, &missing),
-                             kAfter, true)) {
+      if (has_after &&
+          !take(key_token(plan, scratch.parts, change.after, true, update ? &change.before : nullptr, &token, &missing),
+                kAfter, true)) {
         return;
       }
     }

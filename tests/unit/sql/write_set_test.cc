@@ -241,8 +241,8 @@ TEST(WriteSet, OpaqueKeyAndKeylessTableAreTableWide) {
   // A row that gains a unique value: its before image named no key, so the
   // change that created it (table-wide) must still conflict.
   WriteSet created = write_set(insert({int64_t{1}, Null{}, int64_t{1}}), nullable_only);
-  WriteSet gains = write_set(update({int64_t{1}, Null{}, int64_t{1}}, {int64_t{1}, int64_t{5}, int64_t{1}}),
-                             nullable_only);
+  WriteSet gains =
+      write_set(update({int64_t{1}, Null{}, int64_t{1}}, {int64_t{1}, int64_t{5}, int64_t{1}}), nullable_only);
   EXPECT_TRUE(conflict(created, gains));
   EXPECT_TRUE(conflict(gains, write_set(remove({int64_t{1}, int64_t{5}, int64_t{1}}), nullable_only)));
   // The table-wide token is per table.

@@ -62,9 +62,9 @@ struct TableSchema {
   // inside a component). SchemaCache always fills it; "" (hand-built
   // schemas) is one more group, shared by every table left without a name.
   std::string foreign_key_group;
-  std::vector<UniqueKey> unique_keys;           // PRIMARY first, then UNIQUE indexes by name
-  std::string engine;                           // information_schema.TABLES.ENGINE ("InnoDB", "MyISAM")
-  bool transactional = true;                    // the engine supports transactions (ENGINES.TRANSACTIONS)
+  std::vector<UniqueKey> unique_keys;  // PRIMARY first, then UNIQUE indexes by name
+  std::string engine;                  // information_schema.TABLES.ENGINE ("InnoDB", "MyISAM")
+  bool transactional = true;           // the engine supports transactions (ENGINES.TRANSACTIONS)
 
   // Index of a column by name (case-insensitive), or columns.size().
   size_t find_column(const std::string& name) const;
