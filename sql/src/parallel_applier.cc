@@ -93,7 +93,13 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
   build_workers(options_.workers);
 }
 
-ParallelApplier::~ParallelApplier() = default;
+ParallelApplier::~ParallelApplier() {
+  if (epochs_ > 0) {
+    log::info("applier: {} parallel epochs on {} workers; ended by conflicts {}, barriers {}, bounds {}, idle {}, huge "
+              "transactions {}",
+              epochs_, workers_.size(), cuts_.conflict, cuts_.barrier, cuts_.bounds, cuts_.flush, cuts_.streaming);
+  }
+}
 
 void ParallelApplier::build_workers(size_t n) {
   const std::string& schema = options_.applier.checkpoint_schema;
@@ -224,6 +230,7 @@ void ParallelApplier::forward(size_t worker, std::unique_ptr<binlog::Event> even
 void ParallelApplier::start_streaming() {
   if (!router_.empty()) {
     if (recovery_) recovery_diverged("a transaction too big to buffer follows others in the epoch");
+    ++cuts_.streaming;
     end_epoch();
   }
   streaming_ = true;
@@ -241,6 +248,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   if (!in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: commit() without begin()");
   check_workers();
   in_trx_ = false;
+  const bool streamed = streaming_;
   if (streaming_) {
     streaming_ = false;
     if (forwards_to(0)) {
@@ -260,6 +268,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
         recovery_diverged(write_set_.barrier ? "a barrier (" + write_set_.barrier_reason + ") inside the epoch"
                                              : std::string("a conflict inside the epoch"));
       }
+      ++(write_set_.barrier ? cuts_.barrier : cuts_.conflict);
       end_epoch();
       if (!worker) worker = router_.route(write_set_);
     }
@@ -271,12 +280,15 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     if (position_before(recovery_->epoch_end, end)) recovery_diverged("the stream passed the epoch end");
     due = end == *recovery_->epoch_end;
   } else {
-    due = write_set_.barrier || router_.transactions() >= options_.epoch_max_transactions ||
+    due = streamed || write_set_.barrier || router_.transactions() >= options_.epoch_max_transactions ||
           router_.rows() >= options_.epoch_max_rows || epoch_bytes_ >= options_.epoch_max_bytes ||
           std::chrono::steady_clock::now() - epoch_started_ >= options_.epoch_max_delay;
   }
   const bool barrier = write_set_.barrier;
-  if (due) end_epoch();
+  if (due) {
+    if (!recovery_ && !barrier && !streamed) ++cuts_.bounds;
+    end_epoch();
+  }
   if (barrier) {
     // A DDL (on worker 1) may have changed any table: every schema cache forgets.
     schema_.invalidate();
@@ -318,6 +330,7 @@ void ParallelApplier::flush() {
   if (in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: flush() inside an open source transaction");
   check_workers();
   if (recovery_) return;  // the partial epoch ends exactly at its recorded end
+  if (!router_.empty()) ++cuts_.flush;
   end_epoch();
 }
 

@@ -103,6 +103,8 @@ TEST_P(ParallelApplierTest, MixedWorkloadOnFourWorkersEndsEqualToTheMaster) {
   ASSERT_TRUE(applier->committed_position().has_value());
   EXPECT_EQ(applier->committed_position()->to_string(), end.to_string());
   EXPECT_GT(applier->epochs(), 10u);
+  EXPECT_EQ(applier->epoch_cuts().streaming, 1u);  // the big transaction ran as an epoch of its own
+  EXPECT_GE(applier->epoch_cuts().barrier, 1u);    // the ALTER between DML
   EXPECT_EQ(compare_databases(*master_, "pa_mix", *passive_, "pa_mix"), "");
   EXPECT_EQ(checkpoint_rows("pa_mix"), rows_at("pa_mix", 4, end));
   const sql::ApplierStats stats = applier->total_stats();

@@ -121,6 +121,12 @@ class ParallelApplier : public TransactionApplier {
   // consolidate_to_serial: the position is in the plain row now; use a serial Applier.
   bool consolidated() const { return consolidated_; }
   uint64_t epochs() const { return epochs_; }
+  // Why epochs ended: a transaction conflicting with two workers, a
+  // barrier, a size/time bound, flush() (idle source), a huge transaction.
+  struct EpochCuts {
+    uint64_t conflict = 0, barrier = 0, bounds = 0, flush = 0, streaming = 0;
+  };
+  const EpochCuts& epoch_cuts() const { return cuts_; }
 
  private:
   void build_workers(size_t n);
@@ -152,6 +158,7 @@ class ParallelApplier : public TransactionApplier {
   size_t epoch_bytes_ = 0;
   std::chrono::steady_clock::time_point epoch_started_;
   uint64_t epochs_ = 0;
+  EpochCuts cuts_;
   bool fault_fired_ = false;
 
   // The current source transaction.
