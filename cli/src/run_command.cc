@@ -40,6 +40,7 @@ struct RunFlags {
   size_t group_max_transactions = 0;
   unsigned group_max_delay_ms = 0;
   size_t parallel = 1;
+  bool compact_rows = false;
 };
 
 // Applies `path` to the options of `command` that the command line left unset.
@@ -143,6 +144,9 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "target connections applying in parallel (epochs of non-conflicting transactions; 1 = serial)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  run->add_flag("--compact-rows", flags->compact_rows,
+                "fold each target transaction's row changes into their net effect per key where that is exact "
+                "(sql/net_changes.h): fewer statements for catch-up");
 
   run->callback([run, config, source, target, flags, exit_code] {
     if (!config->empty()) merge_config_file(*run, *config);
@@ -172,6 +176,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (flags->group_max_delay_ms != 0)
       p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
     p.parallel_workers = flags->parallel;
+    p.applier.compact_rows = flags->compact_rows;
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));
