@@ -253,8 +253,9 @@ Outcome key_token(const KeyPlan& plan, const std::vector<Part>& parts, const bin
   bool whole = false;
   for (uint32_t n = 0; n < plan.part_count; ++n) {
     const Part& part = parts[plan.first_part + n];
-    const binlog::Value* value = at(image, image_is_after ? part.after : part.before);
-    if (value == nullptr && fallback != nullptr) value = at(*fallback, part.before);
+    const uint32_t position = image_is_after ? part.after : part.before;
+    const binlog::Value* value = at(image, position);
+    if (position == kAbsent && fallback != nullptr) value = at(*fallback, part.before);
     if (value == nullptr) {
       *missing = part.column;
       return Outcome::kMissing;
