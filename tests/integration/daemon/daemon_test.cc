@@ -199,12 +199,6 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     ASSERT_EQ(master.query("SHOW BINARY LOGS").front().front(), now.file);
   }
 
-  // Whether the restricted source user may take MySQL's snapshot lock (RELOAD).
-  bool source_user_has_reload() {
-    return master_->query_value("SELECT MAX(Reload_priv) FROM mysql.user WHERE user='" + std::string(kSourceUser) +
-                                "'") == "Y";
-  }
-
   // Kills and restarts the relay (run with `extra` flags) during a write load.
   void sigkill_rounds(const std::vector<std::string>& extra);
 
@@ -446,8 +440,8 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
 // The master purged the relay's position while it was stopped, and someone
 // changed the passive by hand meanwhile. With --auto-resync the relay runs a
 // checksum sync, ends equal to the master, counts it in /metrics and streams
-// what the master writes afterwards. MySQL's snapshot needs RELOAD: a source
-// user without it gets the error naming the grant instead.
+// what the master writes afterwards (MySQL too: its snapshot is lock-free
+// with GTIDs, no RELOAD needed).
 TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
   start_relay();
   master_->exec("CREATE DATABASE " + db_);
@@ -469,15 +463,6 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
   const uint16_t port = free_port();
   relay_ = std::make_unique<RelayProcess>(
       run_args({"--auto-resync", "--health-listen", "127.0.0.1:" + std::to_string(port)}), log_path_);
-  if (GetParam().master == Flavor::kMySQL97 && !source_user_has_reload()) {
-    const auto code = relay_->wait(120);
-    ASSERT_TRUE(code.has_value()) << relay_->log();
-    EXPECT_EQ(*code, 1);
-    const std::string log = relay_->log();
-    EXPECT_NE(log.find("--auto-resync: checksum sync after a purged position"), std::string::npos) << log;
-    EXPECT_NE(log.find("GRANT RELOAD"), std::string::npos) << log;
-    return;
-  }
   const std::string resynced = "galaxis_relay_resyncs_total{stream=\"" + stream_ + "\"} 1";
   ASSERT_TRUE(eventually(
       [&] {
@@ -503,8 +488,8 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
 }
 
 // Without --initial: a master whose binlog still holds its whole history is
-// replayed from the start; after a purge the relay copies a snapshot first
-// (MySQL without RELOAD: the error naming the grant). A fresh master of the
+// replayed from the start; after a purge the relay copies a snapshot first.
+// A fresh master of the
 // pair's flavour, so that its binlog really begins at its first transaction.
 TEST_P(DaemonTest, InitialDefaultFollowsBinlogHistory) {
   ServerOptions options;
@@ -542,11 +527,6 @@ TEST_P(DaemonTest, InitialDefaultFollowsBinlogHistory) {
   passive_->exec("DROP DATABASE " + db_);
   const ProcessResult copied = run_without_initial(stream_ + "_b");
   EXPECT_NE(copied.err.find("no --initial was given: snapshot, because"), std::string::npos) << copied.err;
-  if (GetParam().master == Flavor::kMySQL97 && !source_user_has_reload()) {
-    EXPECT_EQ(copied.exit_code, 1) << copied.err;
-    EXPECT_NE(copied.err.find("GRANT RELOAD"), std::string::npos) << copied.err;
-    return;
-  }
   EXPECT_EQ(copied.exit_code, 0) << copied.err;
   EXPECT_EQ(compare_databases(fresh, db_, *passive_, db_), "");
 }

@@ -15,9 +15,7 @@ namespace galaxis::testing {
 void ensure_sync_users(Server& master, Server& passive) {
   if (master.query_value(std::string("SELECT COUNT(*) FROM mysql.user WHERE user = '") + kSyncSourceUser + "'") ==
       "0") {
-    std::string grants = "REPLICATION SLAVE, REPLICATION CLIENT, SELECT";
-    if (is_mysql(master.flavor())) grants += ", RELOAD";
-    master.create_user(kSyncSourceUser, kSyncSourcePassword, grants + " ON *.*");
+    master.create_user(kSyncSourceUser, kSyncSourcePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
   }
   if (passive.query_value(std::string("SELECT COUNT(*) FROM mysql.user WHERE user = '") + kSyncTargetUser + "'") ==
       "0") {

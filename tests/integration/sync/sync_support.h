@@ -24,8 +24,8 @@ inline constexpr const char* kSyncTargetPassword = "t@rget \"sync";
 inline constexpr const char* kSyncTargetGrants =
     "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
 
-// REPLICATION SLAVE, REPLICATION CLIENT, SELECT on the master (plus RELOAD on
-// MySQL, whose snapshot position needs a brief global read lock);
+// REPLICATION SLAVE, REPLICATION CLIENT, SELECT on the master (MySQL too: its
+// snapshot is lock-free with GTIDs, see sql/sync/snapshot.h);
 // kSyncTargetGrants on the passive.
 void ensure_sync_users(Server& master, Server& passive);
 inline ConnectionUrl sync_url(Server& server, const std::string& user, const std::string& password) {

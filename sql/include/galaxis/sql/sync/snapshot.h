@@ -7,13 +7,18 @@
 // the snapshot holds exactly the transactions before that position. The
 // GTID state is BINLOG_GTID_POS(file, position).
 //
-// MySQL has no such status variables: the position is only consistent with
-// the snapshot when commits are blocked while it is taken, i.e. FLUSH TABLES
-// WITH READ LOCK (RELOAD privilege; held for milliseconds: lock, START
-// TRANSACTION WITH CONSISTENT SNAPSHOT, SHOW BINARY LOG STATUS, UNLOCK).
-// Without RELOAD it stops with Error(kAuth) naming the privilege — a
-// position read next to an unlocked snapshot could be off by in-flight
-// commits, which would lose or double rows once streaming resumes.
+// MySQL has no such status variables. With gtid_mode=ON (and the default
+// binlog_order_commits=ON) it needs no lock either: SHOW BINARY LOG STATUS,
+// START TRANSACTION WITH CONSISTENT SNAPSHOT, @@GLOBAL.gtid_owned, SHOW
+// BINARY LOG STATUS — accepted when nothing moved and no GTID was owned
+// (no commit in flight), else rolled back and retried for up to 5 s; why
+// that is exact is in sync_snapshot.cc. Failing that (GTIDs off, or a master
+// that never pauses, or a session holding SET GTID_NEXT), the snapshot is
+// taken under FLUSH TABLES WITH READ LOCK (RELOAD or FLUSH_TABLES; held for
+// milliseconds); without that privilege it stops with Error(kAuth) naming
+// the grant and why the lock-free way failed — a position read next to an
+// unguarded snapshot could be off by in-flight commits, which would lose or
+// double rows once streaming resumes.
 //
 // The session is set to time_zone '+00:00', character_set_results NULL
 // (raw bytes), REPEATABLE READ. The snapshot lasts until the connection's
