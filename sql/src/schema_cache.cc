@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "galaxis/common/log.h"
 
@@ -128,7 +129,16 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
       continue;
     }
     key.columns.push_back(column);
-    if (row[2]) key.opaque = true;
+    uint32_t prefix = 0;
+    if (row[2]) {
+      const std::string& text = *row[2];
+      auto parsed = std::from_chars(text.data(), text.data() + text.size(), prefix);
+      if (parsed.ec != std::errc() || prefix == 0) key.opaque = true;
+    }
+    if (prefix != 0 || !key.prefix_lengths.empty()) {
+      key.prefix_lengths.resize(key.columns.size() - 1, 0);
+      key.prefix_lengths.push_back(prefix);
+    }
   }
 
   // MariaDB's UNIQUE (k, p WITHOUT OVERLAPS) is listed as (k, period end,

@@ -72,6 +72,19 @@ TextMode text_mode(const ColumnSchema& column) {
 
 enum class Fold : uint8_t { kValue, kNull, kWhole };
 
+// The first `length` characters (character columns) or bytes (binary) of
+// an indexed prefix. Only charsets text_mode() compares by bytes get here.
+std::string_view truncate(std::string_view bytes, uint32_t length, const ColumnSchema& column) {
+  const bool utf8 = column.charset.rfind("utf8", 0) == 0;
+  if (!utf8) return bytes.substr(0, length);
+  size_t end = 0;
+  for (uint32_t characters = 0; end < bytes.size(); ++end) {
+    // A character starts at every byte that is not a continuation byte.
+    if ((static_cast<uint8_t>(bytes[end]) & 0xC0) != 0x80 && characters++ == length) break;
+  }
+  return bytes.substr(0, end);
+}
+
 void hash_decimal(Hasher& h, std::string_view text) {
   // "-0012.3400" and "12.34" are the same value: sign, integer digits without
   // leading zeros, fraction digits without trailing zeros; -0 is 0.
@@ -99,7 +112,7 @@ void hash_integer(Hasher& h, bool negative, uint64_t magnitude_bits) {
 
 // Appends the canonical form of `value` in `column` to h: equal for values
 // the server considers equal in that column (different values may collide).
-Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& column, TextMode mode) {
+Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& column, TextMode mode, uint32_t prefix) {
   using namespace binlog;
   return std::visit(
       [&](const auto& v) -> Fold {
@@ -159,7 +172,9 @@ Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& colum
           h.u64(v.micros);
           return Fold::kValue;
         } else if constexpr (std::is_same_v<T, Text>) {
+          if (mode == TextMode::kCollated) return Fold::kWhole;
           std::string_view bytes = v.bytes;
+          if (prefix > 0) bytes = truncate(bytes, prefix, column);
           switch (mode) {
             case TextMode::kCollated: return Fold::kWhole;
             case TextMode::kStripSpaces:
@@ -198,6 +213,7 @@ Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& colum
 struct Part {
   const ColumnSchema* column = nullptr;
   TextMode mode = TextMode::kExact;
+  uint32_t prefix = 0;        // indexed prefix length, 0 for the whole value
   uint32_t before = kAbsent;  // position in RowChange::before, or kAbsent
   uint32_t after = kAbsent;
 };
@@ -260,7 +276,7 @@ Outcome key_token(const KeyPlan& plan, const std::vector<Part>& parts, const bin
       *missing = part.column;
       return Outcome::kMissing;
     }
-    switch (fold_value(h, *value, *part.column, part.mode)) {
+    switch (fold_value(h, *value, *part.column, part.mode, part.prefix)) {
       case Fold::kNull: return Outcome::kNone;  // NULLs never collide in a UNIQUE index
       case Fold::kWhole: whole = true; break;   // keep looking: a NULL later still means no constraint
       case Fold::kValue: break;
@@ -364,8 +380,10 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
     plan.seed.byte('K');
     plan.seed.lower_bytes(key.name);
     plan.seed.byte(0);
-    for (size_t column : key.columns) {
+    for (size_t n = 0; n < key.columns.size(); ++n) {
+      const size_t column = key.columns[n];
       Part part;
+      part.prefix = n < key.prefix_lengths.size() ? key.prefix_lengths[n] : 0;
       if (column >= table.columns.size()) {
         plan.opaque = true;  // a schema we cannot read: conservative
         continue;

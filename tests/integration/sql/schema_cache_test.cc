@@ -1,5 +1,5 @@
 // SchemaCache against real servers, read as the restricted target user:
-// every unique key (functional and prefix parts opaque), column collations,
+// every unique key (functional parts opaque, prefix lengths), column collations,
 // the engine and whether it is transactional, foreign keys — what parallel
 // apply (write_set.h) decides conflicts and barriers on.
 #include <gtest/gtest.h>
@@ -74,7 +74,9 @@ TEST_P(SchemaCacheTest, LoadsUniqueKeysCollationsEngineAndForeignKeys) {
   EXPECT_EQ(find_key(t, "u_email")->columns, std::vector<size_t>{1});
   ASSERT_NE(find_key(t, "z_prefix"), nullptr);
   EXPECT_EQ(find_key(t, "z_prefix")->columns, std::vector<size_t>{3});
-  EXPECT_TRUE(find_key(t, "z_prefix")->opaque) << "a prefix part cannot be compared on the full value";
+  EXPECT_FALSE(find_key(t, "z_prefix")->opaque);
+  EXPECT_EQ(find_key(t, "z_prefix")->prefix_lengths, std::vector<uint32_t>{5}) << "characters, not bytes";
+  EXPECT_TRUE(find_key(t, "a_code_tag")->prefix_lengths.empty());
   if (mysql) {
     ASSERT_NE(find_key(t, "m_fn"), nullptr);
     EXPECT_TRUE(find_key(t, "m_fn")->opaque) << "a functional part is an expression";

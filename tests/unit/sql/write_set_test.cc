@@ -226,6 +226,34 @@ TEST(WriteSet, OtherTypesByValue) {
                        write_set(insert({int64_t{2}, 0.0, Null{}}), floating)));
 }
 
+TEST(WriteSet, PrefixKeysCompareTheIndexedPrefix) {
+  // UNIQUE (u(3)) on a utf8mb4_bin column: three characters, PAD SPACE.
+  TableSchema t = table(column("u", "varchar", true, "utf8mb4", "utf8mb4_bin"));
+  t.unique_keys[1].prefix_lengths = {3};
+  auto key = [&](std::string value) { return write_set(insert({int64_t{1}, Text{value, 46}, Null{}}), t); };
+  auto other = [&](std::string value) { return write_set(insert({int64_t{2}, Text{value, 46}, Null{}}), t); };
+  EXPECT_TRUE(conflict(key("abcX"), other("abcY")));
+  EXPECT_TRUE(conflict(key("abc"), other("abcdef")));
+  EXPECT_FALSE(conflict(key("abX"), other("abY")));
+  EXPECT_TRUE(conflict(key("\xC3\xA9\xC3\xA9\xC3\xA9"
+                           "1"),
+                       other("\xC3\xA9\xC3\xA9\xC3\xA9"
+                             "2")))
+      << "characters, not bytes";
+  EXPECT_FALSE(conflict(key("\xC3\xA9\xC3\xA9"
+                            "1"),
+                        other("\xC3\xA9\xC3\xA9"
+                              "2")));
+  EXPECT_TRUE(conflict(key("ab  x"), other("ab"))) << "the prefix 'ab ' pads to 'ab'";
+  // UNIQUE (b(2)) on VARBINARY: bytes.
+  TableSchema binary = table(column("u", "varbinary", true));
+  binary.unique_keys[1].prefix_lengths = {2};
+  EXPECT_TRUE(conflict(write_set(insert({int64_t{1}, Text{"\xC3\xA9x", 63}, Null{}}), binary),
+                       write_set(insert({int64_t{2}, Text{"\xC3\xA9y", 63}, Null{}}), binary)));
+  EXPECT_FALSE(conflict(write_set(insert({int64_t{1}, Text{"ab", 63}, Null{}}), binary),
+                        write_set(insert({int64_t{2}, Text{"a ", 63}, Null{}}), binary)));
+}
+
 TEST(WriteSet, OpaqueKeyAndKeylessTableAreTableWide) {
   TableSchema functional = table();
   functional.unique_keys[1] = UniqueKey{"fn", {}, true};  // UNIQUE ((v + 1))

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -41,10 +42,14 @@ enum class KeyKind { kPrimary, kUniqueNotNull, kNone };
 struct UniqueKey {
   std::string name;             // "PRIMARY" or the index name
   std::vector<size_t> columns;  // indexes into TableSchema::columns, in key order
-  // A key part is an expression (MySQL functional index) or a column prefix
-  // (UNIQUE (c(10))), or the key is MariaDB's WITHOUT OVERLAPS: uniqueness
-  // cannot be decided by comparing the row images' values.
+  // A key part is an expression (MySQL functional index), or the key is
+  // MariaDB's WITHOUT OVERLAPS: uniqueness cannot be decided by comparing
+  // the row images' values.
   bool opaque = false;
+  // Per entry of `columns`: the indexed prefix (STATISTICS.SUB_PART:
+  // characters of a character column, bytes otherwise) of UNIQUE (c(10)),
+  // 0 for the whole value. Empty: no prefixes.
+  std::vector<uint32_t> prefix_lengths;
 };
 
 struct TableSchema {

@@ -17,13 +17,16 @@
 //     form that is equal for values the server considers equal: integers by
 //     value whatever signedness the binlog gave, DECIMAL normalized,
 //     temporal values by value, BINARY without its 0x00 padding, *_bin
-//     strings without trailing spaces, ENUM/SET/BIT by number). A key with a
-//     NULL part gives no token: NULLs never collide in a UNIQUE index.
+//     strings without trailing spaces, ENUM/SET/BIT by number; a prefix key
+//     part, UNIQUE (c(10)), by its first 10 characters, bytes for binary
+//     strings). A key with a NULL part gives no token: NULLs never collide
+//     in a UNIQUE index.
 //   - the table-wide token hash(db, table) instead, for a key whose equality
 //     the server decides by collation ('abc' = 'ABC ' under a _ci PAD SPACE
-//     collation: any non-*_bin character column), by an expression or a
-//     column prefix (functional and prefix key parts), or by a JSON/GEOMETRY
-//     value; and for a row image (before or after) that no key names (no
+//     collation: any non-*_bin character column, and *_bin ones of
+//     charsets other than utf8mb3/utf8mb4/latin1/ascii), by an expression
+//     (functional key parts), by overlapping periods (WITHOUT OVERLAPS), or
+//     by a JSON/GEOMETRY value; and for a row image (before or after) that no key names (no
 //     unique key, or every key NULL). The table-wide token conflicts only
 //     with itself, not with the table's key tokens: that is sound because
 //     every change that could collide with such a change is itself given it
