@@ -26,13 +26,13 @@
 //     collation: any non-*_bin character column, and *_bin ones of
 //     charsets other than utf8mb3/utf8mb4/latin1/ascii), by an expression
 //     (functional key parts), by overlapping periods (WITHOUT OVERLAPS), or
-//     by a JSON/GEOMETRY value; and for a row image (before or after) that no key names (no
-//     unique key, or every key NULL). The table-wide token conflicts only
-//     with itself, not with the table's key tokens: that is sound because
-//     every change that could collide with such a change is itself given it
-//     (the value that makes a change take it is seen by every other change
-//     of that row or value too; for an unnamed image, the change before it
-//     on that row ended with the same image).
+//     by a JSON/GEOMETRY value; and for a row image (before or after) that
+//     no key names (no unique key, or every key NULL). The table-wide token
+//     conflicts only with itself, not with the table's key tokens. That is
+//     sound: every change that takes or frees such a key value has the
+//     value in an image (else it is a barrier, below) and so carries the
+//     token too; and the change of a row before an unnamed image ended with
+//     that same image, so it carries the token as well.
 //   - one token per group of tables linked by foreign keys
 //     (TableSchema::foreign_key_group; "" is one more group): cascades and
 //     checks cross tables, but stay inside the group.
