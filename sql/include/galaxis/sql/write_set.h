@@ -48,7 +48,9 @@
 //   - any other missing key column makes the transaction a barrier, and so
 //     does an image left unnamed by any key because a key column is
 //     missing. MINIMAL images of a table whose only unique key is the
-//     PRIMARY KEY never do (the before image always holds it).
+//     PRIMARY KEY do so only for an INSERT that leaves a key column to its
+//     default (the before image always holds the key; AUTO_INCREMENT
+//     values are logged).
 // A transaction is a barrier (runs alone, after everything before it is
 // committed) when it holds anything other than row events and the
 // BEGIN/COMMIT/SAVEPOINT/ROLLBACK TO queries (DDL, statement DML), touches a
