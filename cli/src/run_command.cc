@@ -194,6 +194,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (flags->auto_resync) {
       options.resync = [sync]() mutable {
         sync.mode = sql::sync::SyncMode::kChecksum;
+        sync.chunk_rows = 1000;  // `sync --mode checksum`'s default
         return sql::sync::run_sync(sync).position;
       };
     }
