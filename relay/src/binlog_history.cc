@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "galaxis/common/log.h"
+#include "galaxis/sql/parallel_checkpoint.h"
 
 namespace galaxis::relay {
 namespace {
@@ -85,17 +86,13 @@ bool table_exists(sql::Connection& target, const std::string& schema, const std:
 
 // "checkpoint", "interrupted copy" or "" (neither): what the target has for the stream.
 std::string stream_state_on_target(sql::Connection& target, const std::string& schema, const std::string& stream) {
-  const std::string where = " WHERE stream=" + target.quote(stream);
-  // Parallel apply keeps worker rows "S#k/N" instead of (or next to) the plain one.
-  const std::string prefix = target.quote(stream + "#");
-  const std::string or_workers = " OR LEFT(stream, CHAR_LENGTH(" + prefix + "))=" + prefix;
-  if (table_exists(target, schema, "checkpoint") &&
-      target
-              .query_value("SELECT COUNT(*) FROM " + sql::qualified_name(schema, "checkpoint") + " WHERE (stream=" +
-                           target.quote(stream) + or_workers + ") AND binlog_file IS NOT NULL")
-              .value_or("0") != "0") {
-    return "checkpoint";
+  if (table_exists(target, schema, "checkpoint")) {
+    // The plain row, or parallel apply's worker rows "<stream>#k/N".
+    for (const sql::CheckpointRow& row : sql::load_stream_rows(target, schema, stream)) {
+      if (row.position) return "checkpoint";
+    }
   }
+  const std::string where = " WHERE stream=" + target.quote(stream);
   if (table_exists(target, schema, "sync_state") &&
       target
               .query_value("SELECT COUNT(*) FROM " + sql::qualified_name(schema, "sync_state") + where +

@@ -9,6 +9,7 @@
 #include "galaxis/common/error.h"
 #include "galaxis/relay/http_client.h"
 #include "galaxis/sql/literal.h"
+#include "galaxis/sql/parallel_checkpoint.h"
 
 namespace galaxis::relay {
 namespace {
@@ -138,31 +139,10 @@ std::optional<uint64_t> binlog_bytes_between(const std::vector<BinlogFileSize>& 
   return std::nullopt;
 }
 
-std::optional<std::pair<unsigned, unsigned>> parse_worker_row(std::string_view row_stream, std::string_view stream) {
-  if (row_stream.size() <= stream.size() + 1 || !row_stream.starts_with(stream) || row_stream[stream.size()] != '#')
-    return std::nullopt;
-  const std::string_view rest = row_stream.substr(stream.size() + 1);
-  const auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  const auto number = [](std::string_view text) -> std::optional<unsigned> {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return value;
-  };
-  const auto k = number(rest.substr(0, slash));
-  const auto n = number(rest.substr(slash + 1));
-  if (!k || !n || *k == 0 || *k > *n) return std::nullopt;
-  return std::make_pair(*k, *n);
-}
-
 std::optional<WorkerCheckpoint> min_worker_checkpoint(const std::vector<WorkerCheckpoint>& workers) {
-  const auto key = [](const WorkerCheckpoint& w) {
-    return std::make_pair(file_index(w.position.file).value_or(0), w.position.offset);
-  };
   std::optional<WorkerCheckpoint> lowest;
   for (const WorkerCheckpoint& w : workers) {
-    if (!lowest || key(w) < key(*lowest)) lowest = w;
+    if (!lowest || sql::position_before(w.position, lowest->position)) lowest = w;
   }
   return lowest;
 }
@@ -251,7 +231,7 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     } else {
       std::vector<WorkerCheckpoint> workers;
       for (const sql::Row& row : rows) {
-        if (!row[0] || !row[1] || !row[2] || !parse_worker_row(*row[0], options.stream)) continue;
+        if (!row[0] || !row[1] || !row[2] || !sql::parse_worker_stream_name(options.stream, *row[0])) continue;
         workers.push_back({*row[0], position_of(row)});
       }
       if (const auto lowest = min_worker_checkpoint(workers)) {

@@ -6,6 +6,7 @@
 
 #include "galaxis/common/log.h"
 #include "galaxis/sql/checkpoint.h"
+#include "galaxis/sql/parallel_checkpoint.h"
 #include "galaxis/sql/sync/checksum.h"
 #include "galaxis/sql/sync/chunk_reader.h"
 #include "galaxis/sql/sync/chunk_writer.h"
@@ -41,11 +42,29 @@ ChunkLimits chunk_limits(const SyncOptions& options) {
   return limits;
 }
 
+// Every checkpoint row of the stream: the plain one and parallel apply's
+// worker rows ("<stream>#k/N"); empty when there is no checkpoint table.
+std::vector<CheckpointRow> stream_rows(Connection& target, const SyncOptions& options) {
+  const auto tables = target.query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                         target.quote(options.checkpoint_schema) + " AND TABLE_NAME = 'checkpoint'");
+  if (tables.value_or("0") == "0") return {};
+  return load_stream_rows(target, options.checkpoint_schema, options.stream);
+}
+
+// Sets the plain row to `position` and drops worker rows of an earlier
+// parallel run (they would contradict it), in one transaction with `extra_sql`.
 void write_checkpoint(Connection& target, const SyncOptions& options, const binlog::BinlogPosition& position,
                       const std::string& extra_sql) {
   CheckpointStore checkpoint(options.checkpoint_schema, options.stream);
   checkpoint.ensure_table(target);
-  target.exec("START TRANSACTION;" + checkpoint.update_statement(position, false) + ";" + extra_sql + "COMMIT");
+  std::string drop_workers;
+  for (const CheckpointRow& row : stream_rows(target, options)) {
+    if (row.stream != options.stream) {
+      drop_workers += "DELETE FROM " + checkpoint.table_name() + " WHERE stream = " + target.quote(row.stream) + ";";
+    }
+  }
+  target.exec("START TRANSACTION;" + checkpoint.update_statement(position, false) + ";" + drop_workers + extra_sql +
+              "COMMIT");
   log::info("sync: checkpoint of stream '{}' set to {} (gtid '{}')", options.stream, position.to_string(),
             position.gtid_executed);
 }
@@ -188,13 +207,8 @@ void copy_tables(const SyncOptions& options, Connection& source, Connection& tar
 
 void checksum_tables(const SyncOptions& options, Connection& source, Connection& target,
                      const std::vector<SyncTable>& tables, const Filter& filter, SyncResult* result) {
-  CheckpointStore checkpoint(options.checkpoint_schema, options.stream);
-  std::optional<Checkpoint> before;
-  try {
-    before = checkpoint.load(target);
-  } catch (const Error&) {
-    // No checkpoint table yet: nothing streams into this target.
-  }
+  // A relay applying meanwhile (serial or parallel) would move these rows.
+  const std::vector<CheckpointRow> before = stream_rows(target, options);
   ChecksumOptions checksum_options;
   checksum_options.chunk_rows = std::max<uint64_t>(1, options.chunk_rows);
   checksum_options.dry_run = options.dry_run;
@@ -239,19 +253,19 @@ void checksum_tables(const SyncOptions& options, Connection& source, Connection&
 
   copy_views_and_triggers(source, target, tables, filter);
   if (options.write_checkpoint) {
-    std::optional<Checkpoint> after;
-    try {
-      after = checkpoint.load(target);
-    } catch (const Error&) {
-    }
-    const bool moved =
-        (before.has_value() != after.has_value()) || (before && after && !(before->position == after->position));
-    if (moved) {
+    const std::vector<CheckpointRow> after = stream_rows(target, options);
+    if (before != after) {
+      const auto describe = [](const std::vector<CheckpointRow>& rows) {
+        std::string text;
+        for (const CheckpointRow& row : rows) {
+          text += (text.empty() ? "" : ", ") + row.stream + " " + (row.position ? row.position->to_string() : "-");
+        }
+        return text.empty() ? std::string("none") : text;
+      };
       throw_error(Error::Kind::kRuntime,
                   "the checkpoint of stream '{}' moved during the checksum sync (was {}, now {}): a relay is "
                   "still applying to this target; stop it and run the sync again",
-                  options.stream, before ? before->position.to_string() : "none",
-                  after ? after->position.to_string() : "none");
+                  options.stream, describe(before), describe(after));
     }
     write_checkpoint(target, options, result->position, "");
   }
@@ -347,7 +361,9 @@ std::optional<binlog::BinlogPosition> run_snapshot_copy_if_needed(const SyncOpti
     state.ensure_tables(target);
     const std::optional<CopyRun> run = state.load_run(target);
     const bool interrupted = run && !run->finished;
-    if (checkpoint.load(target) && !interrupted) return std::nullopt;
+    bool has_position = false;  // the plain row or, after a parallel run, worker rows
+    for (const CheckpointRow& row : stream_rows(target, options)) has_position = has_position || row.position;
+    if (has_position && !interrupted) return std::nullopt;
     log::info("sync: stream '{}' has {}: copying a consistent snapshot before streaming", options.stream,
               interrupted ? "an interrupted snapshot copy" : "no checkpoint");
   }

@@ -11,6 +11,7 @@
 
 #include "galaxis/sql/checkpoint.h"
 #include "galaxis/sql/connection.h"
+#include "galaxis/sql/parallel_checkpoint.h"
 #include "sync_support.h"
 
 namespace galaxis::testing {
@@ -191,6 +192,40 @@ TEST_P(SyncChecksumTest, RepairUnderWritesThenStreamingFromTheCheckpoint) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavors, SyncChecksumTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
+
+// After a parallel run the stream's checkpoint is worker rows "<stream>#k/N".
+// `run --initial snapshot` does not copy again over them, and a checksum sync
+// replaces them by the plain row at its snapshot (a plain row beside worker
+// rows would be a corrupt checkpoint for the next run).
+TEST(SyncWorkerRows, SnapshotSkipsAndChecksumReplacesParallelWorkerRows) {
+  const Flavor flavor = Flavor::kMariaDB1011;
+  GALAXIS_REQUIRE_FLAVOR(flavor);
+  Server& master = shared_server(flavor, Role::kMaster);
+  Server& passive = shared_server(flavor, Role::kPassive);
+  ensure_sync_users(master, passive);
+  master.exec("DROP DATABASE IF EXISTS sy_workers; CREATE DATABASE sy_workers;"
+              "CREATE TABLE sy_workers.t (id INT PRIMARY KEY, v INT); INSERT INTO sy_workers.t VALUES (1, 1), (2, 2)");
+  passive.exec("DROP DATABASE IF EXISTS sy_workers");
+  sql::sync::SyncOptions options = sync_options(master, passive);
+  options.filter.include = {"sy_workers"};
+  options.stream = "sy_workers";
+  const binlog::BinlogPosition copied = sql::sync::run_sync(options).position;
+  sql::Connection target(sync_url(passive, kSyncTargetUser, kSyncTargetPassword));
+  sql::replace_stream_rows(target, "galaxis_relay", "sy_workers", sql::worker_rows_at("sy_workers", 3, copied, false));
+
+  EXPECT_FALSE(sql::sync::run_snapshot_copy_if_needed(options).has_value());
+
+  master.exec("UPDATE sy_workers.t SET v = 20 WHERE id = 2");
+  passive.exec("DELETE FROM sy_workers.t WHERE id = 1");
+  options.mode = sql::sync::SyncMode::kChecksum;
+  const sql::sync::SyncResult result = sql::sync::run_sync(options);
+  EXPECT_EQ(compare_databases(master, "sy_workers", passive, "sy_workers"), "");
+  const std::vector<sql::CheckpointRow> rows = sql::load_stream_rows(target, "galaxis_relay", "sy_workers");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].stream, "sy_workers");
+  ASSERT_TRUE(rows[0].position.has_value());
+  EXPECT_EQ(rows[0].position->to_string(), result.position.to_string());
+}
 
 }  // namespace
 }  // namespace galaxis::testing

@@ -1,5 +1,5 @@
-// The parts of `status` and `run` that need no database: parallel-apply
-// worker rows, the pending-event count, the binlog-history judgement behind
+// The parts of `status` and `run` that need no database: the lowest
+// parallel-apply worker row, the pending-event count, the binlog-history judgement behind
 // the --initial default, and the HTTP GET of `status --health-url` against
 // a real HealthServer.
 #include <gtest/gtest.h>
@@ -14,20 +14,6 @@
 
 namespace galaxis::relay {
 namespace {
-
-TEST(WorkerRows, ParsesOnlyTheStreamsOwnWorkerNames) {
-  EXPECT_EQ(parse_worker_row("shop#1/4", "shop"), std::make_pair(1u, 4u));
-  EXPECT_EQ(parse_worker_row("shop#4/4", "shop"), std::make_pair(4u, 4u));
-  EXPECT_FALSE(parse_worker_row("shop", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#0/4", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#5/4", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#1/", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#x/4", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#1/4x", "shop"));
-  EXPECT_FALSE(parse_worker_row("shops#1/4", "shop"));
-  EXPECT_FALSE(parse_worker_row("shop#1/4", "sho"));  // "sho" + "p#1/4": not a worker of "sho"
-  EXPECT_EQ(parse_worker_row("a#b#2/3", "a#b"), std::make_pair(2u, 3u));
-}
 
 TEST(WorkerRows, MinimumIsByFileIndexThenOffset) {
   const std::vector<WorkerCheckpoint> workers = {{"s#1/3", {"binlog.000010", 50, ""}},

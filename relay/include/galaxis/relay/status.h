@@ -89,9 +89,8 @@ struct WorkerCheckpoint {
   std::string name;
   binlog::BinlogPosition position;
 };
-// k and N of `row_stream` when it is a worker row of `stream`, else nullopt.
-std::optional<std::pair<unsigned, unsigned>> parse_worker_row(std::string_view row_stream, std::string_view stream);
-// The lowest position (by file index, then offset); nullopt for none.
+// The lowest position (sql::position_before: file index, then offset);
+// nullopt for none. Worker names are sql::parse_worker_stream_name's.
 std::optional<WorkerCheckpoint> min_worker_checkpoint(const std::vector<WorkerCheckpoint>& workers);
 
 // What `status --health-url` got from a running relay's /health.
