@@ -22,6 +22,7 @@
 //      streams on from there; state "resyncing" meanwhile, counted in
 //      RelayMetrics::resyncs. A purge again before anything was applied
 //      after a resync is fatal (the master purges faster than we copy).
+//      SIGTERM during the sync takes effect when it ends (then exit 0).
 //      Without `resync` the error is rethrown with `resync_command`, the
 //      exact command to run, appended.
 //
