@@ -30,6 +30,19 @@ void ApplyWorker::post(Task task) {
   wake_.notify_one();
 }
 
+void ApplyWorker::post_all(std::vector<Task>& tasks) {
+  if (tasks.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    for (Task& task : tasks) {
+      queued_bytes_ += task.bytes;
+      tasks_.push_back(std::move(task));
+    }
+  }
+  tasks.clear();
+  wake_.notify_one();
+}
+
 void ApplyWorker::wait_queue_below(size_t bytes) {
   std::unique_lock lock(mutex_);
   idle_.wait(lock, [&] { return queued_bytes_ <= bytes; });

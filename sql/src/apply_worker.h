@@ -23,15 +23,17 @@
 
 namespace galaxis::sql {
 
+struct ApplyWorkerTask {
+  enum class Kind { kTransaction, kBegin, kEvent, kCommit, kAbort, kControl, kCommitEpoch, kRollback, kForgetSchemas };
+  Kind kind = Kind::kTransaction;
+  std::vector<std::unique_ptr<binlog::Event>> events;  // kTransaction: all its events; kEvent, kControl: one
+  binlog::BinlogPosition position;                     // kTransaction, kCommit: its end; kCommitEpoch: the epoch end
+  size_t bytes = 0;                                    // binlog bytes of the events (queue bound)
+};
+
 class ApplyWorker {
  public:
-  struct Task {
-    enum class Kind { kTransaction, kBegin, kEvent, kCommit, kAbort, kControl, kCommitEpoch, kRollback, kForgetSchemas };
-    Kind kind = Kind::kTransaction;
-    std::vector<std::unique_ptr<binlog::Event>> events;  // kTransaction: all its events; kEvent, kControl: one
-    binlog::BinlogPosition position;                     // kTransaction, kCommit: its end; kCommitEpoch: the epoch end
-    size_t bytes = 0;                                    // binlog bytes of the events (queue bound)
-  };
+  using Task = ApplyWorkerTask;
 
   // `name` is "worker k/N", for messages. The Applier is built on the
   // caller's thread (it reads the worker's checkpoint row).
@@ -41,6 +43,8 @@ class ApplyWorker {
   ApplyWorker& operator=(const ApplyWorker&) = delete;
 
   void post(Task task);
+  // Several at once (one wake-up).
+  void post_all(std::vector<Task>& tasks);
   void wait_idle();
   // Waits until the queued tasks hold at most `bytes` (streaming a huge
   // transaction: the coordinator must not run ahead of the target).

@@ -110,6 +110,7 @@ void ParallelApplier::build_workers(size_t n) {
     o.group_max_rows = std::numeric_limits<size_t>::max();
     o.group_max_bytes = std::numeric_limits<size_t>::max();
     o.group_max_delay = std::chrono::hours(24 * 365);
+    o.max_batch_bytes = std::min(o.max_batch_bytes, options_.worker_batch_bytes);
     Connection connection = connect_();
     acquire_stream_lock(connection, schema, o.stream, options_.give_up_waiting);
     auto applier = std::make_unique<Applier>(std::move(connection), o);
@@ -122,6 +123,8 @@ void ParallelApplier::build_workers(size_t n) {
     }
   }
   router_ = EpochRouter(n);
+  pending_.clear();
+  pending_.resize(n);
 }
 
 void ParallelApplier::retire_workers() {
@@ -145,6 +148,7 @@ void ParallelApplier::observe_control_event(const binlog::Event& event) {
   if (event.as<binlog::FormatDescriptionEvent>() != nullptr) {
     format_description_ = std::make_unique<binlog::Event>(event);
   }
+  hand_over_all();  // keeps the order with the transactions before it
   for (auto& worker : workers_) {
     ApplyWorker::Task task;
     task.kind = ApplyWorker::Task::Kind::kControl;
@@ -306,12 +310,19 @@ void ParallelApplier::dispatch(size_t worker, const binlog::BinlogPosition& end)
     task.kind = ApplyWorker::Task::Kind::kTransaction;
     task.events = std::move(buffer_);
     task.position = end;
-    workers_[worker]->post(std::move(task));
+    pending_[worker].push_back(std::move(task));
+    if (pending_[worker].size() >= options_.handoff_transactions) hand_over(worker);
   }
   buffer_.clear();
   router_.assign(worker, write_set_, trx_rows_);
   epoch_end_ = end;
   epoch_bytes_ += trx_bytes_;
+}
+
+void ParallelApplier::hand_over(size_t worker) { workers_[worker]->post_all(pending_[worker]); }
+
+void ParallelApplier::hand_over_all() {
+  for (size_t i = 0; i < workers_.size(); ++i) hand_over(i);
 }
 
 void ParallelApplier::abort() {
@@ -340,6 +351,7 @@ void ParallelApplier::end_epoch() {
   size_t committing = workers_.size();
   const bool fault = options_.fail_after_worker_commits && !fault_fired_;
   if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);
+  hand_over_all();
   // Each worker commits as soon as its share is applied (a worker waiting
   // for a row lock of another one gets it then).
   for (size_t i = 0; i < committing; ++i) {
@@ -399,6 +411,7 @@ void ParallelApplier::rollback() noexcept {
     for (auto& worker : workers_) worker->wait_idle();
   } catch (...) {
   }
+  for (auto& tasks : pending_) tasks.clear();
   in_trx_ = false;
   streaming_ = false;
   buffer_.clear();

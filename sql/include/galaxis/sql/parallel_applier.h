@@ -66,6 +66,7 @@
 namespace galaxis::sql {
 
 class ApplyWorker;
+struct ApplyWorkerTask;
 
 struct ParallelApplierOptions {
   // Per worker: stream (the base name of the rows), schema, filter, batch
@@ -79,6 +80,11 @@ struct ParallelApplierOptions {
   // A transaction larger than this streams to worker 1 alone.
   size_t stream_transaction_bytes = 8 << 20;
   size_t stream_transaction_rows = 20000;
+  // Workers send their statements once they hold this much (the target
+  // works while the coordinator routes); the coordinator hands transactions
+  // over in bunches of up to handoff_transactions (fewer thread wake-ups).
+  size_t worker_batch_bytes = 256 << 10;
+  size_t handoff_transactions = 32;
   // --parallel 1 finding worker rows: recover (with their N), then move the
   // position to the plain row and report consolidated().
   bool consolidate_to_serial = false;
@@ -137,6 +143,8 @@ class ParallelApplier : public TransactionApplier {
   void forward(size_t worker, std::unique_ptr<binlog::Event> event);
   bool forwards_to(size_t worker) const;
   void dispatch(size_t worker, const binlog::BinlogPosition& end);
+  void hand_over(size_t worker);
+  void hand_over_all();
   void end_epoch();
   void finish_recovery();
   [[noreturn]] void recovery_diverged(const std::string& why) const;
@@ -147,6 +155,7 @@ class ParallelApplier : public TransactionApplier {
   Filter filter_;
   SchemaCache schema_;
   std::vector<std::unique_ptr<ApplyWorker>> workers_;
+  std::vector<std::vector<ApplyWorkerTask>> pending_;  // per worker: routed, not yet handed over
   EpochRouter router_;
   std::optional<binlog::BinlogPosition> committed_;
   std::optional<RecoveryPlan> recovery_;
