@@ -416,8 +416,7 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
           current_timestamp = item->transaction.timestamp;
           break;
         case QueueItem::Kind::kEvent:
-          with_context(fmt::format("{}:{}", item->file, item->offset),
-                       [&] { applier.apply(std::move(item->event)); });
+          with_context(fmt::format("{}:{}", item->file, item->offset), [&] { applier.apply(std::move(item->event)); });
           ++events_in_trx;
           break;
         case QueueItem::Kind::kCommit:

@@ -61,12 +61,13 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
   committed_ = plan.start;
 
   if (plan.partial()) {
-    log::info("applier: stream '{}' stopped in the middle of an epoch commit: workers at {} and {}; replaying the "
-              "shares of {} of {} workers up to {}",
-              stream, position_text(plan.start), position_text(plan.epoch_end),
-              std::count(plan.replay.begin(), plan.replay.end(), true), plan.workers, position_text(plan.epoch_end));
-    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() + " WHERE stream = " +
-                      coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
+    log::info(
+        "applier: stream '{}' stopped in the middle of an epoch commit: workers at {} and {}; replaying the "
+        "shares of {} of {} workers up to {}",
+        stream, position_text(plan.start), position_text(plan.epoch_end),
+        std::count(plan.replay.begin(), plan.replay.end(), true), plan.workers, position_text(plan.epoch_end));
+    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() +
+                      " WHERE stream = " + coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
     const size_t old_n = plan.workers;
     recovery_ = std::move(plan);
     build_workers(old_n);
@@ -75,8 +76,8 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
   if (options_.consolidate_to_serial) {
     replace_stream_rows(coordinator_, schema, stream, {CheckpointRow{stream, plan.start, plan.any_ddl_pending()}});
     consolidated_ = true;
-    log::info("applier: stream '{}' moved from {} worker rows to the serial checkpoint row at {}", stream,
-              plan.workers, position_text(plan.start));
+    log::info("applier: stream '{}' moved from {} worker rows to the serial checkpoint row at {}", stream, plan.workers,
+              position_text(plan.start));
     return;
   }
   if (plan.workers != options_.workers) {
@@ -84,20 +85,22 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
                         worker_rows_at(stream, options_.workers, plan.start, plan.any_ddl_pending()));
     if (plan.workers != 0 || plan.start) {
       log::info("applier: stream '{}' checkpoint at {} now kept by {} worker rows (was {})", stream,
-                position_text(plan.start), options_.workers, plan.workers == 0 ? "the serial row" : std::to_string(plan.workers) + " worker rows");
+                position_text(plan.start), options_.workers,
+                plan.workers == 0 ? "the serial row" : std::to_string(plan.workers) + " worker rows");
     }
   } else {
-    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() + " WHERE stream = " +
-                      coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
+    coordinator_.exec("DELETE FROM " + CheckpointStore(schema, stream).table_name() +
+                      " WHERE stream = " + coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
   }
   build_workers(options_.workers);
 }
 
 ParallelApplier::~ParallelApplier() {
   if (epochs_ > 0) {
-    log::info("applier: {} parallel epochs on {} workers; ended by conflicts {}, barriers {}, bounds {}, idle {}, huge "
-              "transactions {}",
-              epochs_, workers_.size(), cuts_.conflict, cuts_.barrier, cuts_.bounds, cuts_.flush, cuts_.streaming);
+    log::info(
+        "applier: {} parallel epochs on {} workers; ended by conflicts {}, barriers {}, bounds {}, idle {}, huge "
+        "transactions {}",
+        epochs_, workers_.size(), cuts_.conflict, cuts_.barrier, cuts_.bounds, cuts_.flush, cuts_.streaming);
   }
 }
 

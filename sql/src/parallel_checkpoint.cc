@@ -63,8 +63,7 @@ std::string worker_stream_name(const std::string& stream, size_t k, size_t n) {
   return name;
 }
 
-std::optional<std::pair<size_t, size_t>> parse_worker_stream_name(const std::string& stream,
-                                                                  const std::string& name) {
+std::optional<std::pair<size_t, size_t>> parse_worker_stream_name(const std::string& stream, const std::string& name) {
   if (name.size() < stream.size() + 4 || name.compare(0, stream.size(), stream) != 0 || name[stream.size()] != '#') {
     return std::nullopt;
   }
@@ -173,9 +172,8 @@ std::vector<CheckpointRow> load_stream_rows(Connection& connection, const std::s
 }
 
 bool worker_rows_exist(Connection& connection, const std::string& schema, const std::string& stream) {
-  const auto tables = connection.query_value(
-      "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + connection.quote(schema) +
-      " AND TABLE_NAME = 'checkpoint'");
+  const auto tables = connection.query_value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                                             connection.quote(schema) + " AND TABLE_NAME = 'checkpoint'");
   if (tables.value_or("0") == "0") return false;
   for (const CheckpointRow& row : load_stream_rows(connection, schema, stream)) {
     if (row.stream != stream) return true;
@@ -185,8 +183,8 @@ bool worker_rows_exist(Connection& connection, const std::string& schema, const 
 
 void replace_stream_rows(Connection& connection, const std::string& schema, const std::string& stream,
                          const std::vector<CheckpointRow>& rows) {
-  std::string sql = "START TRANSACTION;DELETE FROM " + table_of(schema) + " WHERE " +
-                    stream_condition(connection, stream) + ";";
+  std::string sql =
+      "START TRANSACTION;DELETE FROM " + table_of(schema) + " WHERE " + stream_condition(connection, stream) + ";";
   if (!rows.empty()) {
     sql += "INSERT INTO " + table_of(schema) +
            " (stream, binlog_file, binlog_position, gtid_set, ddl_pending, updated_at) VALUES ";

@@ -18,8 +18,8 @@ void acquire_stream_lock(Connection& connection, const std::string& schema, cons
   constexpr int kWaitSeconds = 10;
   constexpr int kMaxWaits = 12;
   for (int attempt = 1;; ++attempt) {
-    const auto got = connection.query_value("SELECT GET_LOCK(" + connection.quote(lock) + ", " +
-                                            std::to_string(kWaitSeconds) + ")");
+    const auto got =
+        connection.query_value("SELECT GET_LOCK(" + connection.quote(lock) + ", " + std::to_string(kWaitSeconds) + ")");
     if (got.value_or("0") == "1") return;
     if (attempt >= kMaxWaits || (give_up && give_up())) {
       throw_error(Error::Kind::kRuntime,

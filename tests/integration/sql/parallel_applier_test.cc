@@ -59,7 +59,7 @@ TEST_P(ParallelApplierTest, MixedWorkloadOnFourWorkersEndsEqualToTheMaster) {
       "CREATE TABLE pa_mix.nokey (a INT, b VARCHAR(10))");
   std::string load;
   for (int i = 0; i < 400; ++i) {
-    load += fmt::format("INSERT INTO pa_mix.t (id, v) VALUES ({}, {});", i, i);  // disjoint keys
+    load += fmt::format("INSERT INTO pa_mix.t (id, v) VALUES ({}, {});", i, i);                   // disjoint keys
     if (i % 3 == 0) load += fmt::format("UPDATE pa_mix.t SET v = v + 1 WHERE id = {};", i % 10);  // overlapping
     if (i % 7 == 0) load += fmt::format("INSERT INTO pa_mix.nokey VALUES ({}, 'x'), ({}, 'x');", i % 5, i % 5);
     if (i % 20 == 0) {
@@ -208,8 +208,8 @@ TEST_P(ParallelRecoveryTest, SerialTakeoverFinishesThePartialEpochThenUsesThePla
   write("pa_serial", 0, 80);
   const binlog::BinlogPosition end = master_position(*master_);
   crash_in_epoch_commit("pa_serial", start);
-  EXPECT_TRUE(sql::worker_rows_exist(*std::make_unique<sql::Connection>(target_connection(*passive_)),
-                                     "galaxis_relay", "pa_serial"));
+  EXPECT_TRUE(sql::worker_rows_exist(*std::make_unique<sql::Connection>(target_connection(*passive_)), "galaxis_relay",
+                                     "pa_serial"));
 
   auto o = options("pa_serial", 1);
   o.consolidate_to_serial = true;

@@ -30,7 +30,7 @@
 namespace galaxis::sql {
 
 struct CheckpointRow {
-  std::string stream;                             // "<stream>" or "<stream>#k/N"
+  std::string stream;                              // "<stream>" or "<stream>#k/N"
   std::optional<binlog::BinlogPosition> position;  // nullopt: never committed
   bool ddl_pending = false;
   bool operator==(const CheckpointRow&) const = default;
@@ -45,11 +45,11 @@ std::optional<std::pair<size_t, size_t>> parse_worker_stream_name(const std::str
 bool position_before(const std::optional<binlog::BinlogPosition>& a, const std::optional<binlog::BinlogPosition>& b);
 
 struct RecoveryPlan {
-  size_t workers = 0;                            // N of the worker rows; 0: there are none
-  std::optional<binlog::BinlogPosition> start;   // where the stream resumes (S, or the clean position)
+  size_t workers = 0;                               // N of the worker rows; 0: there are none
+  std::optional<binlog::BinlogPosition> start;      // where the stream resumes (S, or the clean position)
   std::optional<binlog::BinlogPosition> epoch_end;  // E of a partial epoch; nullopt when clean
-  std::vector<bool> replay;       // per worker (partial epoch): its row is at S, its share must be applied
-  std::vector<bool> ddl_pending;  // per worker
+  std::vector<bool> replay;        // per worker (partial epoch): its row is at S, its share must be applied
+  std::vector<bool> ddl_pending;   // per worker
   bool plain_ddl_pending = false;  // the plain row's flag (no worker rows)
   bool partial() const { return epoch_end.has_value(); }
   bool any_ddl_pending() const;
