@@ -162,9 +162,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
     p.source.server_id = flags->server_id;
     p.source.heartbeat_period = std::chrono::milliseconds(flags->heartbeat_ms);
     p.target = target->resolve();
-    p.initial = flags->initial.empty()
-                    ? relay::default_initial_position(p.source.url, p.target, flags->checkpoint_schema, flags->stream)
-                    : relay::parse_initial_position(flags->initial);
+    if (!flags->initial.empty()) p.initial = relay::parse_initial_position(flags->initial);
     p.queue_max_bytes = std::max<size_t>(1, flags->queue_mb) << 20;
     p.stop_at_end = flags->stop_at_end;
     p.applier.stream = flags->stream;
@@ -186,11 +184,18 @@ void register_run_command(CLI::App& app, int* exit_code) {
     sync.filter = p.applier.filter;
     sync.stream = p.applier.stream;
     sync.checkpoint_schema = p.applier.checkpoint_schema;
-    if (p.initial == relay::InitialPosition::kSnapshot) {
-      // No checkpoint yet (or an interrupted copy): copy a consistent snapshot
-      // first; it leaves the checkpoint at the snapshot, where streaming starts.
-      sql::sync::run_snapshot_copy_if_needed(sync);
-    }
+    // After the daemon's server checks (a refused flavour pair copies nothing).
+    options.before_streaming = [sync, flags](relay::PipelineOptions& pipeline) {
+      if (flags->initial.empty()) {
+        pipeline.initial = relay::default_initial_position(pipeline.source.url, pipeline.target,
+                                                           flags->checkpoint_schema, flags->stream);
+      }
+      if (pipeline.initial == relay::InitialPosition::kSnapshot) {
+        // No checkpoint yet (or an interrupted copy): copy a consistent snapshot
+        // first; it leaves the checkpoint at the snapshot, where streaming starts.
+        sql::sync::run_snapshot_copy_if_needed(sync);
+      }
+    };
     if (flags->auto_resync) {
       options.resync = [sync]() mutable {
         sync.mode = sql::sync::SyncMode::kChecksum;

@@ -99,12 +99,6 @@ class Monitor {
 }  // namespace
 
 int run_daemon(DaemonOptions options) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  if (options.handle_signals) pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   std::optional<sql::Connection> target;
   {
     sql::Connection source = connect(options.pipeline.source.url, "source");
@@ -115,6 +109,15 @@ int run_daemon(DaemonOptions options) {
               target->server_version(), options.pipeline.applier.stream, options.pipeline.applier.checkpoint_schema);
   }
   StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
+  // Before the signals are blocked: SIGTERM during a long snapshot copy ends
+  // the process at once, and the copy resumes on the next start.
+  if (options.before_streaming) options.before_streaming(options.pipeline);
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  if (options.handle_signals) pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RelayMetrics metrics;
   // The running pipeline, for the signal watcher; replaced after a resync.

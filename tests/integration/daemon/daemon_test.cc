@@ -553,6 +553,8 @@ TEST(DaemonCrossFlavour, RefusesMySqlToMariaDb) {
                   60);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_NE(result.err.find("MySQL → MariaDB"), std::string::npos) << result.err;
+  // Refused before the --initial decision (which could copy a snapshot).
+  EXPECT_EQ(result.err.find("no --initial was given"), std::string::npos) << result.err;
 }
 
 // `status` with parallel apply's worker rows ("<stream>#k/N", no plain row):

@@ -6,7 +6,8 @@
 //      MySQL → MariaDB and MariaDB → MySQL are refused (Error kUnsupported;
 //      they need DDL and collation translation), wrong credentials fail
 //      with the server's message and never the password;
-//   2. starts the health endpoint when an address is given;
+//   2. runs before_streaming (the --initial decision and snapshot copy),
+//      then starts the health endpoint when an address is given;
 //   3. runs the Pipeline on the calling thread, with a monitor thread that
 //      logs a rate line (events/s, rows/s, lag, positions) every
 //      stats_interval and writes the status row (status.h) every
@@ -26,9 +27,11 @@
 //      Without `resync` the error is rethrown with `resync_command`, the
 //      exact command to run, appended.
 //
-// Signals: run_daemon() blocks SIGTERM/SIGINT in the calling thread before
-// it creates any thread and waits for them on a watcher thread; call it
-// from the main thread before starting other threads.
+// Signals: run_daemon() blocks SIGTERM/SIGINT in the calling thread after
+// before_streaming (which may start and join threads of its own; SIGTERM
+// there ends the process, a snapshot copy resumes on the next start) and
+// before it creates any thread of its own, and waits for them on a watcher
+// thread; call it from the main thread before starting other threads.
 #pragma once
 
 #include <chrono>
@@ -47,6 +50,9 @@ struct DaemonOptions {
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};
   std::chrono::milliseconds status_interval{std::chrono::seconds(2)};
   bool handle_signals = true;
+  // Runs after the server checks, before anything streams: may set
+  // pipeline.initial and copy a snapshot (`run`'s --initial handling).
+  std::function<void(PipelineOptions& pipeline)> before_streaming;
   // --auto-resync: checksum-syncs the stream and returns the position it
   // checkpointed. Empty: a purged position is fatal.
   std::function<binlog::BinlogPosition()> resync;
