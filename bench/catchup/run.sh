@@ -3,6 +3,9 @@
 #   (a) a native MariaDB replica SQL thread, slave_parallel_threads=0
 #   (b) the same with 4 optimistic parallel threads
 #   (c) galaxis-relay run --stop-at-end (reads over the network, decodes, applies)
+#   (d) the same with --parallel 4 (epochs on 4 target connections)
+#   (e) --compact-rows (net effect per key and target transaction), serial
+#   (f) --parallel 4 --compact-rows
 # The native replicas fetch the whole backlog into their relay log first
 # (IO thread), so only their SQL threads are timed; the relay is timed from
 # process start to exit, network included. The prepared tables are applied
@@ -21,9 +24,23 @@ TABLES=${GALAXIS_BENCH_TABLES:-4}
 TABLE_SIZE=${GALAXIS_BENCH_TABLE_SIZE:-25000}
 MODES=${1:-fast durable}
 M_PORT=34101 A_PORT=34102 B_PORT=34103 C_PORT=34104
+# The galaxis-relay contestants: name, target port, extra flags.
+RELAYS=(relay relay_p4 relay_c relay_p4c)
+declare -A RELAY_PORT=([relay]=$C_PORT [relay_p4]=34105 [relay_c]=34107 [relay_p4c]=34106)
+declare -A RELAY_FLAGS=([relay]="" [relay_p4]="--parallel 4" [relay_c]="--compact-rows"
+  [relay_p4c]="--parallel 4 --compact-rows")
+declare -A LABEL=([native]='native SQL thread (0 par.)' [native4]='native 4 optimistic threads' [relay]='galaxis-relay'
+  [relay_p4]='galaxis-relay --parallel 4' [relay_c]='galaxis-relay --compact-rows'
+  [relay_p4c]='relay --parallel 4 --compact')
+relay_variant() {  # relay_variant NAME LOG
+  local -a extra
+  read -r -a extra <<<"${RELAY_FLAGS[$1]}"
+  RELAY_EXTRA=("${extra[@]}")
+  relay_catch_up $M_PORT "${RELAY_PORT[$1]}" "$2"
+}
 [[ -x $RELAY ]] || { echo "catchup: $RELAY missing; build it or set GALAXIS_RELAY_BINARY" >&2; exit 1; }
 
-cleanup() { for s in master native native4 relay; do stop_server $s; done; }
+cleanup() { for s in master native native4 "${RELAYS[@]}"; do stop_server $s; done; }
 trap cleanup EXIT
 
 sysbench_args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=bench --mysql-password=
@@ -37,7 +54,7 @@ for mode in $MODES; do
   start_server native $A_PORT --server-id=2 --skip-slave-start "${durability[@]}" --slave-parallel-threads=0
   start_server native4 $B_PORT --server-id=3 --skip-slave-start "${durability[@]}" --slave-parallel-threads=4 \
     --slave-parallel-mode=optimistic
-  start_server relay $C_PORT --server-id=4 "${durability[@]}"
+  for r in "${RELAYS[@]}"; do start_server $r "${RELAY_PORT[$r]}" --server-id=4 "${durability[@]}"; done
 
   sql master "CREATE DATABASE sbtest"
   sysbench oltp_write_only "${sysbench_args[@]}" prepare >/dev/null
@@ -47,7 +64,7 @@ for mode in $MODES; do
     native_replica_fetch $r $M_PORT
     sql $r "START SLAVE SQL_THREAD"
   done
-  relay_catch_up $M_PORT $C_PORT "$BENCH_DIR/relay-$mode.log"
+  for r in "${RELAYS[@]}"; do relay_variant $r "$BENCH_DIR/$r-$mode.log"; done
   for r in native native4; do
     native_wait_exec $r "$PREP_FILE" "$PREP_POS"
     sql $r "STOP SLAVE SQL_THREAD"
@@ -73,21 +90,24 @@ for mode in $MODES; do
     b=$(now)
     secs[$r]=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
   done
-  a=$(now)
-  relay_catch_up $M_PORT $C_PORT "$BENCH_DIR/relay-$mode.log"
-  b=$(now)
-  secs[relay]=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
+  for r in "${RELAYS[@]}"; do
+    a=$(now)
+    relay_variant $r "$BENCH_DIR/$r-$mode.log"
+    b=$(now)
+    secs[$r]=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
+  done
 
-  for r in native native4 relay; do
-    printf '   %-28s %8.2f s  %9.0f rows/s  %8.0f trx/s\n' \
-      "$([[ $r == native ]] && echo 'native SQL thread (0 par.)' || ([[ $r == native4 ]] && echo 'native 4 optimistic threads' || echo 'galaxis-relay'))" \
+  for r in native native4 "${RELAYS[@]}"; do
+    printf '   %-30s %8.2f s  %9.0f rows/s  %8.0f trx/s\n' "${LABEL[$r]}" \
       "${secs[$r]}" "$(awk -v n=$ROWS -v s=${secs[$r]} 'BEGIN{print n/s}')" "$(awk -v n=$TRX -v s=${secs[$r]} 'BEGIN{print n/s}')"
   done
-  printf '   ratio relay/native = %.2fx, relay/native4 = %.2fx\n' \
-    "$(awk -v a=${secs[native]} -v b=${secs[relay]} 'BEGIN{print a/b}')" \
-    "$(awk -v a=${secs[native4]} -v b=${secs[relay]} 'BEGIN{print a/b}')"
-  # The three copies must equal the master.
-  for r in native native4 relay; do
+  for r in "${RELAYS[@]}"; do
+    printf '   ratio %s/native = %.2fx, /native4 = %.2fx\n' "$r" \
+      "$(awk -v a=${secs[native]} -v b=${secs[$r]} 'BEGIN{print a/b}')" \
+      "$(awk -v a=${secs[native4]} -v b=${secs[$r]} 'BEGIN{print a/b}')"
+  done
+  # Every copy must equal the master.
+  for r in native native4 "${RELAYS[@]}"; do
     sum_m=$(sql master "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
     sum_r=$(sql $r "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
     [[ $sum_m == "$sum_r" ]] || echo "   WARNING: $r differs from the master ($sum_r vs $sum_m)"

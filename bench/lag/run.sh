@@ -12,6 +12,7 @@
 # 3. one transaction of GALAXIS_BENCH_BIG_MB (1024) MiB of row data; the
 #    relay's peak RSS (VmHWM) before and after it.
 # Prints p50/p99/max lag in ms and the RSS figures.
+# GALAXIS_BENCH_RELAY_FLAGS: extra `run` flags, e.g. "--parallel 4".
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -37,11 +38,12 @@ sbargs=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-us
   --mysql-db=sbtest --tables=4 --table-size=25000)
 sysbench oltp_write_only "${sbargs[@]}" prepare >/dev/null
 
+read -r -a RELAY_EXTRA <<<"${GALAXIS_BENCH_RELAY_FLAGS:-}"
 LOG=$BENCH_DIR/relay-lag.log
 : >"$LOG"
 GALAXIS_SOURCE_PASSWORD='' GALAXIS_TARGET_PASSWORD='' "$RELAY" run --source "mysql://bench@127.0.0.1:$M_PORT" \
   --target "mysql://bench@127.0.0.1:$P_PORT" --initial from-start --server-id 4712 --stats-interval 10 \
-  --health-listen "127.0.0.1:$HEALTH_PORT" >>"$LOG" 2>&1 &
+  --health-listen "127.0.0.1:$HEALTH_PORT" "${RELAY_EXTRA[@]}" >>"$LOG" 2>&1 &
 RELAY_PID=$!
 for _ in $(seq 1 600); do
   [[ $(sql passive "SELECT COUNT(*) FROM hb.beat" 2>/dev/null || true) == 1 ]] && break
