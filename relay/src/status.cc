@@ -283,7 +283,7 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
   } else if (report.row->state == "stopped" || report.row->state == "failed") {
     report.lag_events_reason = "the relay is " + report.row->state;
   } else if (!report.row->events_pending) {
-    report.lag_events_reason = "the running relay does not count pending events";
+    report.lag_events_reason = "the relay has received events it has not committed yet and does not count them";
   } else if (report.row->source_position.file != report.master_position.file ||
              report.row->source_position.offset < report.master_position.offset) {
     report.lag_events_reason =
