@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "connection_options.h"
 #include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
 #include "galaxis/relay/binlog_history.h"
 #include "galaxis/relay/daemon.h"
 #include "galaxis/sql/filter.h"
@@ -200,7 +201,12 @@ void register_run_command(CLI::App& app, int* exit_code) {
       options.resync = [sync]() mutable {
         sync.mode = sql::sync::SyncMode::kChecksum;
         sync.chunk_rows = 1000;  // `sync --mode checksum`'s default
-        return sql::sync::run_sync(sync).position;
+        const sql::sync::SyncResult result = sql::sync::run_sync(sync);
+        for (const sql::sync::TableDifferences& d : result.differences) {
+          log::info("relay: --auto-resync repaired {}: {} rows missing, {} extra, {} changed{}", d.table, d.missing,
+                    d.extra, d.changed, d.table_extra ? " (only on the target, kept)" : "");
+        }
+        return result.position;
       };
     }
     options.resync_command = resync_command(*source, *target, *flags);

@@ -482,6 +482,12 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
   const std::string log = relay_->log();
   EXPECT_NE(log.find("--auto-resync: running a checksum sync"), std::string::npos) << log;
   EXPECT_NE(log.find("--auto-resync: the target equals the master's snapshot at"), std::string::npos) << log;
+  // t: row 4 missing, row 3 extra, rows 1 (by hand) and 2 changed; later: created with its row.
+  EXPECT_NE(log.find("--auto-resync repaired `" + db_ + "`.`t`: 1 rows missing, 1 extra, 2 changed"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("--auto-resync repaired `" + db_ + "`.`later`: 1 rows missing, 0 extra, 0 changed"),
+            std::string::npos)
+      << log;
   EXPECT_EQ(nlohmann::json::parse(http_get(port, "/health").second)["resyncs"], 1);
   relay_->signal(SIGTERM);
   EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
