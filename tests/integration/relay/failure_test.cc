@@ -142,6 +142,8 @@ TEST_P(RelayFailureTest, PurgedPositionPointsToSync) {
   EXPECT_NE(message.find("galaxis-relay sync"), std::string::npos) << message;
   EXPECT_NE(message.find(first + ":4"), std::string::npos) << message;
   EXPECT_EQ(recorder.reconnects(), 0u) << "a purged position must not be retried";
+  // A type of its own, which `run --auto-resync` reacts to.
+  EXPECT_THROW(stream.run(relay::StartPosition{first, 4, ""}, recorder), relay::PositionPurgedError);
 
   if (is_mysql(GetParam())) {
     // By GTID: the master no longer has the transactions after the empty set.
@@ -149,6 +151,7 @@ TEST_P(RelayFailureTest, PurgedPositionPointsToSync) {
     message = error_of([&] { stream.run(relay::StartPosition{"", 4, uuid + ":1"}, recorder); }, &kind);
     EXPECT_EQ(kind, Error::Kind::kServer) << message;
     EXPECT_NE(message.find("galaxis-relay sync"), std::string::npos) << message;
+    EXPECT_THROW(stream.run(relay::StartPosition{"", 4, uuid + ":1"}, recorder), relay::PositionPurgedError);
   }
 }
 
