@@ -76,8 +76,9 @@ void merge_config_file(CLI::App& command, const std::string& path) {
 
 // Shell-quotes `word` when it holds anything but safe characters.
 std::string shell_word(const std::string& word) {
-  const bool safe = !word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                            "0123456789@%+=:,./_-") == std::string::npos;
+  const bool safe = !word.empty() && word.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789@%+=:,./_-") == std::string::npos;
   if (safe) return word;
   std::string out = "'";
   for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -92,8 +93,8 @@ std::string resync_command(const ConnectionOption& source, const ConnectionOptio
     const std::vector<std::string> given = option->flags();
     words.insert(words.end(), given.begin(), given.end());
   }
-  words.insert(words.end(), {"--mode", "checksum", "--stream", flags.stream, "--checkpoint-schema",
-                             flags.checkpoint_schema});
+  words.insert(words.end(),
+               {"--mode", "checksum", "--stream", flags.stream, "--checkpoint-schema", flags.checkpoint_schema});
   for (const std::string& p : flags.include) words.insert(words.end(), {"--include", p});
   for (const std::string& p : flags.exclude) words.insert(words.end(), {"--exclude", p});
   for (const std::string& r : flags.rename_db) words.insert(words.end(), {"--rename-db", r});

@@ -94,9 +94,8 @@ std::string stream_state_on_target(sql::Connection& target, const std::string& s
   }
   const std::string where = " WHERE stream=" + target.quote(stream);
   if (table_exists(target, schema, "sync_state") &&
-      target
-              .query_value("SELECT COUNT(*) FROM " + sql::qualified_name(schema, "sync_state") + where +
-                           " AND finished_at IS NULL")
+      target.query_value("SELECT COUNT(*) FROM " + sql::qualified_name(schema, "sync_state") + where +
+                         " AND finished_at IS NULL")
               .value_or("0") != "0") {
     return "interrupted copy";
   }
@@ -119,9 +118,8 @@ InitialPosition default_initial_position(const ConnectionUrl& source_url, const 
   }
   options.role = "source";
   sql::Connection source(source_url, options);
-  const BinlogHistory history =
-      with_context("source " + source.display() + ": checking whether its binlog is complete",
-                   [&] { return inspect_binlog_history(source); });
+  const BinlogHistory history = with_context("source " + source.display() + ": checking whether its binlog is complete",
+                                             [&] { return inspect_binlog_history(source); });
   if (history.complete) {
     log::info("relay: stream '{}' has no checkpoint and no --initial was given: from-start, because {}", stream,
               history.reason);

@@ -4,9 +4,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <mutex>
-#include <cstring>
 #include <thread>
 
 #include "galaxis/common/error.h"
@@ -185,9 +185,10 @@ int run_daemon(DaemonOptions options) {
           metrics.replace_last_error(e.what());
           throw;
         }
-        log::warn("relay: {}; --auto-resync: running a checksum sync of stream '{}' against a consistent snapshot "
-                  "of the master",
-                  e.what(), options.pipeline.applier.stream);
+        log::warn(
+            "relay: {}; --auto-resync: running a checksum sync of stream '{}' against a consistent snapshot "
+            "of the master",
+            e.what(), options.pipeline.applier.stream);
         metrics.set_state(RelayState::kResyncing);
         {
           std::lock_guard lock(pipeline_mutex);

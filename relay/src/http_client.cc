@@ -78,29 +78,30 @@ HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
   request.set(http::field::user_agent, "galaxis-relay-status");
 
   // Asynchronous so that one deadline covers every step.
-  resolver.async_resolve(parsed.host, parsed.port, [&](beast::error_code resolved, tcp::resolver::results_type results) {
-    if (resolved) {
-      failure = resolved;
-      return;
-    }
-    step = "connecting";
-    stream.expires_after(timeout);
-    stream.async_connect(results, [&](beast::error_code connected, const tcp::endpoint&) {
-      if (connected) {
-        failure = connected;
-        return;
-      }
-      step = "sending the request";
-      http::async_write(stream, request, [&](beast::error_code written, size_t) {
-        if (written) {
-          failure = written;
+  resolver.async_resolve(
+      parsed.host, parsed.port, [&](beast::error_code resolved, tcp::resolver::results_type results) {
+        if (resolved) {
+          failure = resolved;
           return;
         }
-        step = "reading the response";
-        http::async_read(stream, buffer, parser, [&](beast::error_code read, size_t) { failure = read; });
+        step = "connecting";
+        stream.expires_after(timeout);
+        stream.async_connect(results, [&](beast::error_code connected, const tcp::endpoint&) {
+          if (connected) {
+            failure = connected;
+            return;
+          }
+          step = "sending the request";
+          http::async_write(stream, request, [&](beast::error_code written, size_t) {
+            if (written) {
+              failure = written;
+              return;
+            }
+            step = "reading the response";
+            http::async_read(stream, buffer, parser, [&](beast::error_code read, size_t) { failure = read; });
+          });
+        });
       });
-    });
-  });
   io.run_for(timeout);
   if (!io.stopped()) {
     resolver.cancel();

@@ -136,8 +136,8 @@ std::string render_prometheus(const MetricsSnapshot& s, std::string_view stream)
          "checksum syncs run by --auto-resync after the master purged the relay's position", labels,
          static_cast<double>(s.resyncs));
   if (s.events_pending) {
-    metric(out, "galaxis_relay_events_pending", "gauge", "events received but not yet committed on the target",
-           labels, static_cast<double>(*s.events_pending));
+    metric(out, "galaxis_relay_events_pending", "gauge", "events received but not yet committed on the target", labels,
+           static_cast<double>(*s.events_pending));
   }
   metric(out, "galaxis_relay_queue_bytes", "gauge", "decoded events waiting for the applier (binlog bytes)", labels,
          static_cast<double>(s.queue_bytes));

@@ -158,8 +158,8 @@ HealthProbe probe_health(const std::string& url) {
     if (json.is_object() && json.contains("state") && json["state"].is_string()) {
       probe.state = json["state"].get<std::string>();
     } else {
-      probe.error = fmt::format("HTTP {} without a JSON body with a \"state\" (is this a galaxis-relay /health?)",
-                                result.status);
+      probe.error =
+          fmt::format("HTTP {} without a JSON body with a \"state\" (is this a galaxis-relay /health?)", result.status);
     }
   } catch (const Error& e) {
     if (e.kind() == Error::Kind::kUsage) throw;
@@ -218,10 +218,10 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
   if (has_checkpoint.value_or("0") != "0") {
     const std::string prefix = sql_text(options.stream + "#");
     // The plain row first; worker rows of parallel apply ("<stream>#k/N") after it.
-    sql::Rows rows = target.query(
-        "SELECT stream, binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " + checkpoint_table +
-        " WHERE stream=" + sql_text(options.stream) + " OR LEFT(stream, CHAR_LENGTH(" + prefix + "))=" + prefix +
-        " ORDER BY stream=" + sql_text(options.stream) + " DESC");
+    sql::Rows rows =
+        target.query("SELECT stream, binlog_file, binlog_position, gtid_set, ddl_pending, updated_at FROM " +
+                     checkpoint_table + " WHERE stream=" + sql_text(options.stream) + " OR LEFT(stream, CHAR_LENGTH(" +
+                     prefix + "))=" + prefix + " ORDER BY stream=" + sql_text(options.stream) + " DESC");
     const auto position_of = [](const sql::Row& row) {
       return binlog::BinlogPosition{*row[1], std::stoull(*row[2]), row[3].value_or("")};
     };
@@ -331,9 +331,9 @@ std::string render_status_text(const StatusReport& r) {
     if (h.http_status == 0) {
       line("health", "unreachable (" + h.error + ")");
     } else {
-      line("health", fmt::format("{} ({}, HTTP {}{}{})", h.http_status == 200 ? "healthy" : "unhealthy",
-                                 h.state.empty() ? "state unknown" : h.state, h.http_status, h.url.empty() ? "" : ", ",
-                                 h.url));
+      line("health",
+           fmt::format("{} ({}, HTTP {}{}{})", h.http_status == 200 ? "healthy" : "unhealthy",
+                       h.state.empty() ? "state unknown" : h.state, h.http_status, h.url.empty() ? "" : ", ", h.url));
     }
   }
   return out;

@@ -90,8 +90,8 @@ std::optional<binlog::BinlogPosition> mysql_lock_free_snapshot(Connection& sourc
   const std::string gtid_mode = source.query_value("SELECT @@GLOBAL.gtid_mode").value_or("");
   const std::string order_commits = source.query_value("SELECT @@GLOBAL.binlog_order_commits").value_or("");
   if (gtid_mode != "ON" || order_commits != "1") {
-    *why_not = fmt::format("gtid_mode is {} and binlog_order_commits {} (the lock-free way needs ON and 1)",
-                           gtid_mode, order_commits);
+    *why_not = fmt::format("gtid_mode is {} and binlog_order_commits {} (the lock-free way needs ON and 1)", gtid_mode,
+                           order_commits);
     return std::nullopt;
   }
   const auto deadline = std::chrono::steady_clock::now() + kLockFreeBudget;
@@ -112,17 +112,16 @@ std::optional<binlog::BinlogPosition> mysql_lock_free_snapshot(Connection& sourc
     source.exec("ROLLBACK");
     if (attempts > 20) std::this_thread::sleep_for(std::chrono::milliseconds(attempts > 200 ? 10 : 1));
   }
-  *why_not = fmt::format(
-      "no moment without commits in flight came in {} s ({} attempts{})", kLockFreeBudget.count(), attempts,
-      last_owned.empty() ? "" : fmt::format("; GTIDs owned by other sessions, e.g. {}", last_owned));
+  *why_not =
+      fmt::format("no moment without commits in flight came in {} s ({} attempts{})", kLockFreeBudget.count(), attempts,
+                  last_owned.empty() ? "" : fmt::format("; GTIDs owned by other sessions, e.g. {}", last_owned));
   return std::nullopt;
 }
 
 binlog::BinlogPosition mysql_snapshot(Connection& source) {
   std::string why_not;
   if (auto position = mysql_lock_free_snapshot(source, &why_not)) return *position;
-  log::info("sync: MySQL snapshot without a lock not possible: {}; taking it under a brief global read lock",
-            why_not);
+  log::info("sync: MySQL snapshot without a lock not possible: {}; taking it under a brief global read lock", why_not);
   try {
     source.exec("FLUSH TABLES WITH READ LOCK");
   } catch (Error& e) {
@@ -130,7 +129,8 @@ binlog::BinlogPosition mysql_snapshot(Connection& source) {
     throw_error(Error::Kind::kAuth,
                 "source {}: a snapshot's binlog position on MySQL needs either a moment without commits in flight "
                 "(gtid_mode=ON; {}) or a brief global read lock, which needs the RELOAD privilege (GRANT RELOAD "
-                "ON *.* TO the source user, or GRANT FLUSH_TABLES ON *.* where the server knows it, as MySQL 9.7 does); MariaDB needs "
+                "ON *.* TO the source user, or GRANT FLUSH_TABLES ON *.* where the server knows it, as MySQL 9.7 "
+                "does); MariaDB needs "
                 "none. ({})",
                 source.display(), why_not, e.what());
   }

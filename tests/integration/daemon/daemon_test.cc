@@ -203,8 +203,8 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
   void sigkill_rounds(const std::vector<std::string>& extra);
 
   ProcessResult status_json(const std::vector<std::string>& extra = {"--json"}) {
-    std::vector<std::string> args = {GALAXIS_BINARY, "status", "--source", source_url(), "--target", target_url(),
-                                     "--stream",     stream_};
+    std::vector<std::string> args = {GALAXIS_BINARY, "status",     "--source", source_url(),
+                                     "--target",     target_url(), "--stream", stream_};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_process(args, 60);
   }
@@ -412,10 +412,10 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
   EXPECT_EQ(*code, 1);
   const std::string log = relay_->log();
   // The exact command, with this run's servers, stream and filters.
-  EXPECT_NE(log.find("Run `galaxis-relay sync --source " + source_url() + " --target " + target_url() +
-                     " --mode checksum --stream " + stream_ + " --checkpoint-schema galaxis_relay --include " + db_ +
-                     "`"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("Run `galaxis-relay sync --source " + source_url() + " --target " + target_url() +
+               " --mode checksum --stream " + stream_ + " --checkpoint-schema galaxis_relay --include " + db_ + "`"),
+      std::string::npos)
       << log;
   EXPECT_NE(log.find("--auto-resync"), std::string::npos) << log;
   const auto report = nlohmann::json::parse(status_json().out);
@@ -517,11 +517,11 @@ TEST_P(DaemonTest, InitialDefaultFollowsBinlogHistory) {
         passive_->exec("DELETE FROM galaxis_relay." + std::string(table) + " WHERE stream='" + stream + "'");
       }
     }
-    return run_process({GALAXIS_BINARY, "run", "--source",
-                        "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(fresh.port()),
-                        "--target", target_url(), "--stream", stream, "--include", db_, "--server-id",
-                        std::to_string(server_id_ + 1), "--stop-at-end"},
-                       120);
+    return run_process(
+        {GALAXIS_BINARY, "run", "--source",
+         "mysql://" + std::string(kSourceUser) + "@127.0.0.1:" + std::to_string(fresh.port()), "--target", target_url(),
+         "--stream", stream, "--include", db_, "--server-id", std::to_string(server_id_ + 1), "--stop-at-end"},
+        120);
   };
   const ProcessResult replayed = run_without_initial(stream_);
   EXPECT_EQ(replayed.exit_code, 0) << replayed.err;
@@ -585,11 +585,10 @@ TEST(DaemonStatus, LowestWorkerRowAndAnOlderStatusTable) {
                "applied_event_timestamp BIGINT UNSIGNED NULL, last_error TEXT NULL, last_error_at TIMESTAMP(6) NULL, "
                "updated_at TIMESTAMP(6) NULL) ENGINE=InnoDB");
   passive.exec("INSERT INTO " + schema + ".status (stream, state, updated_at) VALUES ('old', 'stopped', NOW(6))");
-  const ProcessResult run =
-      run_process({GALAXIS_BINARY, "run", "--source", source, "--target", target, "--initial", "from-now",
-                   "--stop-at-end", "--checkpoint-schema", schema, "--stream", "w", "--include", "dmn_status_none",
-                   "--server-id", "6999"},
-                  60);
+  const ProcessResult run = run_process(
+      {GALAXIS_BINARY, "run", "--source", source, "--target", target, "--initial", "from-now", "--stop-at-end",
+       "--checkpoint-schema", schema, "--stream", "w", "--include", "dmn_status_none", "--server-id", "6999"},
+      60);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(passive.query_value("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='" + schema +
                                 "' AND table_name='status' AND column_name='events_pending'"),

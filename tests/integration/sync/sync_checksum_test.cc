@@ -203,8 +203,9 @@ TEST(SyncWorkerRows, SnapshotSkipsAndChecksumReplacesParallelWorkerRows) {
   Server& master = shared_server(flavor, Role::kMaster);
   Server& passive = shared_server(flavor, Role::kPassive);
   ensure_sync_users(master, passive);
-  master.exec("DROP DATABASE IF EXISTS sy_workers; CREATE DATABASE sy_workers;"
-              "CREATE TABLE sy_workers.t (id INT PRIMARY KEY, v INT); INSERT INTO sy_workers.t VALUES (1, 1), (2, 2)");
+  master.exec(
+      "DROP DATABASE IF EXISTS sy_workers; CREATE DATABASE sy_workers;"
+      "CREATE TABLE sy_workers.t (id INT PRIMARY KEY, v INT); INSERT INTO sy_workers.t VALUES (1, 1), (2, 2)");
   passive.exec("DROP DATABASE IF EXISTS sy_workers");
   sql::sync::SyncOptions options = sync_options(master, passive);
   options.filter.include = {"sy_workers"};

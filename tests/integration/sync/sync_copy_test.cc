@@ -287,7 +287,8 @@ TEST(SyncMySqlSnapshot, FallsBackToTheReadLockWhileAGtidIsOwned) {
       master.create_user(user, "pw", grants);
     }
   }
-  master.exec("DROP DATABASE IF EXISTS sy_owned; CREATE DATABASE sy_owned; CREATE TABLE sy_owned.t (id INT PRIMARY KEY)");
+  master.exec(
+      "DROP DATABASE IF EXISTS sy_owned; CREATE DATABASE sy_owned; CREATE TABLE sy_owned.t (id INT PRIMARY KEY)");
   master.exec("INSERT INTO sy_owned.t VALUES (1), (2)");
   passive.exec("DROP DATABASE IF EXISTS sy_owned");
   const BinlogStatus quiet = master.binlog_status();

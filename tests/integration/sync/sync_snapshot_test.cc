@@ -37,7 +37,8 @@ uint64_t transactions_in(const std::string& gtid_set, bool mysql) {
       size_t colon = item.find(':');
       while (colon != std::string_view::npos) {
         const size_t next = item.find(':', colon + 1);
-        const std::string_view interval = item.substr(colon + 1, next == std::string_view::npos ? next : next - colon - 1);
+        const std::string_view interval =
+            item.substr(colon + 1, next == std::string_view::npos ? next : next - colon - 1);
         const size_t dash = interval.find('-');
         const uint64_t first = number(interval.substr(0, dash));
         const uint64_t last = dash == std::string_view::npos ? first : number(interval.substr(dash + 1));
@@ -60,7 +61,8 @@ TEST_P(SyncSnapshotTest, PositionMatchesTheSnapshotUnderConcurrentCommits) {
   Server& passive = shared_server(GetParam(), Role::kPassive);
   ensure_sync_users(master, passive);
   const bool mysql = is_mysql(GetParam());
-  master.exec("DROP DATABASE IF EXISTS sy_snap; CREATE DATABASE sy_snap; CREATE TABLE sy_snap.t (n BIGINT) ENGINE=InnoDB");
+  master.exec(
+      "DROP DATABASE IF EXISTS sy_snap; CREATE DATABASE sy_snap; CREATE TABLE sy_snap.t (n BIGINT) ENGINE=InnoDB");
 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> written{0};
@@ -90,8 +92,7 @@ TEST_P(SyncSnapshotTest, PositionMatchesTheSnapshotUnderConcurrentCommits) {
     const uint64_t rows = count_in_snapshot(source);
     source.exec("ROLLBACK");
     EXPECT_EQ(rows - base_rows, transactions_in(at.gtid_executed, mysql) - transactions_in(base.gtid_executed, mysql))
-        << "snapshot at " << at.to_string() << " gtid " << at.gtid_executed << " (base " << base.gtid_executed
-        << ")";
+        << "snapshot at " << at.to_string() << " gtid " << at.gtid_executed << " (base " << base.gtid_executed << ")";
     ++checked;
   }
   stop = true;

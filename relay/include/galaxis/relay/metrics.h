@@ -36,8 +36,8 @@ struct MetricsSnapshot {
   uint64_t target_commits = 0;
   uint64_t reconnects = 0;  // source reconnects + target reconnects
   uint64_t errors = 0;
-  uint64_t queue_bytes = 0;                 // decoded-but-unapplied events, by binlog size
-  uint64_t resyncs = 0;                     // checksum syncs run by --auto-resync after a purged position
+  uint64_t queue_bytes = 0;  // decoded-but-unapplied events, by binlog size
+  uint64_t resyncs = 0;      // checksum syncs run by --auto-resync after a purged position
   // Events of source transactions received but not yet committed on the
   // target. When the pipeline does not count control and discarded events
   // (see RelayMetrics::counts_pending_events) only the exact case is known:

@@ -51,9 +51,9 @@ struct StatusRow {
   binlog::BinlogPosition source_position;
   uint32_t applied_event_timestamp = 0;  // unix seconds, 0 = unknown
   std::string last_error;
-  std::string last_error_at;          // "" when none
-  std::string updated_at;             // UTC "YYYY-MM-DD hh:mm:ss.ffffff"
-  int64_t seconds_since_update = -1;  // computed by the target's clock at read time
+  std::string last_error_at;               // "" when none
+  std::string updated_at;                  // UTC "YYYY-MM-DD hh:mm:ss.ffffff"
+  int64_t seconds_since_update = -1;       // computed by the target's clock at read time
   std::optional<uint64_t> events_pending;  // null: not counted (or an older relay)
 };
 
