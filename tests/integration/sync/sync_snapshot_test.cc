@@ -85,9 +85,11 @@ TEST_P(SyncSnapshotTest, PositionMatchesTheSnapshotUnderConcurrentCommits) {
   const binlog::BinlogPosition base = sql::sync::open_consistent_snapshot(source);
   const uint64_t base_rows = count_in_snapshot(source);
   source.exec("ROLLBACK");
+  // At least 25 snapshots, and on until the writers have committed 3000 rows
+  // (a fast server would otherwise be checked over a few hundred commits only).
   constexpr int kSnapshots = 25;
   int checked = 0;
-  for (int i = 0; i < kSnapshots; ++i) {
+  for (int i = 0; i < kSnapshots || (written < 3000 && i < 5000); ++i) {
     const binlog::BinlogPosition at = sql::sync::open_consistent_snapshot(source);
     const uint64_t rows = count_in_snapshot(source);
     source.exec("ROLLBACK");
@@ -97,8 +99,8 @@ TEST_P(SyncSnapshotTest, PositionMatchesTheSnapshotUnderConcurrentCommits) {
   }
   stop = true;
   for (auto& writer : writers) writer.join();
-  EXPECT_EQ(checked, kSnapshots);
-  EXPECT_GT(written.load(), 100u) << "the writers hardly ran: nothing was tested";
+  EXPECT_GE(checked, kSnapshots);
+  EXPECT_GE(written.load(), 3000u) << "the writers hardly ran: little was tested";
   std::printf("[ info ] %d snapshots checked while %llu rows were written\n", checked,
               static_cast<unsigned long long>(written.load()));
   master.exec("DROP DATABASE sy_snap");
