@@ -194,6 +194,7 @@ struct HealthServer::Impl {
   HealthOptions options;
   asio::io_context io;
   tcp::acceptor acceptor;
+  uint16_t port = 0;  // kept: the acceptor is closed by stop()
   std::thread thread;
 };
 
@@ -209,11 +210,12 @@ HealthServer::HealthServer(const ListenAddress& address, const RelayMetrics& met
     throw_error(Error::Kind::kIo, "health endpoint: cannot listen on {}:{}: {}", address.host, address.port,
                 ec.message());
   }
+  impl_->port = impl_->acceptor.local_endpoint().port();
 }
 
 HealthServer::~HealthServer() { stop(); }
 
-uint16_t HealthServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t HealthServer::port() const { return impl_->port; }
 
 void HealthServer::start() {
   if (impl_->thread.joinable()) return;
@@ -228,9 +230,15 @@ void HealthServer::start() {
 }
 
 void HealthServer::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->io.stop();
-  impl_->thread.join();
+  if (!impl_) return;
+  if (impl_->thread.joinable()) {
+    impl_->io.stop();
+    impl_->thread.join();
+  }
+  // Closed, not just idle: a stopped relay refuses connections instead of
+  // leaving health checks hanging in the listen backlog.
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
 }
 
 }  // namespace galaxis::relay

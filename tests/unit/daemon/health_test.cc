@@ -2,6 +2,7 @@
 // and the binlog byte distance used by `status`.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
 #include "galaxis/common/error.h"
@@ -112,6 +113,29 @@ TEST(HealthServer, RefusesABusyPort) {
     EXPECT_EQ(e.kind(), Error::Kind::kIo);
     EXPECT_NE(std::string(e.what()).find(std::to_string(port)), std::string::npos);
   }
+}
+
+// A stopped endpoint must refuse connections: a health checker polling a
+// relay that has stopped gets "connection refused" at once, not a hang.
+TEST(HealthServer, RefusesConnectionsAfterStop) {
+  RelayMetrics metrics;
+  HealthServer server(parse_listen_address("127.0.0.1:0"), metrics, {});
+  const uint16_t port = server.port();
+  server.start();
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
+  {
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect(endpoint, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  server.stop();
+  EXPECT_EQ(server.port(), port);
+  boost::asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(endpoint, ec);
+  EXPECT_EQ(ec, boost::asio::error::connection_refused) << ec.message();
 }
 
 TEST(BinlogBytesBetween, SameFileAndAcrossFiles) {
