@@ -54,7 +54,7 @@ done
 (while true; do echo "UPDATE hb.beat SET ts = NOW(6) WHERE id = 1;"; sleep 0.1; done) |
   mariadb --no-defaults -S "$BENCH_DIR/master/sock" -uroot &
 (while true; do echo "SELECT TIMESTAMPDIFF(MICROSECOND, ts, NOW(6)) FROM hb.beat;"; sleep 0.1; done) |
-  mariadb --no-defaults -S "$BENCH_DIR/passive/sock" -uroot -N -B >"$BENCH_DIR/lag-samples.txt" &
+  mariadb --no-defaults -S "$BENCH_DIR/passive/sock" -uroot -N -B --unbuffered >"$BENCH_DIR/lag-samples.txt" &
 sleep 2
 : >"$BENCH_DIR/lag-samples.txt"
 sysbench oltp_write_only "${sbargs[@]}" --threads=4 --time="$SECONDS_RUN" --rate=0 --report-interval=10 run \
