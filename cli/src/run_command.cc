@@ -40,7 +40,7 @@ struct RunFlags {
   bool stop_at_end = false;
   size_t group_max_transactions = 0;
   unsigned group_max_delay_ms = 0;
-  size_t parallel = 1;
+  size_t parallel = 4;
   bool compact_rows = false;
 };
 
