@@ -131,18 +131,21 @@ class ParallelRecoveryTest : public ParallelApplierTest {
     for (int i = from; i < to; ++i) load += fmt::format("INSERT INTO {}.nk{} VALUES ({});", db, i % 4, i);
     master_->exec(load);
   }
-  // Applies everything after `start` as one epoch, of which only workers 1
-  // and 2 commit.
-  void crash_in_epoch_commit(const std::string& db, const binlog::BinlogPosition& start) {
+  // Applies everything after `start` as one epoch, of which only the first
+  // `committing` workers commit.
+  void crash_in_epoch_commit(const std::string& db, const binlog::BinlogPosition& start, size_t committing = 2,
+                             size_t stream_rows = 20000) {
     auto o = options(db, 4);
     o.epoch_max_delay = std::chrono::hours(1);
-    o.fail_after_worker_commits = 2;
+    o.fail_after_worker_commits = committing;
+    o.stream_transaction_rows = stream_rows;
     auto victim = make_parallel(o);
     try {
       replay(*master_, start, *victim);
       ADD_FAILURE() << "the fault did not fire";
     } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find("test fault: 2 of 4 workers"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fmt::format("test fault: {} of 4 workers", committing)), std::string::npos)
+          << e.what();
     }
     victim->rollback();
   }
@@ -230,6 +233,34 @@ TEST_P(ParallelRecoveryTest, SerialTakeoverFinishesThePartialEpochThenUsesThePla
   EXPECT_EQ(applier->committed_position()->to_string(), end.to_string());
   replay(*master_, end, *applier);
   EXPECT_EQ(compare_databases(*master_, "pa_serial", *passive_, "pa_serial"), "");
+}
+
+TEST_P(ParallelRecoveryTest, AHugeTransactionStreamedAloneIsNotAppliedTwice) {
+  const binlog::BinlogPosition start = setup("pa_huge");
+  std::string big = "BEGIN;";
+  for (int i = 0; i < 10; ++i) {
+    big += "INSERT INTO pa_huge.nk0 VALUES ";
+    for (int j = 0; j < 100; ++j) big += fmt::format("{}({})", j == 0 ? "" : ",", i * 100 + j);
+    big += ";";
+  }
+  master_->exec(big + "COMMIT");
+  const binlog::BinlogPosition end = master_position(*master_);
+  // Streamed to worker 1 (over 100 rows), which commits; the others (empty) do not.
+  crash_in_epoch_commit("pa_huge", start, 1, 100);
+  EXPECT_EQ(counts("pa_huge"), "1000,0,0,0");
+  SqlRows partial = rows_at("pa_huge", 4, start);
+  partial[0][1] = end.to_string();
+  EXPECT_EQ(checkpoint_rows("pa_huge"), partial);
+
+  auto o = options("pa_huge", 4);
+  o.stream_transaction_rows = 100;
+  auto recovering = make_parallel(o);
+  EXPECT_TRUE(recovering->recovering());
+  replay(*master_, *recovering->committed_position(), *recovering);
+  EXPECT_FALSE(recovering->recovering());
+  EXPECT_EQ(counts("pa_huge"), "1000,0,0,0");
+  EXPECT_EQ(checkpoint_rows("pa_huge"), rows_at("pa_huge", 4, end));
+  EXPECT_EQ(compare_databases(*master_, "pa_huge", *passive_, "pa_huge"), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavors, ParallelApplierTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
