@@ -24,6 +24,22 @@ std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
   return best;
 }
 
+EpochRouter::Placement EpochRouter::place(const WriteSet& set) const {
+  Placement placement;
+  if (set.barrier) {
+    placement.end_epoch_before = !empty();
+    placement.end_epoch_after = true;
+    return placement;  // worker 0
+  }
+  if (std::optional<size_t> worker = route(set)) {
+    placement.worker = *worker;
+    return placement;
+  }
+  // In the new, empty epoch the fewest-rows rule picks worker 0.
+  placement.end_epoch_before = true;
+  return placement;
+}
+
 void EpochRouter::assign(size_t worker, const WriteSet& set, size_t rows) {
   for (uint64_t token : set.tokens) owner_.emplace(token, static_cast<uint32_t>(worker));
   worker_rows_.at(worker) += rows;

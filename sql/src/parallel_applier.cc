@@ -269,18 +269,17 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     epoch_bytes_ += trx_bytes_;
   } else {
     write_set_.finish();
-    std::optional<size_t> worker = write_set_.barrier ? std::optional<size_t>(0) : router_.route(write_set_);
-    if ((write_set_.barrier || !worker) && !router_.empty()) {
+    const EpochRouter::Placement placement = router_.place(write_set_);
+    if (placement.end_epoch_before) {
       if (recovery_) {
         recovery_diverged(write_set_.barrier ? "a barrier (" + write_set_.barrier_reason + ") inside the epoch"
                                              : std::string("a conflict inside the epoch"));
       }
       ++(write_set_.barrier ? cuts_.barrier : cuts_.conflict);
       end_epoch();
-      if (!worker) worker = router_.route(write_set_);
     }
     if (router_.empty()) epoch_started_ = std::chrono::steady_clock::now();
-    dispatch(*worker, end);
+    dispatch(placement.worker, end);
   }
   bool due;
   if (recovery_) {

@@ -56,6 +56,26 @@ TEST(EpochRouterTest, AConflictWithTwoWorkersEndsTheEpochAndANewEpochStartsFresh
   EXPECT_EQ(take(router, tokens({2}), 1), 0);
 }
 
+TEST(EpochRouterTest, ABarrierRunsAloneOnWorkerZeroAsAnEpochOfItsOwn) {
+  EpochRouter router(3);
+  WriteSet ddl = tokens({1});
+  ddl.make_barrier("DDL");
+  // At the start of an epoch: no cut before it, one after.
+  EXPECT_EQ(router.place(ddl), (EpochRouter::Placement{false, 0, true}));
+  take(router, tokens({5}), 1);
+  take(router, tokens({6}), 1);
+  // After other transactions: the epoch ends before and after it, whatever its tokens.
+  EXPECT_EQ(router.place(ddl), (EpochRouter::Placement{true, 0, true}));
+}
+
+TEST(EpochRouterTest, PlacementOfAConflictEndsTheEpochFirstAndStartsOnWorkerZero) {
+  EpochRouter router(3);
+  take(router, tokens({1}), 1);
+  take(router, tokens({2}), 1);
+  EXPECT_EQ(router.place(tokens({2, 7})), (EpochRouter::Placement{false, 1, false}));
+  EXPECT_EQ(router.place(tokens({1, 2})), (EpochRouter::Placement{true, 0, false}));
+}
+
 TEST(EpochRouterTest, RoutingIsAFunctionOfTheSequenceAlone) {
   // The same sequence routed twice (the first run and a recovery) gives the same workers.
   std::vector<WriteSet> sequence;

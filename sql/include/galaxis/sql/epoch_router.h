@@ -8,7 +8,9 @@
 //   0 owners  → the worker with the fewest rows in this epoch (ties: lowest index)
 //   1 owner   → that worker
 //   >1 owners → none: the epoch must end first (route() returns nullopt)
-// Barriers, size bounds and streaming are the caller's decisions.
+// place() adds barriers: a barrier ends the epoch before it (when the epoch
+// has anything) and after it, and runs on worker 0 — alone. Size/time
+// bounds and streaming are the caller's decisions.
 //
 // Pure computation; thread-compatible.
 #pragma once
@@ -31,6 +33,14 @@ class EpochRouter {
   // The worker for a finished (sorted, unique) write set, or nullopt when it
   // conflicts with more than one worker of the current epoch.
   std::optional<size_t> route(const WriteSet& set) const;
+  // Where a finished write set goes, epochs included.
+  struct Placement {
+    bool end_epoch_before = false;  // commit the current epoch first
+    size_t worker = 0;              // in the (possibly new) epoch
+    bool end_epoch_after = false;   // it is an epoch of its own
+    bool operator==(const Placement&) const = default;
+  };
+  Placement place(const WriteSet& set) const;
   // Records that `worker` took the transaction.
   void assign(size_t worker, const WriteSet& set, size_t rows);
   // A new epoch.
