@@ -283,8 +283,12 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   }
   bool due;
   if (recovery_) {
-    if (position_before(recovery_->epoch_end, end)) recovery_diverged("the stream passed the epoch end");
-    due = end == *recovery_->epoch_end;
+    if (position_before(recovery_->epoch_end, end)) {
+      recovery_diverged("a transaction ends at " + end.to_string() + ", past the epoch end");
+    }
+    // By binlog coordinates: the GTID text of one position may be spelled
+    // differently by a stream that started elsewhere.
+    due = end.file == recovery_->epoch_end->file && end.offset == recovery_->epoch_end->offset;
   } else {
     due = streamed || write_set_.barrier || router_.transactions() >= options_.epoch_max_transactions ||
           router_.rows() >= options_.epoch_max_rows || epoch_bytes_ >= options_.epoch_max_bytes ||
@@ -349,7 +353,9 @@ void ParallelApplier::flush() {
 
 void ParallelApplier::end_epoch() {
   if (router_.empty()) return;
-  const binlog::BinlogPosition end = *epoch_end_;
+  // Recovery ends the epoch at the recorded end, spelled as the rows spell
+  // it (a stream started elsewhere may write its GTID set differently).
+  const binlog::BinlogPosition end = recovery_ ? *recovery_->epoch_end : *epoch_end_;
   size_t committing = workers_.size();
   const bool fault = options_.fail_after_worker_commits && !fault_fired_;
   if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);

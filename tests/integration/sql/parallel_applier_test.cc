@@ -263,6 +263,44 @@ TEST_P(ParallelRecoveryTest, AHugeTransactionStreamedAloneIsNotAppliedTwice) {
   EXPECT_EQ(compare_databases(*master_, "pa_huge", *passive_, "pa_huge"), "");
 }
 
+TEST_P(ParallelRecoveryTest, AKilledWorkerConnectionFailsTheApplierAndTheNextOneResumesExactlyOnce) {
+  const binlog::BinlogPosition start = setup("pa_kill");
+  write("pa_kill", 0, 400);
+  auto o = options("pa_kill", 4);
+  o.epoch_max_transactions = 50;
+  auto victim = make_parallel(o);
+  size_t seen = 0;
+  try {
+    replay(*master_, start, *victim, [&](const relay::TransactionInfo&) {
+      if (++seen == 180) {
+        // The newest connection of the target user: worker 4 (the coordinator connected first).
+        passive_->exec("KILL " + passive_->query_value("SELECT MAX(ID) FROM information_schema.PROCESSLIST WHERE "
+                                                       "USER = '" +
+                                                       std::string(kTargetUser) + "'"));
+      }
+    });
+    ADD_FAILURE() << "the applier did not notice its worker's connection was killed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("parallel worker 4/4"), std::string::npos) << e.what();
+  }
+  victim->rollback();
+  const std::optional<binlog::BinlogPosition> committed = victim->committed_position();
+  victim.reset();
+  ASSERT_TRUE(committed.has_value());
+
+  auto resumed = make_parallel(options("pa_kill", 4));
+  EXPECT_EQ(resumed->committed_position(), committed);
+  replay(*master_, *committed, *resumed);
+  EXPECT_EQ(counts("pa_kill"), "100,100,100,100");
+  EXPECT_EQ(compare_databases(*master_, "pa_kill", *passive_, "pa_kill"), "");
+  resumed.reset();
+  // The rows a recovery leaves are a clean start again.
+  const binlog::BinlogPosition end = master_position(*master_);
+  auto again = make_parallel(options("pa_kill", 4));
+  EXPECT_FALSE(again->recovering());
+  EXPECT_EQ(again->committed_position()->to_string(), end.to_string());
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, ParallelApplierTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
 INSTANTIATE_TEST_SUITE_P(Flavors, ParallelRecoveryTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
 

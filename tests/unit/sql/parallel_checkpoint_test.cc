@@ -69,6 +69,16 @@ TEST(ParallelCheckpointTest, TwoPositionsAreAPartialEpochReplayingTheWorkersStil
   EXPECT_EQ(plan.replay, (std::vector<bool>{false, true, false, true}));
 }
 
+TEST(ParallelCheckpointTest, PositionsAreComparedByCoordinatesNotByTheirGtidText) {
+  binlog::BinlogPosition e1{"b.1", 500, "u:1-5"};
+  binlog::BinlogPosition e2{"b.1", 500, "u:1-3:4-5"};
+  RecoveryPlan clean = plan_recovery(workers({e1, e2}), "s");
+  EXPECT_FALSE(clean.partial());
+  RecoveryPlan partial = plan_recovery(workers({e1, at("b.1", 100), e2}), "s");
+  ASSERT_TRUE(partial.partial());
+  EXPECT_EQ(partial.replay, (std::vector<bool>{false, true, false}));
+}
+
 TEST(ParallelCheckpointTest, APartialFirstEpochStartsFromNothing) {
   RecoveryPlan plan = plan_recovery(workers({std::nullopt, at("b.1", 300)}), "s");
   ASSERT_TRUE(plan.partial());
