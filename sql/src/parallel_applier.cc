@@ -114,7 +114,9 @@ void ParallelApplier::build_workers(size_t n) {
     o.group_max_bytes = std::numeric_limits<size_t>::max();
     o.group_max_delay = std::chrono::hours(24 * 365);
     o.max_batch_bytes = std::min(o.max_batch_bytes, options_.worker_batch_bytes);
-    Connection connection = connect_();
+    Connection connection = with_context(
+        fmt::format("opening target connection {} of {} for parallel apply (fewer with --parallel)", k + 1, n + 1),
+        [&] { return connect_(); });
     acquire_stream_lock(connection, schema, o.stream, options_.give_up_waiting);
     auto applier = std::make_unique<Applier>(std::move(connection), o);
     workers_.push_back(std::make_unique<ApplyWorker>(fmt::format("parallel worker {}/{}", k, n), std::move(applier)));
