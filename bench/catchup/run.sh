@@ -27,10 +27,10 @@ M_PORT=34101 A_PORT=34102 B_PORT=34103 C_PORT=34104
 # The galaxis-relay contestants: name, target port, extra flags.
 RELAYS=(relay relay_p4 relay_c relay_p4c)
 declare -A RELAY_PORT=([relay]=$C_PORT [relay_p4]=34105 [relay_c]=34107 [relay_p4c]=34106)
-declare -A RELAY_FLAGS=([relay]="" [relay_p4]="--parallel 4" [relay_c]="--compact-rows"
+declare -A RELAY_FLAGS=([relay]="--parallel 1" [relay_p4]="--parallel 4" [relay_c]="--parallel 1 --compact-rows"
   [relay_p4c]="--parallel 4 --compact-rows")
-declare -A LABEL=([native]='native SQL thread (0 par.)' [native4]='native 4 optimistic threads' [relay]='galaxis-relay'
-  [relay_p4]='galaxis-relay --parallel 4' [relay_c]='galaxis-relay --compact-rows'
+declare -A LABEL=([native]='native SQL thread (0 par.)' [native4]='native 4 optimistic threads'
+  [relay]='galaxis-relay --parallel 1' [relay_p4]='galaxis-relay --parallel 4' [relay_c]='relay --parallel 1 --compact'
   [relay_p4c]='relay --parallel 4 --compact')
 relay_variant() {  # relay_variant NAME LOG
   local -a extra
