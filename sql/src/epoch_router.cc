@@ -8,7 +8,17 @@ EpochRouter::EpochRouter(size_t workers) : worker_rows_(workers, 0), worker_tran
   if (workers == 0 || workers > 64) throw_error(Error::Kind::kUsage, "parallel apply: 1..64 workers, got {}", workers);
 }
 
+void EpochRouter::set_mode(Mode mode) {
+  if (!empty()) throw_error(Error::Kind::kRuntime, "epoch router: mode changed inside an epoch");
+  mode_ = mode;
+}
+
+size_t EpochRouter::first_routed() const {
+  return mode_ == Mode::kReserved && worker_rows_.size() > 1 ? 1 : 0;
+}
+
 std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
+  if (mode_ == Mode::kSingle) return 0;
   std::optional<size_t> owner;
   for (uint64_t token : set.tokens) {
     auto it = owner_.find(token);
@@ -17,8 +27,8 @@ std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
     owner = it->second;
   }
   if (owner) return owner;
-  size_t best = 0;
-  for (size_t i = 1; i < worker_rows_.size(); ++i) {
+  size_t best = first_routed();
+  for (size_t i = best + 1; i < worker_rows_.size(); ++i) {
     if (worker_rows_[i] < worker_rows_[best]) best = i;
   }
   return best;
@@ -35,8 +45,9 @@ EpochRouter::Placement EpochRouter::place(const WriteSet& set) const {
     placement.worker = *worker;
     return placement;
   }
-  // In the new, empty epoch the fewest-rows rule picks worker 0.
+  // In the new, empty epoch the fewest-rows rule picks the first routed worker.
   placement.end_epoch_before = true;
+  placement.worker = first_routed();
   return placement;
 }
 

@@ -148,6 +148,12 @@ RecoveryPlan plan_recovery(const std::vector<CheckpointRow>& rows, const std::st
   plan.start = positions[0];
   plan.epoch_end = positions[1];
   for (const auto& [k, row] : workers) plan.replay.push_back(same(row->position, positions[0]));
+  if (plan.replay[0]) {
+    // Worker 1 commits a single-worker epoch last: the others' rows at E
+    // are empty shares, the whole epoch is worker 1's.
+    plan.single_worker = true;
+    std::fill(plan.replay.begin() + 1, plan.replay.end(), false);
+  }
   return plan;
 }
 

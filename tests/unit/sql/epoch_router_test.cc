@@ -96,6 +96,35 @@ TEST(EpochRouterTest, RoutingIsAFunctionOfTheSequenceAlone) {
   EXPECT_EQ(route_all(), route_all());
 }
 
+TEST(EpochRouterTest, ReservedModeKeepsWorkerZeroFreeOfRowsButNotOfBarriers) {
+  EpochRouter router(3);
+  router.set_mode(EpochRouter::Mode::kReserved);
+  EXPECT_EQ(take(router, tokens({1}), 4), 1);
+  EXPECT_EQ(take(router, tokens({2}), 1), 2);
+  EXPECT_EQ(take(router, tokens({3}), 1), 2);
+  EXPECT_EQ(router.worker_rows(), (std::vector<size_t>{0, 4, 2}));
+  EXPECT_EQ(router.place(tokens({1, 2})), (EpochRouter::Placement{true, 1, false}));
+  WriteSet ddl = tokens({});
+  ddl.make_barrier("DDL");
+  EXPECT_EQ(router.place(ddl), (EpochRouter::Placement{true, 0, true}));
+  EpochRouter one(1);
+  one.set_mode(EpochRouter::Mode::kReserved);
+  EXPECT_EQ(take(one, tokens({1}), 1), 0);  // nobody else to route to
+}
+
+TEST(EpochRouterTest, SingleModeSendsEverythingToWorkerZeroWithoutConflictCuts) {
+  EpochRouter router(4);
+  router.set_mode(EpochRouter::Mode::kSingle);
+  EXPECT_EQ(take(router, tokens({1}), 1), 0);
+  EXPECT_EQ(take(router, tokens({2}), 1), 0);
+  EXPECT_EQ(router.place(tokens({1, 2})), (EpochRouter::Placement{false, 0, false}));
+  EXPECT_THROW(router.set_mode(EpochRouter::Mode::kParallel), Error);  // inside an epoch
+  router.clear();
+  router.set_mode(EpochRouter::Mode::kParallel);
+  EXPECT_EQ(take(router, tokens({1}), 1), 0);
+  EXPECT_EQ(take(router, tokens({2}), 1), 1);
+}
+
 TEST(EpochRouterTest, WorkerCountIsChecked) {
   EXPECT_THROW(EpochRouter{0}, Error);
   EXPECT_THROW(EpochRouter{65}, Error);

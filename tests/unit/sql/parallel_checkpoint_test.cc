@@ -67,6 +67,17 @@ TEST(ParallelCheckpointTest, TwoPositionsAreAPartialEpochReplayingTheWorkersStil
   EXPECT_EQ(plan.start, at("b.1", 900));
   EXPECT_EQ(plan.epoch_end, at("b.2", 10));
   EXPECT_EQ(plan.replay, (std::vector<bool>{false, true, false, true}));
+  EXPECT_FALSE(plan.single_worker);
+}
+
+TEST(ParallelCheckpointTest, WorkerOneStillAtTheStartIsASingleWorkerEpochReplayedWholeOnIt) {
+  // Worker 1 commits a single-worker epoch last: the others' rows at E carry nothing.
+  RecoveryPlan plan = plan_recovery(workers({at("b.1", 900), at("b.2", 10), at("b.1", 900), at("b.2", 10)}), "s");
+  ASSERT_TRUE(plan.partial());
+  EXPECT_TRUE(plan.single_worker);
+  EXPECT_EQ(plan.start, at("b.1", 900));
+  EXPECT_EQ(plan.epoch_end, at("b.2", 10));
+  EXPECT_EQ(plan.replay, (std::vector<bool>{true, false, false, false}));
 }
 
 TEST(ParallelCheckpointTest, PositionsAreComparedByCoordinatesNotByTheirGtidText) {
@@ -80,10 +91,11 @@ TEST(ParallelCheckpointTest, PositionsAreComparedByCoordinatesNotByTheirGtidText
 }
 
 TEST(ParallelCheckpointTest, APartialFirstEpochStartsFromNothing) {
-  RecoveryPlan plan = plan_recovery(workers({std::nullopt, at("b.1", 300)}), "s");
+  RecoveryPlan plan = plan_recovery(workers({at("b.1", 300), std::nullopt}), "s");
   ASSERT_TRUE(plan.partial());
   EXPECT_FALSE(plan.start);
-  EXPECT_EQ(plan.replay, (std::vector<bool>{true, false}));
+  EXPECT_FALSE(plan.single_worker);
+  EXPECT_EQ(plan.replay, (std::vector<bool>{false, true}));
 }
 
 TEST(ParallelCheckpointTest, ImpossibleRowSetsAreCorruptAndNameTheRows) {

@@ -12,6 +12,14 @@
 // has anything) and after it, and runs on worker 0 — alone. Size/time
 // bounds and streaming are the caller's decisions.
 //
+// Modes (set_mode, between epochs):
+//   kParallel   as above, over every worker;
+//   kReserved   as kParallel, but over workers 1..N-1 only: worker 0 holds
+//               no rows, so it can commit its (empty) share first without
+//               waiting for a row lock of another worker (N == 1: worker 0);
+//   kSingle     every transaction to worker 0, no conflict cuts (barriers
+//               still run alone).
+//
 // Pure computation; thread-compatible.
 #pragma once
 
@@ -29,7 +37,11 @@ class EpochRouter {
  public:
   explicit EpochRouter(size_t workers);
 
+  enum class Mode { kParallel, kReserved, kSingle };
   size_t workers() const { return worker_rows_.size(); }
+  // Only while empty(); Error(kRuntime) otherwise.
+  void set_mode(Mode mode);
+  Mode mode() const { return mode_; }
   // The worker for a finished (sorted, unique) write set, or nullopt when it
   // conflicts with more than one worker of the current epoch.
   std::optional<size_t> route(const WriteSet& set) const;
@@ -53,6 +65,9 @@ class EpochRouter {
   const std::vector<size_t>& worker_transactions() const { return worker_transactions_; }
 
  private:
+  size_t first_routed() const;
+
+  Mode mode_ = Mode::kParallel;
   std::unordered_map<uint64_t, uint32_t> owner_;
   std::vector<size_t> worker_rows_;
   std::vector<size_t> worker_transactions_;

@@ -10,8 +10,13 @@
 // plan_recovery() reads such a set of rows:
 //   no worker rows            → clean, from the plain row (possibly no position)
 //   worker rows all equal     → clean, from that position
-//   worker rows at S < E      → a partial epoch: resume from S, replay only
-//                               the shares of the workers at S, end at E
+//   worker rows at S < E      → a partial epoch: resume from S, end at E.
+//     Which kind is told by the commit order (parallel_applier.h):
+//     worker 1 at E (others at S) → a parallel epoch: worker 1 commits
+//                               first; replay the shares of the workers at S
+//     worker 1 at S (others at E) → a single-worker epoch (also a barrier
+//                               or a streamed transaction): worker 1 commits
+//                               last; replay all of (S, E] on worker 1
 //   anything else (three positions, a missing or extra worker row, mixed N,
 //   a plain row with a position beside worker rows) → Error(kCorrupt)
 //   naming the rows.
@@ -48,7 +53,8 @@ struct RecoveryPlan {
   size_t workers = 0;                               // N of the worker rows; 0: there are none
   std::optional<binlog::BinlogPosition> start;      // where the stream resumes (S, or the clean position)
   std::optional<binlog::BinlogPosition> epoch_end;  // E of a partial epoch; nullopt when clean
-  std::vector<bool> replay;        // per worker (partial epoch): its row is at S, its share must be applied
+  std::vector<bool> replay;        // per worker (partial epoch): its share must be applied
+  bool single_worker = false;      // partial epoch: all of it was on worker 1 (replay == {true, false, ...})
   std::vector<bool> ddl_pending;   // per worker
   bool plain_ddl_pending = false;  // the plain row's flag (no worker rows)
   bool partial() const { return epoch_end.has_value(); }
