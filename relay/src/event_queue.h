@@ -6,9 +6,11 @@
 // waits while the queue is over its limit, except that one item always fits
 // into an empty queue (so any event size passes). close() wakes everyone:
 // push() then returns false and pop() drains what is left, then returns
-// nullopt. Thread-safe (one producer, one consumer intended).
+// nullopt. Thread-safe for one producer thread and one consumer thread
+// (pop() keeps a batch of its own); bytes() and close() from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,23 +43,43 @@ class EventQueue {
 
   bool push(QueueItem item) {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return closed_ || items_.empty() || bytes_ + item.weight <= max_bytes_; });
+    if (!has_room(item.weight)) {
+      producer_waiting_ = true;
+      not_full_.wait(lock, [&] { return closed_ || has_room(item.weight); });
+      producer_waiting_ = false;
+    }
     if (closed_) return false;
     bytes_ += item.weight;
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    if (consumer_waiting_) not_empty_.notify_one();
     return true;
   }
 
   // Waits up to `timeout`; nullopt on timeout or when closed and drained.
+  // Takes everything queued at once into a consumer-side batch, so the
+  // consumer locks once per batch, not once per event: with one lock per
+  // item the two threads spent a third of their time handing the mutex back
+  // and forth (futex wake-ups, seen with perf on a 2.2M-event catch-up).
   std::optional<QueueItem> pop(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) return std::nullopt;
-    if (items_.empty()) return std::nullopt;
-    QueueItem item = std::move(items_.front());
-    items_.pop_front();
+    if (batch_.empty()) {
+      std::unique_lock lock(mutex_);
+      if (items_.empty() && !closed_) {
+        consumer_waiting_ = true;
+        not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+        consumer_waiting_ = false;
+      }
+      if (items_.empty()) return std::nullopt;
+      batch_.swap(items_);
+    }
+    QueueItem item = std::move(batch_.front());
+    batch_.pop_front();
+    // The weight stays counted until the item leaves the batch, so the
+    // bound covers both. The producer is woken only when it waits for room.
     bytes_ -= item.weight;
-    not_full_.notify_one();
+    if (producer_waiting_) {
+      std::lock_guard lock(mutex_);
+      not_full_.notify_one();
+    }
     return item;
   }
 
@@ -72,19 +94,26 @@ class EventQueue {
     std::lock_guard lock(mutex_);
     return closed_;
   }
-  size_t bytes() const {
-    std::lock_guard lock(mutex_);
-    return bytes_;
-  }
+  size_t bytes() const { return bytes_; }
 
  private:
+  // One item always fits into an empty queue (so any event size passes).
+  bool has_room(size_t weight) const { return closed_ || bytes_ == 0 || bytes_ + weight <= max_bytes_; }
+
   const size_t max_bytes_;
   mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
-  std::deque<QueueItem> items_;
-  size_t bytes_ = 0;
-  bool closed_ = false;
+  std::deque<QueueItem> items_;  // guarded by mutex_
+  std::deque<QueueItem> batch_;  // the consumer's, taken from items_
+  // Weight of items_ and batch_. Atomic (seq_cst) with the waiting flags:
+  // the consumer decrements it and then reads producer_waiting_; the
+  // producer sets the flag under the mutex before re-checking the room, so
+  // either it sees the new weight or the consumer sees the flag and wakes it.
+  std::atomic<size_t> bytes_{0};
+  std::atomic<bool> producer_waiting_{false};
+  bool consumer_waiting_ = false;  // guarded by mutex_
+  bool closed_ = false;            // guarded by mutex_
 };
 
 }  // namespace galaxis::relay::detail

@@ -1,0 +1,101 @@
+// The pipeline's reader→applier hand-off (relay/src/event_queue.h, private):
+// order, the byte bound, close() and timeouts, with a real producer thread.
+#include "../../../relay/src/event_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace galaxis::relay::detail {
+namespace {
+
+QueueItem item(uint64_t sequence, size_t weight) {
+  QueueItem i;
+  i.kind = QueueItem::Kind::kEvent;
+  i.offset = sequence;
+  i.weight = weight;
+  return i;
+}
+
+TEST(EventQueue, KeepsOrderAndTheByteBoundAcrossThreads) {
+  constexpr size_t kMax = 10000;
+  constexpr uint64_t kItems = 200000;
+  EventQueue queue(kMax);
+  std::atomic<size_t> highest{0};
+  std::thread producer([&] {
+    for (uint64_t n = 0; n < kItems; ++n) {
+      ASSERT_TRUE(queue.push(item(n, 64 + n % 500)));
+      size_t now = queue.bytes();
+      size_t seen = highest.load();
+      while (now > seen && !highest.compare_exchange_weak(seen, now)) {
+      }
+    }
+  });
+  uint64_t expected = 0;
+  while (expected < kItems) {
+    auto popped = queue.pop(std::chrono::milliseconds(5000));
+    ASSERT_TRUE(popped.has_value()) << "stalled after " << expected << " items";
+    ASSERT_EQ(popped->offset, expected);
+    ++expected;
+  }
+  producer.join();
+  EXPECT_EQ(queue.bytes(), 0u);
+  // Items the consumer took into its batch still count: never over the bound.
+  EXPECT_LE(highest.load(), kMax);
+  EXPECT_GT(highest.load(), kMax / 2) << "the producer never filled the queue: the bound was not exercised";
+}
+
+TEST(EventQueue, OneOversizedItemPassesAnEmptyQueue) {
+  EventQueue queue(100);
+  ASSERT_TRUE(queue.push(item(1, 5000)));
+  auto popped = queue.pop(std::chrono::milliseconds(100));
+  ASSERT_TRUE(popped.has_value());
+  EXPECT_EQ(popped->weight, 5000u);
+}
+
+TEST(EventQueue, PopTimesOutWhenEmpty) {
+  EventQueue queue(100);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(queue.pop(std::chrono::milliseconds(30)).has_value());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(25));
+}
+
+TEST(EventQueue, CloseWakesAWaitingProducerAndTheConsumerDrainsTheRest) {
+  EventQueue queue(100);
+  ASSERT_TRUE(queue.push(item(1, 80)));
+  std::atomic<int> result{-1};
+  std::thread producer([&] { result = queue.push(item(2, 80)) ? 1 : 0; });  // waits: no room
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(result.load(), -1) << "push did not wait for room";
+  queue.close();
+  producer.join();
+  EXPECT_EQ(result.load(), 0);
+  auto first = queue.pop(std::chrono::milliseconds(100));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->offset, 1u);
+  EXPECT_FALSE(queue.pop(std::chrono::milliseconds(100)).has_value());
+  EXPECT_FALSE(queue.push(item(3, 1)));
+}
+
+TEST(EventQueue, AWaitingProducerIsWokenWhenTheConsumerMakesRoom) {
+  EventQueue queue(100);
+  ASSERT_TRUE(queue.push(item(1, 80)));
+  std::atomic<bool> pushed{false};
+  std::thread producer([&] {
+    EXPECT_TRUE(queue.push(item(2, 80)));
+    pushed = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_FALSE(pushed.load());
+  ASSERT_TRUE(queue.pop(std::chrono::milliseconds(100)).has_value());
+  producer.join();
+  EXPECT_TRUE(pushed.load());
+  auto second = queue.pop(std::chrono::milliseconds(100));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->offset, 2u);
+}
+
+}  // namespace
+}  // namespace galaxis::relay::detail
