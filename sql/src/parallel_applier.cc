@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "apply_worker.h"
@@ -71,6 +72,7 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
     const size_t old_n = plan.workers;
     recovery_ = std::move(plan);
     build_workers(old_n);
+    router_.set_mode(recovery_->single_worker ? EpochRouter::Mode::kSingle : EpochRouter::Mode::kReserved);
     return;
   }
   if (options_.consolidate_to_serial) {
@@ -93,15 +95,51 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
                       " WHERE stream = " + coordinator_.quote(stream) + " AND binlog_file IS NULL AND ddl_pending = 0");
   }
   build_workers(options_.workers);
+  router_.set_mode(steady_mode());
 }
 
 ParallelApplier::~ParallelApplier() {
   if (epochs_ > 0) {
     log::info(
-        "applier: {} parallel epochs on {} workers; ended by conflicts {}, barriers {}, bounds {}, idle {}, huge "
-        "transactions {}",
-        epochs_, workers_.size(), cuts_.conflict, cuts_.barrier, cuts_.bounds, cuts_.flush, cuts_.streaming);
+        "applier: {} epochs on {} workers; ended by conflicts {}, barriers {}, bounds {}, idle {}, huge "
+        "transactions {}; {} single-worker epochs, mode switches to single {}, to parallel {}",
+        epochs_, workers_.size(), cuts_.conflict, cuts_.barrier, cuts_.bounds, cuts_.flush, cuts_.streaming,
+        cuts_.single_worker_epochs, cuts_.to_single, cuts_.to_parallel);
   }
+}
+
+EpochRouter::Mode ParallelApplier::steady_mode() const {
+  using Mode = ParallelApplierOptions::EpochMode;
+  const bool single = options_.epoch_mode == Mode::kSingle || (options_.epoch_mode == Mode::kAdaptive && single_);
+  return single ? EpochRouter::Mode::kSingle : EpochRouter::Mode::kReserved;
+}
+
+void ParallelApplier::adapt(bool conflict_cut, size_t transactions) {
+  if (recovery_ || options_.epoch_mode != ParallelApplierOptions::EpochMode::kAdaptive) return;
+  const size_t window = std::max<size_t>(options_.adaptive_window, 1);
+  if (!single_) {
+    if (!conflict_cut) {
+      conflict_sizes_.clear();  // an epoch large enough to reach a bound: parallel pays
+      return;
+    }
+    conflict_sizes_.push_back(transactions);
+    if (conflict_sizes_.size() > window) conflict_sizes_.erase(conflict_sizes_.begin());
+    size_t sum = 0;
+    for (size_t n : conflict_sizes_) sum += n;
+    if (conflict_sizes_.size() == window && sum < options_.single_below_transactions * window) {
+      single_ = true;
+      single_epochs_ = 0;
+      ++cuts_.to_single;
+      log::debug("applier: parallel epochs average {} transactions before a conflict: single-worker epochs now",
+                 sum / window);
+    }
+  } else if (++single_epochs_ >= options_.single_probe_epochs) {
+    single_ = false;
+    conflict_sizes_.clear();
+    ++cuts_.to_parallel;
+    log::debug("applier: {} single-worker epochs done: probing parallel epochs again", single_epochs_);
+  }
+  if (router_.empty()) router_.set_mode(steady_mode());
 }
 
 void ParallelApplier::build_workers(size_t n) {
@@ -271,14 +309,19 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     epoch_bytes_ += trx_bytes_;
   } else {
     write_set_.finish();
-    const EpochRouter::Placement placement = router_.place(write_set_);
+    EpochRouter::Placement placement = router_.place(write_set_);
     if (placement.end_epoch_before) {
       if (recovery_) {
         recovery_diverged(write_set_.barrier ? "a barrier (" + write_set_.barrier_reason + ") inside the epoch"
                                              : std::string("a conflict inside the epoch"));
       }
       ++(write_set_.barrier ? cuts_.barrier : cuts_.conflict);
+      const size_t transactions = router_.transactions();
       end_epoch();
+      if (!write_set_.barrier) {
+        adapt(true, transactions);
+        placement = router_.place(write_set_);  // the mode may have changed
+      }
     }
     if (router_.empty()) epoch_started_ = std::chrono::steady_clock::now();
     dispatch(placement.worker, end);
@@ -298,8 +341,11 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   }
   const bool barrier = write_set_.barrier;
   if (due) {
-    if (!recovery_ && !barrier && !streamed) ++cuts_.bounds;
+    const bool bound = !recovery_ && !barrier && !streamed;
+    const size_t transactions = router_.transactions();
+    if (bound) ++cuts_.bounds;
     end_epoch();
+    if (bound) adapt(false, transactions);
   }
   if (barrier) {
     // A DDL (on worker 1) may have changed any table: every schema cache forgets.
@@ -358,20 +404,36 @@ void ParallelApplier::end_epoch() {
   // Recovery ends the epoch at the recorded end, spelled as the rows spell
   // it (a stream started elsewhere may write its GTID set differently).
   const binlog::BinlogPosition end = recovery_ ? *recovery_->epoch_end : *epoch_end_;
-  size_t committing = workers_.size();
+  // The commit order tells recovery the kind of epoch (header): worker 1
+  // first when workers 2..N hold transactions (it holds none then), last
+  // when everything is on worker 1.
+  const std::vector<size_t>& per_worker = router_.worker_transactions();
+  const bool parallel = std::any_of(per_worker.begin() + 1, per_worker.end(), [](size_t n) { return n > 0; });
+  const size_t n = workers_.size();
+  std::vector<size_t> order;
+  if (parallel) order.push_back(0);
+  for (size_t i = 1; i < n; ++i) order.push_back(i);
+  if (!parallel) order.push_back(0);
+  const size_t first_group = parallel ? 1 : n - 1;  // committed before the rest starts
+  size_t committing = n;
   const bool fault = options_.fail_after_worker_commits && !fault_fired_;
   if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);
   hand_over_all();
-  // Each worker commits as soon as its share is applied (a worker waiting
-  // for a row lock of another one gets it then).
-  for (size_t i = 0; i < committing; ++i) {
+  // Within a group each worker commits as soon as its share is applied (a
+  // worker waiting for a row lock of another one of its group gets it then).
+  for (size_t j = 0; j < committing; ++j) {
+    if (j == first_group) {
+      for (size_t i = 0; i < j; ++i) workers_[order[i]]->wait_idle();
+      check_workers();
+    }
     ApplyWorker::Task task;
     task.kind = ApplyWorker::Task::Kind::kCommitEpoch;
     task.position = end;
-    workers_[i]->post(std::move(task));
+    workers_[order[j]]->post(std::move(task));
   }
-  for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->wait_idle();
+  for (size_t i = 0; i < n; ++i) workers_[i]->wait_idle();
   check_workers();
+  if (router_.mode() == EpochRouter::Mode::kSingle) ++cuts_.single_worker_epochs;
   if (fault) {
     fault_fired_ = true;
     throw_error(Error::Kind::kRuntime, "test fault: {} of {} workers committed the epoch ending at {}", committing,
@@ -402,6 +464,7 @@ void ParallelApplier::finish_recovery() {
     replace_stream_rows(coordinator_, schema, stream, worker_rows_at(stream, options_.workers, committed_, false));
     build_workers(options_.workers);
   }
+  router_.set_mode(steady_mode());
 }
 
 void ParallelApplier::recovery_diverged(const std::string& why) const {

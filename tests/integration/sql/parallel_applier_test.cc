@@ -1,8 +1,10 @@
 // Parallel apply (sql/parallel_applier.h) against real servers: a mixed
-// workload applied by 4 workers ends equal to the master; a crash in the
-// middle of an epoch commit (some workers committed, others not) is
-// recovered by the next ParallelApplier with nothing lost or doubled — also
-// when the worker count changes, and when a serial applier takes over.
+// workload applied by 4 workers ends equal to the master; hot keys switch it
+// to single-worker epochs and back; a crash in the middle of an epoch commit
+// (some workers committed, others not) of a parallel or a single-worker
+// epoch is recovered by the next ParallelApplier with nothing lost or
+// doubled — also when the worker count changes, and when a serial applier
+// takes over.
 #include <gtest/gtest.h>
 
 #include "apply_support.h"
@@ -112,8 +114,62 @@ TEST_P(ParallelApplierTest, MixedWorkloadOnFourWorkersEndsEqualToTheMaster) {
   EXPECT_GT(stats.ddl, 5u);
 }
 
+TEST_P(ParallelApplierTest, HotKeysSwitchToSingleWorkerEpochsAndProbeParallelAgain) {
+  const binlog::BinlogPosition from = master_position(*master_);
+  master_->exec(
+      "DROP DATABASE IF EXISTS pa_adapt; CREATE DATABASE pa_adapt;"
+      "CREATE TABLE pa_adapt.t (id INT PRIMARY KEY, v INT NOT NULL);"
+      "INSERT INTO pa_adapt.t VALUES (1, 0), (2, 0), (3, 0), (4, 0)");
+  // Two workers take one hot row each, the third transaction needs both: a
+  // conflict cut every two transactions.
+  std::string load;
+  for (int i = 0; i < 150; ++i) {
+    const int a = 1 + i % 2, b = 3 + i % 2;
+    load += fmt::format(
+        "UPDATE pa_adapt.t SET v = v + 1 WHERE id = {0}; UPDATE pa_adapt.t SET v = v + 2 WHERE id = {1};"
+        "BEGIN; UPDATE pa_adapt.t SET v = (v * 7 + 3) % 1009 WHERE id = {0};"
+        " UPDATE pa_adapt.t SET v = (v * 5 + 1) % 1013 WHERE id = {1}; "
+        "COMMIT;",
+        a, b);
+  }
+  master_->exec(load);
+  auto o = options("pa_adapt", 4);
+  o.epoch_max_transactions = 60;
+  o.epoch_max_delay = std::chrono::hours(1);
+  o.adaptive_window = 3;
+  o.single_below_transactions = 10;
+  o.single_probe_epochs = 2;
+  auto applier = make_parallel(o);
+  replay(*master_, from, *applier);
+  const binlog::BinlogPosition end = master_position(*master_);
+  const auto& cuts = applier->epoch_cuts();
+  EXPECT_GE(cuts.to_single, 2u);
+  EXPECT_GE(cuts.to_parallel, 1u);
+  EXPECT_GE(cuts.single_worker_epochs, 4u);
+  EXPECT_GE(cuts.conflict, 6u);
+  // 450 transactions: fewer than half as many epochs as conflicts would cut.
+  EXPECT_LT(applier->epochs(), 100u);
+  EXPECT_EQ(compare_databases(*master_, "pa_adapt", *passive_, "pa_adapt"), "");
+  EXPECT_EQ(checkpoint_rows("pa_adapt"), rows_at("pa_adapt", 4, end));
+  applier.reset();  // releases the stream's locks
+
+  // Disjoint keys: epochs reach the bound, parallel mode stays.
+  const binlog::BinlogPosition from2 = end;
+  std::string disjoint;
+  for (int i = 100; i < 400; ++i) disjoint += fmt::format("INSERT INTO pa_adapt.t VALUES ({}, {});", i, i);
+  master_->exec(disjoint);
+  auto again = make_parallel(o);
+  replay(*master_, from2, *again);
+  EXPECT_EQ(again->epoch_cuts().to_single, 0u);
+  EXPECT_EQ(again->epoch_cuts().single_worker_epochs, 0u);
+  EXPECT_GE(again->epoch_cuts().bounds, 4u);
+  EXPECT_EQ(compare_databases(*master_, "pa_adapt", *passive_, "pa_adapt"), "");
+}
+
 // Keyless tables nk0..nk3 (a doubled insert shows as a duplicate row), one
-// transaction per insert: each table's inserts land on one worker.
+// transaction per insert: in a parallel epoch each table's inserts land on
+// one of workers 2..4 (nk0 and nk3 on worker 2, nk1 on 3, nk2 on 4); worker
+// 1 holds none.
 class ParallelRecoveryTest : public ParallelApplierTest {
  protected:
   binlog::BinlogPosition setup(const std::string& db) {
@@ -132,10 +188,13 @@ class ParallelRecoveryTest : public ParallelApplierTest {
     master_->exec(load);
   }
   // Applies everything after `start` as one epoch, of which only the first
-  // `committing` workers commit.
+  // `committing` workers in the commit order commit (parallel: 1, 2, 3, 4;
+  // single-worker: 2, 3, 4, 1).
   void crash_in_epoch_commit(const std::string& db, const binlog::BinlogPosition& start, size_t committing = 2,
-                             size_t stream_rows = 20000) {
+                             size_t stream_rows = 20000,
+                             sql::ParallelApplierOptions::EpochMode mode = sql::ParallelApplierOptions::EpochMode::kParallel) {
     auto o = options(db, 4);
+    o.epoch_mode = mode;
     o.epoch_max_delay = std::chrono::hours(1);
     o.fail_after_worker_commits = committing;
     o.stream_transaction_rows = stream_rows;
@@ -162,8 +221,8 @@ TEST_P(ParallelRecoveryTest, CrashBetweenWorkerCommitsOfAnEpochIsRecoveredExactl
   write("pa_crash", 0, 200);
   const binlog::BinlogPosition end = master_position(*master_);
   crash_in_epoch_commit("pa_crash", start);
-  // Workers 1 and 2 (tables nk0, nk1) committed the epoch; 3 and 4 did not.
-  EXPECT_EQ(counts("pa_crash"), "50,50,0,0");
+  // Workers 1 (nothing) and 2 (tables nk0, nk3) committed the epoch; 3 and 4 did not.
+  EXPECT_EQ(counts("pa_crash"), "50,0,0,50");
   SqlRows partial = rows_at("pa_crash", 4, end);
   partial[2][1] = partial[3][1] = start.to_string();
   EXPECT_EQ(checkpoint_rows("pa_crash"), partial);
@@ -186,7 +245,7 @@ TEST_P(ParallelRecoveryTest, RecoveryWithAnotherWorkerCountFinishesWithTheOldOne
   write("pa_resize", 0, 120);
   const binlog::BinlogPosition end = master_position(*master_);
   crash_in_epoch_commit("pa_resize", start);
-  EXPECT_EQ(counts("pa_resize"), "30,30,0,0");
+  EXPECT_EQ(counts("pa_resize"), "30,0,0,30");
 
   auto recovering = make_parallel(options("pa_resize", 2));
   EXPECT_TRUE(recovering->recovering());
@@ -245,11 +304,12 @@ TEST_P(ParallelRecoveryTest, AHugeTransactionStreamedAloneIsNotAppliedTwice) {
   }
   master_->exec(big + "COMMIT");
   const binlog::BinlogPosition end = master_position(*master_);
-  // Streamed to worker 1 (over 100 rows), which commits; the others (empty) do not.
-  crash_in_epoch_commit("pa_huge", start, 1, 100);
-  EXPECT_EQ(counts("pa_huge"), "1000,0,0,0");
-  SqlRows partial = rows_at("pa_huge", 4, start);
-  partial[0][1] = end.to_string();
+  // Streamed to worker 1 (over 100 rows), which commits last: the others
+  // (empty) did, worker 1 did not.
+  crash_in_epoch_commit("pa_huge", start, 3, 100);
+  EXPECT_EQ(counts("pa_huge"), "0,0,0,0");
+  SqlRows partial = rows_at("pa_huge", 4, end);
+  partial[0][1] = start.to_string();
   EXPECT_EQ(checkpoint_rows("pa_huge"), partial);
 
   auto o = options("pa_huge", 4);
@@ -261,6 +321,30 @@ TEST_P(ParallelRecoveryTest, AHugeTransactionStreamedAloneIsNotAppliedTwice) {
   EXPECT_EQ(counts("pa_huge"), "1000,0,0,0");
   EXPECT_EQ(checkpoint_rows("pa_huge"), rows_at("pa_huge", 4, end));
   EXPECT_EQ(compare_databases(*master_, "pa_huge", *passive_, "pa_huge"), "");
+}
+
+TEST_P(ParallelRecoveryTest, CrashInASingleWorkerEpochCommitReplaysAllOfItOnWorkerOne) {
+  const binlog::BinlogPosition start = setup("pa_single");
+  write("pa_single", 0, 200);
+  const binlog::BinlogPosition end = master_position(*master_);
+  // Everything on worker 1; workers 2 and 3 (empty) committed, 4 and 1 did not.
+  crash_in_epoch_commit("pa_single", start, 2, 20000, sql::ParallelApplierOptions::EpochMode::kSingle);
+  EXPECT_EQ(counts("pa_single"), "0,0,0,0");
+  SqlRows partial = rows_at("pa_single", 4, end);
+  partial[0][1] = partial[3][1] = start.to_string();
+  EXPECT_EQ(checkpoint_rows("pa_single"), partial);
+
+  auto recovering = make_parallel(options("pa_single", 4));  // adaptive: the rows tell the epoch's kind
+  EXPECT_TRUE(recovering->recovering());
+  EXPECT_TRUE(recovering->single_worker_mode());
+  EXPECT_EQ(recovering->committed_position()->to_string(), start.to_string());
+  write("pa_single", 200, 240);
+  replay(*master_, *recovering->committed_position(), *recovering);
+  EXPECT_FALSE(recovering->recovering());
+  const binlog::BinlogPosition now = master_position(*master_);
+  EXPECT_EQ(counts("pa_single"), "60,60,60,60");
+  EXPECT_EQ(compare_databases(*master_, "pa_single", *passive_, "pa_single"), "");
+  EXPECT_EQ(checkpoint_rows("pa_single"), rows_at("pa_single", 4, now));
 }
 
 TEST_P(ParallelRecoveryTest, AKilledWorkerConnectionFailsTheApplierAndTheNextOneResumesExactlyOnce) {

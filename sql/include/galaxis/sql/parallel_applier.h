@@ -8,31 +8,54 @@
 // computes its write set (write_set.h) with a SchemaCache on its own
 // connection and the Applier's filter and renames, and routes it inside the
 // current epoch — a run of consecutive source transactions — with
-// EpochRouter (epoch_router.h): to the one worker already holding one of its
-// tokens in this epoch, else to the worker with the fewest rows. A
-// transaction conflicting with two workers ends the epoch first; so does a
+// EpochRouter (epoch_router.h). A parallel epoch routes over workers 2..N
+// (worker 1 holds no rows in it, see the commit order): to the one worker
+// already holding one of its tokens in this epoch, else to the worker with
+// the fewest rows. A single-worker epoch sends everything to worker 1. A
+// transaction conflicting with two workers ends a parallel epoch first; so
+// does a
 // barrier (DDL, statement DML, unguarded triggers, non-transactional or
 // unknown tables, …), which then runs alone on worker 1 as an epoch of its
 // own. Epochs also end at the epoch_max_* bounds and on flush().
 //
+// Adaptive mode (epoch_mode kAdaptive, the default). When keys are hot,
+// conflicts end parallel epochs every few dozen transactions: each costs a
+// commit on every worker and compaction folds little in tiny groups. When
+// the last adaptive_window parallel epochs ended by conflict averaged fewer
+// than single_below_transactions, the next epochs are single-worker ones
+// (ended only by the size/time bounds and barriers: large groups, good
+// folding); after single_probe_epochs of those, parallel epochs are probed
+// again. Switches are logged at debug level and counted (epoch_cuts()).
+//
 // Ending an epoch at E (the end of its last transaction) tells every worker
 // — also those with nothing in it — to commit its open target transaction
 // with its own checkpoint row "<stream>#k/N" set to E (Applier::
-// commit_epoch), all in parallel, and waits for all. Workers never commit on
-// their own. So the rows are always all at E, or some at E and the rest at
-// the previous epoch end S; committed_position() is the last E all
-// committed.
+// commit_epoch), and waits for all. Workers never commit on their own. The
+// order tells recovery which kind of epoch it was (no schema change needed):
+//   parallel epoch (rows on workers 2..N): worker 1 commits its empty share
+//     first; the others, in parallel, once that succeeded. Worker 1 holds no
+//     row locks, so it never waits for another worker: one extra commit
+//     round trip (an fsync with durable settings) per parallel epoch, which
+//     overlaps the others still applying their shares.
+//   single-worker epoch (also a barrier or a streamed transaction, alone on
+//     worker 1): workers 2..N commit their empty shares first, worker 1 last.
+// So the rows are always all at E, or some at E and the rest at the
+// previous epoch end S; committed_position() is the last E all committed.
 //
 // Recovery (constructor): after the coordinator took the stream's named lock
 // (stream_lock.h) and waited for the locks of the previous workers, the rows
 // are read (parallel_checkpoint.h). Clean rows (one position, or only the
 // plain row of a serial run) are rewritten for the configured N in one
 // transaction. A partial epoch (rows at S and E) resumes from S with the old
-// N: the transactions of (S, E] are routed exactly as the first time (the
-// routing is deterministic; no size or time cut), only the shares of the
-// workers whose row is at S are applied, the others' dropped, and the epoch
-// ends exactly at E; then, if N changed, the rows are rewritten for the new
-// N at E. Anything else is Error(kCorrupt) naming the rows.
+// N. Worker 1 at E: a parallel epoch; the transactions of (S, E] are routed
+// exactly as the first time (the routing is deterministic; no size or time
+// cut), only the shares of the workers whose row is at S are applied, the
+// others' dropped. Worker 1 at S: a single-worker epoch; all of (S, E] is
+// applied on worker 1. Either way the epoch ends exactly at E; then, if N
+// changed, the rows are rewritten for the new N at E. Anything else is
+// Error(kCorrupt) naming the rows. (Rows left by a crash of a version
+// before this commit order, worker 1 at S in a parallel epoch, would be
+// misread: stop such a relay cleanly before upgrading.)
 //
 // Huge transactions: once a transaction's buffered events exceed
 // stream_transaction_bytes/rows, the epoch ends and the transaction streams
@@ -90,8 +113,16 @@ struct ParallelApplierOptions {
   bool consolidate_to_serial = false;
   // Asked while waiting for a named lock: give up early (stop requested).
   std::function<bool()> give_up_waiting;
-  // Test only: at the first epoch end, only workers 1..k commit, then
-  // Error(kRuntime) — a crash in the middle of an epoch commit.
+  // Adaptive single-worker epochs (see above); kParallel / kSingle pin a mode.
+  enum class EpochMode { kAdaptive, kParallel, kSingle };
+  EpochMode epoch_mode = EpochMode::kAdaptive;
+  size_t adaptive_window = 4;
+  size_t single_below_transactions = 400;
+  size_t single_probe_epochs = 16;
+  // Test only: at the first epoch end, only the first k workers in the
+  // epoch's commit order commit (parallel: 1, 2, …, N; single-worker:
+  // 2, …, N, 1), then Error(kRuntime) — a crash in the middle of an epoch
+  // commit.
   std::optional<size_t> fail_after_worker_commits;
 };
 
@@ -131,7 +162,11 @@ class ParallelApplier : public TransactionApplier {
   // barrier, a size/time bound, flush() (idle source), a huge transaction.
   struct EpochCuts {
     uint64_t conflict = 0, barrier = 0, bounds = 0, flush = 0, streaming = 0;
+    uint64_t single_worker_epochs = 0;  // epochs run in single-worker mode
+    uint64_t to_single = 0, to_parallel = 0;  // adaptive mode switches
   };
+  // The mode of the next epochs (adaptive: the current decision).
+  bool single_worker_mode() const { return router_.mode() == EpochRouter::Mode::kSingle; }
   const EpochCuts& epoch_cuts() const { return cuts_; }
 
  private:
@@ -146,6 +181,9 @@ class ParallelApplier : public TransactionApplier {
   void hand_over(size_t worker);
   void hand_over_all();
   void end_epoch();
+  // After an epoch ended by a conflict or a bound: the adaptive decision.
+  void adapt(bool conflict_cut, size_t transactions);
+  EpochRouter::Mode steady_mode() const;
   void finish_recovery();
   [[noreturn]] void recovery_diverged(const std::string& why) const;
 
@@ -169,6 +207,9 @@ class ParallelApplier : public TransactionApplier {
   uint64_t epochs_ = 0;
   EpochCuts cuts_;
   bool fault_fired_ = false;
+  bool single_ = false;                // adaptive: single-worker epochs now
+  std::vector<size_t> conflict_sizes_;  // adaptive: the last conflict-cut parallel epochs
+  size_t single_epochs_ = 0;           // adaptive: since the switch to single
 
   // The current source transaction.
   bool in_trx_ = false;
