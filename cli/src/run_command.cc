@@ -41,7 +41,7 @@ struct RunFlags {
   size_t group_max_transactions = 0;
   unsigned group_max_delay_ms = 0;
   size_t parallel = 4;
-  bool compact_rows = false;
+  bool compact_rows = true;
 };
 
 // Applies `path` to the options of `command` that the command line left unset.
@@ -146,9 +146,10 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "target connections applying in parallel (epochs of non-conflicting transactions; 1 = serial)")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
-  run->add_flag("--compact-rows", flags->compact_rows,
+  run->add_flag("--compact-rows,!--no-compact-rows", flags->compact_rows,
                 "fold each target transaction's row changes into their net effect per key where that is exact "
-                "(sql/net_changes.h): fewer statements for catch-up");
+                "(sql/net_changes.h): fewer statements for catch-up; on by default, --no-compact-rows (config "
+                "compact-rows = false) keeps the row-count drift warning for every table");
 
   run->callback([run, config, source, target, flags, exit_code] {
     if (!config->empty()) merge_config_file(*run, *config);
