@@ -2,10 +2,11 @@
 # bench/catchup: how fast is a sysbench oltp_write_only backlog applied?
 #   (a) a native MariaDB replica SQL thread, slave_parallel_threads=0
 #   (b) the same with 4 optimistic parallel threads
-#   (c) galaxis-relay run --stop-at-end (reads over the network, decodes, applies)
-#   (d) the same with --parallel 4 (epochs on 4 target connections)
-#   (e) --compact-rows (net effect per key and target transaction), serial
-#   (f) --parallel 4 --compact-rows
+#   (c) galaxis-relay run --stop-at-end --parallel 1 --no-compact-rows (reads
+#       over the network, decodes, applies on one connection)
+#   (d) --parallel 4 --no-compact-rows (adaptive epochs on 4 target connections)
+#   (e) --parallel 1 --compact-rows (net effect per key and target transaction)
+#   (f) the default: no flags (--parallel 4, adaptive epochs, compaction)
 # The native replicas fetch the whole backlog into their relay log first
 # (IO thread), so only their SQL threads are timed; the relay is timed from
 # process start to exit, network included. The prepared tables are applied
@@ -25,13 +26,13 @@ TABLE_SIZE=${GALAXIS_BENCH_TABLE_SIZE:-25000}
 MODES=${1:-fast durable}
 M_PORT=34101 A_PORT=34102 B_PORT=34103 C_PORT=34104
 # The galaxis-relay contestants: name, target port, extra flags.
-RELAYS=(relay relay_p4 relay_c relay_p4c)
-declare -A RELAY_PORT=([relay]=$C_PORT [relay_p4]=34105 [relay_c]=34107 [relay_p4c]=34106)
-declare -A RELAY_FLAGS=([relay]="--parallel 1" [relay_p4]="--parallel 4" [relay_c]="--parallel 1 --compact-rows"
-  [relay_p4c]="--parallel 4 --compact-rows")
+RELAYS=(relay relay_p4 relay_c relay_default)
+declare -A RELAY_PORT=([relay]=$C_PORT [relay_p4]=34105 [relay_c]=34107 [relay_default]=34106)
+declare -A RELAY_FLAGS=([relay]="--parallel 1 --no-compact-rows" [relay_p4]="--parallel 4 --no-compact-rows"
+  [relay_c]="--parallel 1 --compact-rows" [relay_default]="")
 declare -A LABEL=([native]='native SQL thread (0 par.)' [native4]='native 4 optimistic threads'
-  [relay]='galaxis-relay --parallel 1' [relay_p4]='galaxis-relay --parallel 4' [relay_c]='relay --parallel 1 --compact'
-  [relay_p4c]='relay --parallel 4 --compact')
+  [relay]='relay --parallel 1 --no-compact' [relay_p4]='relay --parallel 4 --no-compact' [relay_c]='relay --parallel 1 --compact'
+  [relay_default]='relay default (-p 4, compact)')
 relay_variant() {  # relay_variant NAME LOG
   local -a extra
   read -r -a extra <<<"${RELAY_FLAGS[$1]}"

@@ -100,6 +100,7 @@ struct Pipeline::Session : TransactionConsumer {
   }
   void on_event(const TransactionInfo&, const StreamEvent& e) override {
     metrics.events_received.fetch_add(1, std::memory_order_relaxed);
+    data_events.fetch_add(1, std::memory_order_relaxed);
     metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
     QueueItem item;
     item.kind = QueueItem::Kind::kEvent;
@@ -130,6 +131,7 @@ struct Pipeline::Session : TransactionConsumer {
   }
   void on_control_event(const StreamEvent& e) override {
     metrics.events_received.fetch_add(1, std::memory_order_relaxed);
+    metrics.control_events_received.fetch_add(1, std::memory_order_relaxed);
     metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
     if (!connected) {
       connected = true;
@@ -170,6 +172,24 @@ struct Pipeline::Session : TransactionConsumer {
     source.close();
   }
 
+  // The applier thread's accounts of this session's transaction events.
+  void note_applied(uint64_t events) {
+    applied_events += events;
+    metrics.events_applied.fetch_add(events);
+  }
+  void note_discarded(uint64_t events) {
+    discarded_events += events;
+    metrics.events_discarded.fetch_add(events);
+  }
+  // After stop_reader(): what was received but neither applied nor
+  // discarded (queued, handed but not committed when the session ended) is
+  // dropped; the next session reads it again.
+  void discard_the_rest() {
+    const uint64_t received = data_events.load();
+    const uint64_t accounted = applied_events + discarded_events;
+    if (received > accounted) note_discarded(received - accounted);
+  }
+
   // --- lag bookkeeping (applier thread) ---
   void committed_through(size_t handed) {
     std::lock_guard lock(pending_mutex);
@@ -189,6 +209,9 @@ struct Pipeline::Session : TransactionConsumer {
   bool connected = false;
   std::mutex pending_mutex;
   std::deque<uint32_t> pending;  // source timestamps of transactions begun but not committed on the target
+  std::atomic<uint64_t> data_events{0};  // on_event (reader thread)
+  uint64_t applied_events = 0;           // applier thread
+  uint64_t discarded_events = 0;         // applier thread
 };
 
 Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics) : options_(std::move(options)), metrics_(metrics) {
@@ -197,6 +220,7 @@ Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics) : options_(st
   // our own lingering registration (a dump thread the master has not yet
   // noticed is dead) as another replica with our server_id.
   source_ = std::make_unique<ServerBinlogSource>(options_.source);
+  metrics_.counts_pending_events = true;  // Session counts control and discarded events
 }
 
 Pipeline::~Pipeline() = default;
@@ -346,6 +370,7 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
     Session* session;
     ~Unregister() {
       session->stop_reader();
+      session->discard_the_rest();
       std::lock_guard lock(self->session_mutex_);
       self->session_ = nullptr;
     }
@@ -377,7 +402,7 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
         handed.pop_front();
       }
       metrics_.transactions_applied.fetch_add(done);
-      metrics_.events_applied.fetch_add(events);
+      session->note_applied(events);
       session->committed_through(done);
     }
     const sql::ApplierStats stats = applier.total_stats();
@@ -423,7 +448,11 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
           handed.push_back({events_in_trx, current_timestamp});
           applier.commit(item->transaction.end);
           break;
-        case QueueItem::Kind::kAbort: applier.abort(); break;
+        case QueueItem::Kind::kAbort:
+          applier.abort();
+          session->note_discarded(events_in_trx);
+          events_in_trx = 0;
+          break;
         case QueueItem::Kind::kEnd: finish(); return consolidated();
         case QueueItem::Kind::kError:
           finish();
