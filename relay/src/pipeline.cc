@@ -208,7 +208,7 @@ struct Pipeline::Session : TransactionConsumer {
   std::thread reader;
   bool connected = false;
   std::mutex pending_mutex;
-  std::deque<uint32_t> pending;  // source timestamps of transactions begun but not committed on the target
+  std::deque<uint32_t> pending;          // source timestamps of transactions begun but not committed on the target
   std::atomic<uint64_t> data_events{0};  // on_event (reader thread)
   uint64_t applied_events = 0;           // applier thread
   uint64_t discarded_events = 0;         // applier thread

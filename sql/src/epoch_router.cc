@@ -13,9 +13,7 @@ void EpochRouter::set_mode(Mode mode) {
   mode_ = mode;
 }
 
-size_t EpochRouter::first_routed() const {
-  return mode_ == Mode::kReserved && worker_rows_.size() > 1 ? 1 : 0;
-}
+size_t EpochRouter::first_routed() const { return mode_ == Mode::kReserved && worker_rows_.size() > 1 ? 1 : 0; }
 
 std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
   if (mode_ == Mode::kSingle) return 0;

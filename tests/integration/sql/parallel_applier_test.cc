@@ -190,9 +190,9 @@ class ParallelRecoveryTest : public ParallelApplierTest {
   // Applies everything after `start` as one epoch, of which only the first
   // `committing` workers in the commit order commit (parallel: 1, 2, 3, 4;
   // single-worker: 2, 3, 4, 1).
-  void crash_in_epoch_commit(const std::string& db, const binlog::BinlogPosition& start, size_t committing = 2,
-                             size_t stream_rows = 20000,
-                             sql::ParallelApplierOptions::EpochMode mode = sql::ParallelApplierOptions::EpochMode::kParallel) {
+  void crash_in_epoch_commit(
+      const std::string& db, const binlog::BinlogPosition& start, size_t committing = 2, size_t stream_rows = 20000,
+      sql::ParallelApplierOptions::EpochMode mode = sql::ParallelApplierOptions::EpochMode::kParallel) {
     auto o = options(db, 4);
     o.epoch_mode = mode;
     o.epoch_max_delay = std::chrono::hours(1);

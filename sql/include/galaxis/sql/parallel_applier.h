@@ -162,7 +162,7 @@ class ParallelApplier : public TransactionApplier {
   // barrier, a size/time bound, flush() (idle source), a huge transaction.
   struct EpochCuts {
     uint64_t conflict = 0, barrier = 0, bounds = 0, flush = 0, streaming = 0;
-    uint64_t single_worker_epochs = 0;  // epochs run in single-worker mode
+    uint64_t single_worker_epochs = 0;        // epochs run in single-worker mode
     uint64_t to_single = 0, to_parallel = 0;  // adaptive mode switches
   };
   // The mode of the next epochs (adaptive: the current decision).
@@ -207,9 +207,9 @@ class ParallelApplier : public TransactionApplier {
   uint64_t epochs_ = 0;
   EpochCuts cuts_;
   bool fault_fired_ = false;
-  bool single_ = false;                // adaptive: single-worker epochs now
+  bool single_ = false;                 // adaptive: single-worker epochs now
   std::vector<size_t> conflict_sizes_;  // adaptive: the last conflict-cut parallel epochs
-  size_t single_epochs_ = 0;           // adaptive: since the switch to single
+  size_t single_epochs_ = 0;            // adaptive: since the switch to single
 
   // The current source transaction.
   bool in_trx_ = false;

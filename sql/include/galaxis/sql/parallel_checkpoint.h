@@ -53,7 +53,7 @@ struct RecoveryPlan {
   size_t workers = 0;                               // N of the worker rows; 0: there are none
   std::optional<binlog::BinlogPosition> start;      // where the stream resumes (S, or the clean position)
   std::optional<binlog::BinlogPosition> epoch_end;  // E of a partial epoch; nullopt when clean
-  std::vector<bool> replay;        // per worker (partial epoch): its share must be applied
+  std::vector<bool> replay;                         // per worker (partial epoch): its share must be applied
   bool single_worker = false;      // partial epoch: all of it was on worker 1 (replay == {true, false, ...})
   std::vector<bool> ddl_pending;   // per worker
   bool plain_ddl_pending = false;  // the plain row's flag (no worker rows)
