@@ -14,15 +14,8 @@
 namespace galaxis::testing {
 namespace {
 
-class ApplierTest : public ::testing::TestWithParam<Flavor> {
+class ApplierTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
-
   // GALAXIS_SQL_COMPACT=1 runs every scenario with net-effect compaction.
   sql::ApplierOptions options(const std::string& stream) {
     sql::ApplierOptions o;
@@ -40,8 +33,6 @@ class ApplierTest : public ::testing::TestWithParam<Flavor> {
     last_stats_ = applier->stats();
   }
 
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
   sql::ApplierStats last_stats_;
 };
 

@@ -4,6 +4,8 @@
 // at the master's last event) → Applier.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,5 +38,21 @@ size_t replay(Server& master, const binlog::BinlogPosition& from, sql::Transacti
               std::function<void(const relay::TransactionInfo&)> after_commit = {});
 
 inline binlog::BinlogPosition master_position(Server& master) { return binlog_position(master); }
+
+// The fixture of the sql integration tests: the flavour's shared master and
+// passive (skipped loudly when the flavour is unavailable), with the
+// restricted users in place.
+class MasterPassiveTest : public ::testing::TestWithParam<Flavor> {
+ protected:
+  void SetUp() override {
+    GALAXIS_REQUIRE_FLAVOR(GetParam());
+    master_ = &shared_server(GetParam(), Role::kMaster);
+    passive_ = &shared_server(GetParam(), Role::kPassive);
+    ensure_users(*master_, *passive_);
+  }
+
+  Server* master_ = nullptr;
+  Server* passive_ = nullptr;
+};
 
 }  // namespace galaxis::testing

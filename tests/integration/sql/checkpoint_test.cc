@@ -11,15 +11,8 @@
 namespace galaxis::testing {
 namespace {
 
-class CheckpointTest : public ::testing::TestWithParam<Flavor> {
+class CheckpointTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
-
   // Never commits on its own: only flush() (end of replay) commits.
   static sql::ApplierOptions huge_groups(const std::string& stream) {
     sql::ApplierOptions o;
@@ -39,9 +32,6 @@ class CheckpointTest : public ::testing::TestWithParam<Flavor> {
         "WHERE stream = '" +
         stream + "'");
   }
-
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
 };
 
 TEST_P(CheckpointTest, ConnectionKilledMidGroupLeavesNothingAndResumeAppliesEachRowOnce) {

@@ -13,13 +13,11 @@ namespace {
 
 using binlog::Event;
 
-class HandBuiltTest : public ::testing::TestWithParam<Flavor> {
+class HandBuiltTest : public MasterPassiveTest {
  protected:
   void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
+    MasterPassiveTest::SetUp();
+    if (IsSkipped()) return;
     passive_->exec(
         "DROP DATABASE IF EXISTS hb; CREATE DATABASE hb;"
         "CREATE TABLE hb.t (id INT PRIMARY KEY, v VARCHAR(100))");
@@ -70,8 +68,6 @@ class HandBuiltTest : public ::testing::TestWithParam<Flavor> {
 
   void abort_scenario(bool compact);
 
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
   std::shared_ptr<binlog::TableMap> map_;
 };
 

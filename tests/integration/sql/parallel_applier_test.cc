@@ -13,15 +13,8 @@
 namespace galaxis::testing {
 namespace {
 
-class ParallelApplierTest : public ::testing::TestWithParam<Flavor> {
+class ParallelApplierTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
-
   sql::ParallelApplierOptions options(const std::string& stream, size_t workers) {
     sql::ParallelApplierOptions o;
     o.applier.stream = stream;
@@ -44,9 +37,6 @@ class ParallelApplierTest : public ::testing::TestWithParam<Flavor> {
     for (size_t k = 1; k <= n; ++k) rows.push_back({fmt::format("{}#{}/{}", stream, k, n), p.to_string()});
     return rows;
   }
-
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
 };
 
 TEST_P(ParallelApplierTest, MixedWorkloadOnFourWorkersEndsEqualToTheMaster) {

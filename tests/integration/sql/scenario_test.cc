@@ -8,22 +8,14 @@
 namespace galaxis::testing {
 namespace {
 
-class ScenarioTest : public ::testing::TestWithParam<Flavor> {
+class ScenarioTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
   sql::ApplierOptions options(const std::string& stream) {
     sql::ApplierOptions o;
     o.stream = stream;
     o.strict_row_counts = true;
     return o;
   }
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
 };
 
 TEST_P(ScenarioTest, PartitionedTables) {

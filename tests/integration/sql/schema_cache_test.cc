@@ -10,17 +10,8 @@
 namespace galaxis::testing {
 namespace {
 
-class SchemaCacheTest : public ::testing::TestWithParam<Flavor> {
+class SchemaCacheTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
-
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
 };
 
 const sql::UniqueKey* find_key(const sql::TableSchema& table, const std::string& name) {

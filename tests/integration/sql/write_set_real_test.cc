@@ -42,15 +42,8 @@ class WriteSetCollector : public relay::TransactionConsumer {
   bool rows_ = false;
 };
 
-class WriteSetRealTest : public ::testing::TestWithParam<Flavor> {
+class WriteSetRealTest : public MasterPassiveTest {
  protected:
-  void SetUp() override {
-    GALAXIS_REQUIRE_FLAVOR(GetParam());
-    master_ = &shared_server(GetParam(), Role::kMaster);
-    passive_ = &shared_server(GetParam(), Role::kPassive);
-    ensure_users(*master_, *passive_);
-  }
-
   std::vector<sql::WriteSet> write_sets(const binlog::BinlogPosition& from) {
     sql::Connection connection(user_url(*master_, kSourceUser, kSourcePassword));
     sql::SchemaCache cache(&connection);
@@ -69,9 +62,6 @@ class WriteSetRealTest : public ::testing::TestWithParam<Flavor> {
     stream.run(start, collector);
     return collector.sets;
   }
-
-  Server* master_ = nullptr;
-  Server* passive_ = nullptr;
 };
 
 TEST_P(WriteSetRealTest, FullAndMinimalImages) {
