@@ -368,7 +368,7 @@ std::shared_ptr<TableMap> decode_table_map(ByteReader& body, const FormatDescrip
     for (auto& c : t->columns) c.real_type = c.type;
   }
 
-  with_context(fmt::format("table map {}.{}", printable_name(t->database), printable_name(t->table)),
+  with_context([&] { return fmt::format("table map {}.{}", printable_name(t->database), printable_name(t->table)); },
                [&] { read_optional_metadata(body, *t, format.is_mariadb()); });
   return t;
 }

@@ -388,9 +388,16 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
   uint64_t events_in_trx = 0;
   uint32_t current_timestamp = 0;
 
+  // Runs after every queue item, so the gauges below (a lock per worker for
+  // the stats, one for the lag) are refreshed only when something committed
+  // or every kGaugePeriod — not per event.
+  constexpr auto kGaugePeriod = std::chrono::milliseconds(100);
+  auto gauges_refreshed = std::chrono::steady_clock::time_point{};
   const auto note_progress = [&] {
+    bool refresh = false;
     const auto& committed = applier.committed_position();
     if (committed && committed != last_committed) {
+      refresh = true;
       last_committed = committed;
       metrics_.set_applied_position(*committed);
       // What the applier still holds uncommitted was handed last.
@@ -405,6 +412,9 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
       session->note_applied(events);
       session->committed_through(done);
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (!refresh && now - gauges_refreshed < kGaugePeriod) return;
+    gauges_refreshed = now;
     const sql::ApplierStats stats = applier.total_stats();
     metrics_.rows_applied = rows_base_ + stats.rows;
     metrics_.target_commits = commits_base_ + stats.target_commits;
@@ -414,6 +424,7 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
   const auto finish = [&] {
     if (applier.in_transaction()) applier.abort();
     applier.flush();
+    gauges_refreshed = {};
     note_progress();
   };
 
@@ -441,7 +452,8 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
           current_timestamp = item->transaction.timestamp;
           break;
         case QueueItem::Kind::kEvent:
-          with_context(fmt::format("{}:{}", item->file, item->offset), [&] { applier.apply(std::move(item->event)); });
+          with_context([&] { return fmt::format("{}:{}", item->file, item->offset); },
+                       [&] { applier.apply(std::move(item->event)); });
           ++events_in_trx;
           break;
         case QueueItem::Kind::kCommit:

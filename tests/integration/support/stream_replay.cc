@@ -16,7 +16,7 @@ ConnectionUrl loopback_url(Server& server, const std::string& user, const std::s
 }
 
 void ApplierConsumer::on_event(const relay::TransactionInfo&, const relay::StreamEvent& e) {
-  with_context(fmt::format("{}:{}", e.file, e.offset), [&] { applier_.apply(e.event); });
+  with_context([&] { return fmt::format("{}:{}", e.file, e.offset); }, [&] { applier_.apply(e.event); });
 }
 
 void ApplierConsumer::on_transaction_commit(const relay::TransactionInfo& t) {

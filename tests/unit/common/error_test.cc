@@ -19,6 +19,23 @@ TEST(Error, ContextIsPrependedOutermostFirst) {
   }
 }
 
+TEST(Error, LazyContextIsBuiltOnlyOnFailure) {
+  int built = 0;
+  const auto context = [&] {
+    ++built;
+    return std::string("binlog.000003:120");
+  };
+  EXPECT_EQ(with_context(context, [] { return 7; }), 7);
+  EXPECT_EQ(built, 0);
+  try {
+    with_context(context, [] { throw_error(Error::Kind::kCorrupt, "bad row"); });
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "binlog.000003:120: bad row");
+  }
+  EXPECT_EQ(built, 1);
+}
+
 TEST(Error, OnlyNetworkErrorsAreRetryable) {
   EXPECT_TRUE(Error(Error::Kind::kNetwork, "x").retryable());
   EXPECT_FALSE(Error(Error::Kind::kAuth, "x").retryable());

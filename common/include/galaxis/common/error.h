@@ -15,6 +15,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace galaxis {
@@ -59,13 +60,19 @@ template <typename... Args>
 }
 
 // Runs fn(); if it throws Error, adds `context` and rethrows. Keeps the
-// try/catch/add_context/throw pattern in one place.
-template <typename Fn>
-decltype(auto) with_context(const std::string& context, Fn&& fn) {
+// try/catch/add_context/throw pattern in one place. `context` is a string,
+// or a callable returning one that runs only on failure — for per-event
+// paths, where formatting a message nobody reads costs more than the work.
+template <typename Context, typename Fn>
+decltype(auto) with_context(Context&& context, Fn&& fn) {
   try {
     return std::forward<Fn>(fn)();
   } catch (Error& e) {
-    e.add_context(context);
+    if constexpr (std::is_invocable_v<Context&>) {
+      e.add_context(context());
+    } else {
+      e.add_context(context);
+    }
     throw;
   }
 }
