@@ -25,7 +25,7 @@ using nlohmann::json;
 
 fs::path corpus_dir() {
   if (const char* dir = std::getenv("GALAXIS_CORPUS_DIR")) return dir;
-  return fs::path(GALAXIS_SOURCE_DIR) / ".." / "shared" / "corpus" / "binlog";
+  return fs::path(GALAXIS_SOURCE_DIR) / "tests" / "data" / "binlog";
 }
 
 ProcessResult dump(std::vector<std::string> args) {

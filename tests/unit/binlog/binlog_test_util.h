@@ -85,7 +85,7 @@ T decode_as(Decoder& d, const Bytes& event, uint64_t offset) {
 
 inline std::filesystem::path corpus_dir() {
   if (const char* env = std::getenv("GALAXIS_CORPUS_DIR"); env && *env) return env;
-  return std::filesystem::path(GALAXIS_SOURCE_DIR) / ".." / "shared" / "corpus" / "binlog";
+  return std::filesystem::path(GALAXIS_SOURCE_DIR) / "tests" / "data" / "binlog";
 }
 
 // Decompresses a .gz corpus file into a temporary file and returns its path.

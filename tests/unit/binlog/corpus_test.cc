@@ -51,7 +51,7 @@ const std::regex kNamesOffset(R"(offset \d+)");
 TEST(Corpus, IsPresent) {
   ASSERT_TRUE(std::filesystem::exists(corpus_dir() / "EXPECT.tsv"))
       << "binlog corpus not found at " << corpus_dir()
-      << " (expected ../shared/corpus/binlog beside the checkout, or set GALAXIS_CORPUS_DIR)";
+      << " (expected tests/data/binlog in the checkout, or set GALAXIS_CORPUS_DIR)";
   EXPECT_GT(read_expect().size(), 150u);
 }
 

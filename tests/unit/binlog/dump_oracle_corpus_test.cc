@@ -19,7 +19,7 @@ namespace {
 
 std::filesystem::path corpus_dir() {
   if (const char* dir = std::getenv("GALAXIS_CORPUS_DIR")) return dir;
-  return std::filesystem::path(GALAXIS_SOURCE_DIR) / ".." / "shared" / "corpus" / "binlog";
+  return std::filesystem::path(GALAXIS_SOURCE_DIR) / "tests" / "data" / "binlog";
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -13,7 +13,7 @@ std::string corpus_file(const std::string& rel) {
   const std::string path = rows_corpus_dir() + "/" + rel;
   if (!std::filesystem::exists(path))
     ADD_FAILURE() << "binlog corpus file missing: " << path
-                  << " (set GALAXIS_CORPUS_DIR to the shared corpus/binlog directory)";
+                  << " (tests/data/binlog in the checkout, or GALAXIS_CORPUS_DIR)";
   return path;
 }
 

@@ -340,7 +340,7 @@ std::string read_file(const std::string& path) {
 
 std::string rows_corpus_dir() {
   if (const char* env = std::getenv("GALAXIS_CORPUS_DIR"); env && *env) return env;
-  return std::string(GALAXIS_SOURCE_DIR) + "/../shared/corpus/binlog";
+  return std::string(GALAXIS_SOURCE_DIR) + "/tests/data/binlog";
 }
 
 }  // namespace galaxis::binlog::rowtest

@@ -39,7 +39,7 @@ std::string compare_rows(const std::vector<TextRow>& expected, const std::vector
                          size_t max_diffs = 10);
 
 std::string read_file(const std::string& path);
-// GALAXIS_CORPUS_DIR, else GALAXIS_SOURCE_DIR/../shared/corpus/binlog.
+// GALAXIS_CORPUS_DIR, else GALAXIS_SOURCE_DIR/tests/data/binlog.
 std::string rows_corpus_dir();
 
 }  // namespace galaxis::binlog::rowtest

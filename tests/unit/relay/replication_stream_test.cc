@@ -16,7 +16,7 @@
 namespace galaxis::relay {
 namespace {
 
-const std::string kCorpus = std::string(GALAXIS_SOURCE_DIR) + "/../shared/corpus/binlog/mysql-9.7-live/";
+const std::string kCorpus = std::string(GALAXIS_SOURCE_DIR) + "/tests/data/binlog/mysql-9.7-live/";
 
 // Replays binlog files like a master would: at open() the FDE of the start
 // file (artificial when starting mid-file), then the events from the start
