@@ -16,6 +16,8 @@
 // the master and against a native replica.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "apply_support.h"
 #include "galaxis/sql/parallel_applier.h"
 #include "galaxis/testing/native_replica.h"
@@ -385,7 +387,74 @@ TEST_P(SchemaFidelityTest, MismatchNamesBothColumnListsAndWhatToDo) {
   EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM fs_mis.t"), "0");
 }
 
+// The oracle must see what this file is about: INVISIBLE columns (SELECT *
+// leaves them out) and, on MariaDB, history rows and period columns.
+TEST_P(SchemaFidelityTest, CompareDatabasesSeesInvisibleColumnsAndHistoryRows) {
+  const binlog::BinlogPosition from = master_position(*master_);
+  std::string ddl =
+      "DROP DATABASE IF EXISTS fs_cmp; CREATE DATABASE fs_cmp;"
+      "CREATE TABLE fs_cmp.inv (id INT PRIMARY KEY, h INT INVISIBLE); INSERT INTO fs_cmp.inv (id, h) VALUES (1, 1);";
+  if (mariadb()) {
+    ddl +=
+        "CREATE TABLE fs_cmp.ver (id INT PRIMARY KEY, a INT) WITH SYSTEM VERSIONING;"
+        "INSERT INTO fs_cmp.ver VALUES (1, 1); UPDATE fs_cmp.ver SET a = 2;";
+  }
+  master_->exec(ddl);
+  apply_serial(from, "fs_cmp", "fs_cmp");
+  ASSERT_EQ(compare_databases(*master_, "fs_cmp", *passive_, "fs_cmp"), "");
+  passive_->exec("UPDATE fs_cmp.inv SET h = 2");
+  EXPECT_NE(compare_databases(*master_, "fs_cmp", *passive_, "fs_cmp").find("column `h`"), std::string::npos);
+  passive_->exec("UPDATE fs_cmp.inv SET h = 1");
+  if (mariadb()) {
+    // An extra history row, then a current row with another start time.
+    passive_->exec(
+        "SET STATEMENT system_versioning_insert_history=1 FOR INSERT INTO fs_cmp.ver (id, a, row_start, row_end)"
+        " VALUES (1, 0, '2001-01-01 00:00:00', '2001-01-02 00:00:00')");
+    EXPECT_NE(compare_databases(*master_, "fs_cmp", *passive_, "fs_cmp").find("only in b"), std::string::npos);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, SchemaFidelityTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
+
+// The upgrade path with versioned tables and long unique keys: a MariaDB
+// 10.11 master (current rows end at 2038-01-19 03:14:07.999999) replicated
+// to an 11.8 passive (2106-02-07 06:28:15.999999). History rows keep the
+// master's times; current rows end at the passive's own MAX.
+TEST(SchemaFidelityUpgrade, VersionedAndLongUniqueFrom1011To118) {
+  GALAXIS_REQUIRE_FLAVOR(Flavor::kMariaDB1011);
+  GALAXIS_REQUIRE_FLAVOR(Flavor::kMariaDB118);
+  Server& master = shared_server(Flavor::kMariaDB1011, Role::kMaster);
+  Server& passive = shared_server(Flavor::kMariaDB118, Role::kPassive);
+  ensure_users(master, passive);
+  const binlog::BinlogPosition from = master_position(master);
+  master.exec(
+      "DROP DATABASE IF EXISTS fs_up; CREATE DATABASE fs_up;"
+      "CREATE TABLE fs_up.ver (id INT PRIMARY KEY, a INT, b BLOB, UNIQUE KEY (b)) WITH SYSTEM VERSIONING;"
+      "CREATE TABLE fs_up.ex (id INT PRIMARY KEY, a INT, rs TIMESTAMP(6) GENERATED ALWAYS AS ROW START,"
+      " re TIMESTAMP(6) GENERATED ALWAYS AS ROW END, PERIOD FOR SYSTEM_TIME (rs, re)) WITH SYSTEM VERSIONING;"
+      "INSERT INTO fs_up.ver VALUES (1, 1, 'x'), (2, 2, 'y'); UPDATE fs_up.ver SET a = a + 10, b = CONCAT(b, b);"
+      "DELETE FROM fs_up.ver WHERE id = 2;"
+      "INSERT INTO fs_up.ex (id, a) VALUES (1, 1), (2, 2); UPDATE fs_up.ex SET a = 3 WHERE id = 1;"
+      "DELETE FROM fs_up.ex WHERE id = 2");
+  sql::ApplierOptions o;
+  o.stream = "fs_up";
+  o.strict_row_counts = true;
+  o.filter.include = {"fs_up"};
+  o.source_version = master.version();
+  auto applier = std::make_unique<sql::Applier>(target_connection(passive), o);
+  replay(master, from, *applier);
+  // Current rows' ends differ by version: compare them as "current".
+  for (const auto& [table, start, end, cols] :
+       {std::tuple<std::string, std::string, std::string, std::string>{"ver", "row_start", "row_end", "id, a, b"},
+        {"ex", "rs", "re", "id, a"}}) {
+    const std::string select = "SELECT " + cols + ", UNIX_TIMESTAMP(" + start + "), IF(UNIX_TIMESTAMP(" + end +
+                               ") >= 2147483647, 'current', UNIX_TIMESTAMP(" + end + ")) FROM fs_up." + table +
+                               " FOR SYSTEM_TIME ALL ORDER BY id, " + start;
+    EXPECT_EQ(passive.query(select), master.query(select)) << table;
+  }
+  EXPECT_EQ(passive.query_value("SELECT COUNT(*) FROM fs_up.ver FOR SYSTEM_TIME ALL"), "4");
+  EXPECT_EQ(passive.query_value("SELECT id FROM fs_up.ver WHERE b = 'xx'"), "1");
+}
 
 }  // namespace
 }  // namespace galaxis::testing
