@@ -257,8 +257,8 @@ bool StatementBatch::skip_history_row(const binlog::RowImage& after, const std::
   const binlog::Value* end = versioning::value_at(after, map, schema.row_end);
   if (end == nullptr || versioning::value_at(after, map, schema.row_start) == nullptr) {
     throw_error(Error::Kind::kUnsupported,
-                "row event for system-versioned table {} lacks its period columns (row_start/row_end): versioned "
-                "tables need binlog_row_image=FULL on the master",
+                "row event for system-versioned table {} lacks its period columns (row_start/row_end), which the "
+                "passive needs to keep the master's history (binlog_row_image FULL or MINIMAL on the master)",
                 qualified_name(schema.database, schema.table));
   }
   if (versioning::is_current(*end)) return false;
@@ -274,10 +274,12 @@ bool StatementBatch::versioned_update(const binlog::RowChange& change, const Col
   const binlog::Value* start_after = versioning::value_at(change.after, map.after, schema.row_start);
   const binlog::Value* end_before = versioning::value_at(change.before, map.before, schema.row_end);
   const binlog::Value* end_after = versioning::value_at(change.after, map.after, schema.row_end);
-  if (start_before == nullptr || start_after == nullptr || end_before == nullptr || end_after == nullptr) {
+  // MINIMAL images: the before image holds the key (with ROW END), the
+  // after image every column; start_before is then unknown.
+  if (start_after == nullptr || end_before == nullptr || end_after == nullptr) {
     throw_error(Error::Kind::kUnsupported,
-                "row event for system-versioned table {} lacks its period columns (row_start/row_end): versioned "
-                "tables need binlog_row_image=FULL on the master",
+                "row event for system-versioned table {} lacks its period columns (row_start/row_end), which the "
+                "passive needs to keep the master's history (binlog_row_image FULL or MINIMAL on the master)",
                 table);
   }
   if (!versioning::is_current(*end_before)) {
@@ -300,7 +302,7 @@ bool StatementBatch::versioned_update(const binlog::RowChange& change, const Col
     add_statement(statement, 1);
     return true;
   }
-  if (timestamps && !(*start_after == *start_before)) {
+  if (timestamps && (start_before == nullptr || !(*start_after == *start_before))) {
     // The target versions the row at the master's statement time and writes
     // the history row the master logs next; that one is skipped.
     *prefix = "SET STATEMENT timestamp=" + versioning::timestamp_seconds(*start_after, schema) + " FOR ";

@@ -39,9 +39,22 @@ const binlog::Value* value_at(const binlog::RowImage& image, const std::vector<s
 
 std::string fingerprint(const TableSchema& schema, const binlog::RowImage& image, const std::vector<size_t>& map,
                         const binlog::Value* row_end) {
+  // With a key, the key and ROW END name one row of all time (MariaDB's own
+  // unique index is the key plus ROW END) and MINIMAL before images hold
+  // just those; without one, every column (such images are always whole).
+  std::vector<size_t> columns;
+  if (schema.key_kind != KeyKind::kNone && !schema.key_columns.empty()) {
+    for (size_t column : schema.key_columns) {
+      if (column != schema.row_end) columns.push_back(column);
+    }
+    columns.push_back(schema.row_end);
+  } else {
+    for (size_t column = 0; column < schema.columns.size(); ++column) {
+      if (schema.columns[column].role != ColumnRole::kLongUniqueHash) columns.push_back(column);
+    }
+  }
   std::string out = qualified_name(schema.database, schema.table);
-  for (size_t column = 0; column < schema.columns.size(); ++column) {
-    if (schema.columns[column].role == ColumnRole::kLongUniqueHash) continue;
+  for (size_t column : columns) {
     out.push_back('\x1f');
     const binlog::Value* value =
         column == schema.row_end && row_end != nullptr ? row_end : value_at(image, map, column);

@@ -4,7 +4,8 @@
 //
 // What the master logs (MariaDB 10.11 and 11.8, mariadb-binlog -vv):
 //   INSERT  Write_rows of the new row: row_start = statement time, row_end = MAX
-//   UPDATE  per row: Update_rows (before: the current row; after: the new
+//   UPDATE  per row: Update_rows (before: the current row — with MINIMAL
+//           images only its key and ROW END —; after: the new
 //           values, row_start = statement time) followed by a Write_rows of
 //           the history row (the before image with row_end = that time)
 //   DELETE  Update_rows setting row_end = statement time (no Delete_rows)
@@ -54,8 +55,9 @@ std::string timestamp_seconds(const binlog::Value& value, const TableSchema& sch
 // A value of the image at target column `column`, or nullptr when absent.
 const binlog::Value* value_at(const binlog::RowImage& image, const std::vector<size_t>& map, size_t column);
 
-// Identity of a history row: the table and every non-hash column's literal,
-// with row_end replaced by *row_end when given.
+// Identity of a history row: the table, the applier key's values and ROW END
+// (every non-hash column for a table without a key), with ROW END replaced
+// by *row_end when given.
 std::string fingerprint(const TableSchema& schema, const binlog::RowImage& image, const std::vector<size_t>& map,
                         const binlog::Value* row_end);
 
