@@ -151,6 +151,13 @@ class SchemaFidelityTest : public MasterPassiveTest {
     if (mariadb()) {
       dml += "INSERT INTO " + db + ".gen_p (id, a) VALUES (1, 1), (2, 2); UPDATE " + db +
              ".gen_p SET a = 5 WHERE id = 1;"
+             // A long UNIQUE key added between DML: one more hidden hash column.
+             "ALTER TABLE " +
+             db +
+             ".gen_p ADD COLUMN tx TEXT, ADD UNIQUE KEY utx (tx);"
+             "INSERT INTO " +
+             db + ".gen_p (id, a, tx) VALUES (3, 3, 'long'); UPDATE " + db +
+             ".gen_p SET tx = 'longer', a = 4 WHERE id = 3;"
              "INSERT INTO " +
              db +
              ".lu VALUES (1, 'a', 'ta'), (2, REPEAT('b', 5000), 'tb'), (3, NULL, NULL);"
