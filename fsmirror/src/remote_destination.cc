@@ -1,0 +1,205 @@
+// RemoteDestination (remote_destination.h).
+#include "galaxis/fsmirror/remote_destination.h"
+
+#include "galaxis/common/error.h"
+#include "galaxis/fsmirror/index.h"
+
+namespace galaxis::fsmirror {
+namespace {
+
+using protocol::FrameType;
+
+constexpr size_t kMaxBlob = size_t{4} << 30;
+constexpr size_t kDataChunk = 1 << 20;
+
+class RemoteDestination;
+
+class RemoteFileSink : public FileSink {
+ public:
+  RemoteFileSink(RemoteDestination& owner, std::string path) : owner_(owner), path_(std::move(path)) {}
+  ~RemoteFileSink() override { abort(); }
+  void write(const uint8_t* data, size_t size) override;
+  void commit(const Entry& entry) override;
+  void abort() noexcept override;
+
+ private:
+  RemoteDestination& owner_;
+  std::string path_;
+  std::string pending_;
+  bool open_ = true;
+};
+
+class RemoteDestination : public Destination {
+ public:
+  RemoteDestination(ByteStream& stream, std::string describe, DestinationOptions options)
+      : conn_(stream), describe_(std::move(describe)), options_(options) {}
+
+  ~RemoteDestination() override {
+    try {
+      conn_.send(FrameType::kBye, "");
+      conn_.flush();
+    } catch (const Error&) {
+      // The far side is gone already; nothing to say goodbye to.
+    }
+  }
+
+  std::string describe() const override { return describe_; }
+
+  void open(bool read_only) override {
+    std::string hello(8, '\0');
+    for (int i = 0; i < 4; ++i) hello[i] = static_cast<char>((protocol::kVersion >> (8 * i)) & 0xff);
+    hello[4] = read_only;
+    hello[5] = options_.fsync;
+    hello[6] = options_.set_owner;
+    hello[7] = options_.numeric_ids;
+    conn_.send(FrameType::kHello, hello);
+    expect_ok("opening the destination");
+  }
+
+  std::optional<Index> load_index() override {
+    conn_.send(FrameType::kLoadIndex, "");
+    const std::string blob = receive_blob("loading the index");
+    expect_ok("loading the index");
+    if (blob.empty() || blob[0] == '\0') return std::nullopt;
+    return parse_index(std::string_view(blob).substr(1));
+  }
+
+  ScanResult scan(bool hash_files) override {
+    conn_.send(FrameType::kScan, std::string(1, hash_files ? '\1' : '\0'));
+    const std::string blob = receive_blob("scanning the destination");
+    expect_ok("scanning the destination");
+    ScanResult result;
+    result.root_exists = true;
+    result.entries = parse_index(blob).entries;
+    return result;
+  }
+
+  void begin_cycle() override { conn_.send(FrameType::kBeginCycle, ""); }
+
+  void make_dir(const Entry& entry, bool replace) override {
+    std::string p;
+    append_entry(p, entry);
+    p += replace ? '\1' : '\0';
+    conn_.send(FrameType::kMakeDir, p);
+  }
+
+  std::unique_ptr<FileSink> open_file(const std::string& path) override {
+    conn_.send(FrameType::kFileOpen, path);
+    return std::make_unique<RemoteFileSink>(*this, path);
+  }
+
+  void make_symlink(const Entry& entry) override { send_entry(FrameType::kSymlink, entry); }
+  void set_meta(const Entry& entry) override { send_entry(FrameType::kSetMeta, entry); }
+  void remove(const Entry& entry) override {
+    send_entry(FrameType::kRemove, entry);
+    expect_ok("deleting");
+  }
+  void set_root_meta(const Meta& meta) override {
+    Entry root;
+    root.path = "-root-";  // ignored by the far side; a valid record needs a path
+    root.meta = meta;
+    std::string p;
+    append_entry(p, root);
+    conn_.send(FrameType::kRootMeta, p);
+  }
+
+  void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
+    conn_.send(FrameType::kFinish, std::string(1, entries_changed ? '\1' : '\0') + marker_json);
+    conn_.send_blob(entries_changed ? serialize_index(index) : std::string());
+    expect_ok("finishing the cycle");
+  }
+
+  std::string read_marker() override {
+    conn_.send(FrameType::kReadMarker, "");
+    std::string blob = receive_blob("reading the completion marker");
+    expect_ok("reading the completion marker");
+    return blob;
+  }
+
+  FrameConnection& conn() { return conn_; }
+
+  void expect_ok(const char* what) {
+    conn_.flush();
+    Frame frame;
+    if (!conn_.receive(&frame)) throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
+    if (frame.type == FrameType::kOk) return;
+    if (frame.type == FrameType::kError) throw_remote(frame.payload, what);
+    throw_error(Error::Kind::kCorrupt, "{}: {}: unexpected answer {}", describe_, what,
+                protocol::frame_type_name(frame.type));
+  }
+
+ private:
+  void send_entry(FrameType type, const Entry& entry) {
+    std::string p;
+    append_entry(p, entry);
+    conn_.send(type, p);
+  }
+
+  std::string receive_blob(const char* what) {
+    conn_.flush();
+    std::string out;
+    Frame frame;
+    while (true) {
+      if (!conn_.receive(&frame))
+        throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
+      if (frame.type == FrameType::kBlobEnd) return out;
+      if (frame.type == FrameType::kError) throw_remote(frame.payload, what);
+      if (frame.type != FrameType::kBlobPart || out.size() + frame.payload.size() > kMaxBlob) {
+        throw_error(Error::Kind::kCorrupt, "{}: {}: unexpected frame {}", describe_, what,
+                    protocol::frame_type_name(frame.type));
+      }
+      out += frame.payload;
+    }
+  }
+
+  [[noreturn]] void throw_remote(const std::string& payload, const char* what) {
+    Error::Kind kind = Error::Kind::kRuntime;
+    if (!payload.empty() && static_cast<uint8_t>(payload[0]) <= static_cast<uint8_t>(Error::Kind::kAuth)) {
+      kind = static_cast<Error::Kind>(static_cast<uint8_t>(payload[0]));
+    }
+    // A usage error on the far side is not the operator's command line here.
+    if (kind == Error::Kind::kUsage) kind = Error::Kind::kRuntime;
+    throw Error(kind, fmt::format("{}: {}: {}", describe_, what, payload.size() > 1 ? payload.substr(1) : "error"));
+  }
+
+  FrameConnection conn_;
+  std::string describe_;
+  DestinationOptions options_;
+};
+
+void RemoteFileSink::write(const uint8_t* data, size_t size) {
+  pending_.append(reinterpret_cast<const char*>(data), size);
+  while (pending_.size() >= kDataChunk) {
+    owner_.conn().send(FrameType::kFileData, std::string_view(pending_).substr(0, kDataChunk), true);
+    pending_.erase(0, kDataChunk);
+  }
+}
+
+void RemoteFileSink::commit(const Entry& entry) {
+  if (!pending_.empty()) owner_.conn().send(FrameType::kFileData, pending_, true);
+  pending_.clear();
+  std::string p;
+  append_entry(p, entry);
+  owner_.conn().send(FrameType::kFileCommit, p);
+  open_ = false;
+  owner_.expect_ok("publishing a file");
+}
+
+void RemoteFileSink::abort() noexcept {
+  if (!open_) return;
+  open_ = false;
+  try {
+    owner_.conn().send(FrameType::kFileAbort, "");
+  } catch (const Error&) {
+    // Connection gone: the far side removes the temp when its sink dies.
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Destination> make_remote_destination(ByteStream& stream, std::string describe,
+                                                     const DestinationOptions& options) {
+  return std::make_unique<RemoteDestination>(stream, std::move(describe), options);
+}
+
+}  // namespace galaxis::fsmirror
