@@ -114,6 +114,14 @@ int run_mirror(const CommandOptions& options) {
         std::fflush(stdout);
       }
     };
+    if (opened.channel) {
+      watch.reconnect = [&]() -> Destination* {
+        opened.dest.reset();  // says goodbye on the old channel if it still works
+        opened.channel.reset();
+        opened = open_destination(options);
+        return opened.dest.get();
+      };
+    }
     MirrorOptions mirror = options.mirror;
     mirror.progress = false;
     return run_watch(*dest, mirror, watch, &g_stop);

@@ -131,6 +131,10 @@ class Ssh : public SshChannel {
     session_ = libssh2_session_init();
     if (session_ == nullptr) throw_error(Error::Kind::kRuntime, "ssh {}: libssh2_session_init failed", where());
     libssh2_session_set_blocking(session_, 1);
+    // Bounds every blocking call: a dead peer behind a black hole fails the
+    // cycle (and --watch reconnects) instead of hanging. Generous, because an
+    // answer may wait for the far side to fsync a large file.
+    libssh2_session_set_timeout(session_, 120000);
     if (libssh2_session_handshake(session_, sock_) != 0) {
       throw_error(Error::Kind::kNetwork, "ssh {}: handshake: {}", where(), last_error(session_));
     }

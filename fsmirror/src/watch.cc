@@ -134,7 +134,9 @@ class Watcher {
 
 }  // namespace
 
-int run_watch(Destination& dest, const MirrorOptions& base, const WatchOptions& watch, std::atomic<bool>* stop) {
+int run_watch(Destination& first_dest, const MirrorOptions& base, const WatchOptions& watch, std::atomic<bool>* stop) {
+  Destination* dest = &first_dest;
+  bool reconnect_needed = false;
   Watcher watcher(base.source);
   MirrorOptions options = base;
   options.settle_wait_max_seconds = 0;  // unsettled files: a later cycle, not a wait inside this one
@@ -158,10 +160,16 @@ int run_watch(Destination& dest, const MirrorOptions& base, const WatchOptions& 
       CycleResult result;
       std::string error;
       try {
-        result = run_cycle(dest, options);
+        if (reconnect_needed) {
+          log::info("mirror: reconnecting to the destination");
+          dest = watch.reconnect();
+          reconnect_needed = false;
+        }
+        result = run_cycle(*dest, options);
       } catch (const Error& e) {
         if (stop->load()) break;
         error = e.what();
+        if ((e.retryable() || reconnect_needed) && watch.reconnect) reconnect_needed = true;
       }
       if (watch.on_cycle) watch.on_cycle(result, error);
       if (!error.empty()) {

@@ -1,5 +1,6 @@
 // ssh:// specifics: host key and user key refusals, and the --serve side fed
 // crafted frames (the equality scenarios run over ssh in local_mirror_test.cc).
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "galaxis/fsmirror/index.h"
 #include "galaxis/fsmirror/protocol.h"
 #include "galaxis/testing/ssh_server.h"
+#include "tcp_proxy.h"
 #include "tree_util.h"
 
 namespace galaxis::fsmirror::test {
@@ -60,6 +62,32 @@ TEST(SshMirror, WrongOrRsaUserKeyIsRefused) {
   r = mirror_ssh(src.path(), dest.path(), sshd.user_key(), sshd.known_hosts());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(src.path(), dest.path()), "");
+}
+
+TEST(SshMirror, WatchReconnectsAfterTheConnectionDrops) {
+  TempDir src("src"), dest("dest");
+  const auto& sshd = shared_ssh_server();
+  testing::TcpProxy proxy(sshd.port());
+  // known_hosts for the proxy's port: the same host key.
+  std::string line = read_file(sshd.known_hosts());
+  line.replace(line.find("]:") + 2, line.find(' ') - line.find("]:") - 2, std::to_string(proxy.port()));
+  write_file(dest.path() + ".known_hosts", line);
+  write_file(src / "first", "1");
+  const std::string url = "ssh://" + sshd.user() + "@127.0.0.1:" + std::to_string(proxy.port()) + dest.path();
+  Child watcher =
+      start_cli({"mirror", "--watch", "--settle", "0", "--quiet", src.path(), url, "--identity", sshd.user_key(),
+                 "--known-hosts", dest.path() + ".known_hosts", "--remote-path", GALAXIS_BINARY});
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dest / "first"); }, std::chrono::seconds(30)));
+  proxy.drop_connections();
+  write_file(src / "second", random_bytes(200000, 5));
+  EXPECT_TRUE(wait_until([&] { return compare_trees(src.path(), dest.path()).empty(); }, std::chrono::seconds(40)))
+      << compare_trees(src.path(), dest.path());
+  ::kill(watcher.pid, SIGTERM);
+  const RunResult r = wait_cli(watcher);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("reconnecting"), std::string::npos) << r.err;
+  EXPECT_GE(proxy.connections_accepted(), 2u);
+  ::unlink((dest.path() + ".known_hosts").c_str());
 }
 
 // Frames a hostile peer could send to --serve.

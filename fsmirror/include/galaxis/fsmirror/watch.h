@@ -18,7 +18,8 @@
 //  - SIGTERM/SIGINT: the file being copied is abandoned (its temp removed),
 //    no half file is published, and run_watch returns 0.
 // A failing cycle (I/O error, guard refusal) is logged and retried on the
-// next event or after 5 s; the health state (last complete cycle) tells.
+// next event or after 5 s (a dropped ssh connection is reconnected first);
+// the completion marker's age tells how stale DEST is.
 #pragma once
 
 #include <atomic>
@@ -33,6 +34,9 @@ namespace galaxis::fsmirror {
 
 struct WatchOptions {
   double verify_interval_seconds = 3600;
+  // After a failed cycle whose error is retryable (a dropped ssh connection):
+  // returns a freshly connected destination (may throw; retried after 5 s).
+  std::function<Destination*()> reconnect;
   // Called after every cycle (also failed ones: result.complete false, error set).
   std::function<void(const CycleResult& result, const std::string& error)> on_cycle;
 };
