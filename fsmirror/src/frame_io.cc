@@ -48,7 +48,7 @@ void FdStream::flush() {
   buffer_.clear();
 }
 
-void FrameConnection::send(FrameType type, std::string_view payload, bool compressible) {
+bool FrameConnection::send(FrameType type, std::string_view payload, bool compressible) {
   uint8_t flags = 0;
   if (compressible && protocol::compress(payload, &scratch_)) {
     payload = scratch_;
@@ -61,6 +61,7 @@ void FrameConnection::send(FrameType type, std::string_view payload, bool compre
   const std::string header = protocol::encode_header(type, flags, static_cast<uint32_t>(payload.size()));
   stream_.write_all(header.data(), header.size());
   stream_.write_all(payload.data(), payload.size());
+  return flags != 0;
 }
 
 void FrameConnection::send_blob(std::string_view bytes) {

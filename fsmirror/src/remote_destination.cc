@@ -2,6 +2,7 @@
 #include "galaxis/fsmirror/remote_destination.h"
 
 #include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
 #include "galaxis/fsmirror/index.h"
 
 namespace galaxis::fsmirror {
@@ -23,10 +24,12 @@ class RemoteFileSink : public FileSink {
   void abort() noexcept override;
 
  private:
+  void send_chunk(std::string_view chunk);
   RemoteDestination& owner_;
   std::string path_;
   std::string pending_;
   bool open_ = true;
+  bool compressible_ = true;  // until a chunk of this file did not shrink
 };
 
 class RemoteDestination : public Destination {
@@ -57,6 +60,7 @@ class RemoteDestination : public Destination {
   }
 
   std::optional<Index> load_index() override {
+    drain_after_failure();
     conn_.send(FrameType::kLoadIndex, "");
     const std::string blob = receive_blob("loading the index");
     expect_ok("loading the index");
@@ -65,6 +69,7 @@ class RemoteDestination : public Destination {
   }
 
   ScanResult scan(bool hash_files) override {
+    drain_after_failure();
     conn_.send(FrameType::kScan, std::string(1, hash_files ? '\1' : '\0'));
     const std::string blob = receive_blob("scanning the destination");
     expect_ok("scanning the destination");
@@ -91,6 +96,7 @@ class RemoteDestination : public Destination {
   void make_symlink(const Entry& entry) override { send_entry(FrameType::kSymlink, entry); }
   void set_meta(const Entry& entry) override { send_entry(FrameType::kSetMeta, entry); }
   void remove(const Entry& entry) override {
+    drain();  // every addition confirmed before anything is deleted
     send_entry(FrameType::kRemove, entry);
     expect_ok("deleting");
   }
@@ -104,12 +110,14 @@ class RemoteDestination : public Destination {
   }
 
   void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
+    drain();  // the marker only after every file is confirmed
     conn_.send(FrameType::kFinish, std::string(1, entries_changed ? '\1' : '\0') + marker_json);
     conn_.send_blob(entries_changed ? serialize_index(index) : std::string());
     expect_ok("finishing the cycle");
   }
 
   std::string read_marker() override {
+    drain_after_failure();
     conn_.send(FrameType::kReadMarker, "");
     std::string blob = receive_blob("reading the completion marker");
     expect_ok("reading the completion marker");
@@ -117,6 +125,39 @@ class RemoteDestination : public Destination {
   }
 
   FrameConnection& conn() { return conn_; }
+
+  // A file commit is answered, but its answer is read later: up to
+  // kMaxInFlight commits are in flight, so the far side writes one file while
+  // this side reads the next. Any failure still surfaces before a deletion
+  // or the completion marker (both drain first).
+  void commit_sent() {
+    ++in_flight_;
+    if (in_flight_ > kMaxInFlight) {
+      --in_flight_;
+      expect_ok("publishing a file");
+    }
+  }
+
+  void drain() {
+    while (in_flight_ > 0) {
+      --in_flight_;
+      expect_ok("publishing a file");
+    }
+  }
+
+  // Answers left over from a cycle that failed part-way (--watch retries on
+  // the same connection): already reported by that cycle's error.
+  void drain_after_failure() {
+    while (in_flight_ > 0) {
+      --in_flight_;
+      try {
+        expect_ok("publishing a file");
+      } catch (const Error& e) {
+        if (e.retryable()) throw;
+        log::debug("mirror: answer of the failed cycle: {}", e.what());
+      }
+    }
+  }
 
   void expect_ok(const char* what) {
     conn_.flush();
@@ -162,27 +203,36 @@ class RemoteDestination : public Destination {
     throw Error(kind, fmt::format("{}: {}: {}", describe_, what, payload.size() > 1 ? payload.substr(1) : "error"));
   }
 
+  static constexpr int kMaxInFlight = 64;
   FrameConnection conn_;
   std::string describe_;
   DestinationOptions options_;
+  int in_flight_ = 0;
 };
 
 void RemoteFileSink::write(const uint8_t* data, size_t size) {
   pending_.append(reinterpret_cast<const char*>(data), size);
   while (pending_.size() >= kDataChunk) {
-    owner_.conn().send(FrameType::kFileData, std::string_view(pending_).substr(0, kDataChunk), true);
+    send_chunk(std::string_view(pending_).substr(0, kDataChunk));
     pending_.erase(0, kDataChunk);
   }
 }
 
 void RemoteFileSink::commit(const Entry& entry) {
-  if (!pending_.empty()) owner_.conn().send(FrameType::kFileData, pending_, true);
+  if (!pending_.empty()) send_chunk(pending_);
   pending_.clear();
   std::string p;
   append_entry(p, entry);
   owner_.conn().send(FrameType::kFileCommit, p);
   open_ = false;
-  owner_.expect_ok("publishing a file");
+  owner_.commit_sent();
+}
+
+// Compressed media (JPEG, PDF, ZIP) does not shrink: after one chunk that
+// did not, the rest of the file goes raw instead of paying zstd for nothing.
+void RemoteFileSink::send_chunk(std::string_view chunk) {
+  const bool sent_compressed = owner_.conn().send(FrameType::kFileData, chunk, compressible_);
+  if (compressible_ && !sent_compressed && chunk.size() >= 4096) compressible_ = false;
 }
 
 void RemoteFileSink::abort() noexcept {

@@ -135,6 +135,12 @@ class Ssh : public SshChannel {
     // cycle (and --watch reconnects) instead of hanging. Generous, because an
     // answer may wait for the far side to fsync a large file.
     libssh2_session_set_timeout(session_, 120000);
+    // AES-CTR + HMAC-SHA2 run on AES-NI/SHA-NI; libssh2 1.10 has no GCM or
+    // chacha20-poly1305. Preferences only: the server may pick others.
+    libssh2_session_method_pref(session_, LIBSSH2_METHOD_CRYPT_CS, "aes128-ctr,aes256-ctr,aes192-ctr");
+    libssh2_session_method_pref(session_, LIBSSH2_METHOD_CRYPT_SC, "aes128-ctr,aes256-ctr,aes192-ctr");
+    libssh2_session_method_pref(session_, LIBSSH2_METHOD_MAC_CS, "hmac-sha2-256,hmac-sha2-512,hmac-sha1");
+    libssh2_session_method_pref(session_, LIBSSH2_METHOD_MAC_SC, "hmac-sha2-256,hmac-sha2-512,hmac-sha1");
     if (libssh2_session_handshake(session_, sock_) != 0) {
       throw_error(Error::Kind::kNetwork, "ssh {}: handshake: {}", where(), last_error(session_));
     }

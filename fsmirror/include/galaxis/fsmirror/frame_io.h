@@ -43,7 +43,8 @@ class FrameConnection {
  public:
   explicit FrameConnection(ByteStream& stream) : stream_(stream) {}
   // `compressible`: FILE_DATA payloads are zstd-compressed when that helps.
-  void send(protocol::FrameType type, std::string_view payload, bool compressible = false);
+  // Returns whether the payload went compressed.
+  bool send(protocol::FrameType type, std::string_view payload, bool compressible = false);
   // A large value as BLOB_PART frames + BLOB_END.
   void send_blob(std::string_view bytes);
   void flush() { stream_.flush(); }

@@ -1,8 +1,9 @@
 // galaxis/fsmirror/remote_destination.h — Destination speaking the --serve
 // protocol (protocol.h) over any byte stream; ssh.h provides the SSH one.
-// Unanswered requests are pipelined; an answered one (file commit, delete,
-// finish) reports the first failure since the last answer, so errors surface
-// at the next file commit at the latest, and before any deletion.
+// Requests are pipelined: directory/symlink/metadata requests are not
+// answered, and up to 64 file commits are in flight before their answers are
+// read. Every answer is read before a deletion and before the completion
+// marker, so a failed addition is reported before anything is deleted.
 #pragma once
 
 #include <memory>
