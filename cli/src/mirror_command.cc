@@ -53,6 +53,12 @@ void register_mirror_command(CLI::App& app, int* exit_code) {
                   "--watch: seconds between cycles that also scan DEST (catch anything missed)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--health-listen", o->health_listen,
+                  "--watch: serve GET /health and /metrics on ADDR:PORT (e.g. 127.0.0.1:9102)");
+  cmd->add_option("--max-age", o->max_age_seconds,
+                  "--watch: /health answers 503 when the last complete cycle is older (seconds)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--identity,-i", o->identity,
                   "ssh://: private key file (ed25519 or ECDSA; default: ssh-agent, "
                   "then ~/.ssh/id_ed25519, id_ecdsa)");

@@ -4,11 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/fsmirror/health.h"
 #include "galaxis/fsmirror/local_destination.h"
 #include "galaxis/fsmirror/remote_destination.h"
 #include "galaxis/fsmirror/serve.h"
@@ -99,6 +103,9 @@ int run_mirror_serve(const std::string& root) { return run_serve(root, 0, 1); }
 int run_mirror(const CommandOptions& options) {
   if (options.mirror.source.empty()) throw_error(Error::Kind::kUsage, "mirror: SRC is required");
   if (options.dest.empty()) throw_error(Error::Kind::kUsage, "mirror: DEST is required");
+  if (!options.watch && !options.health_listen.empty()) {
+    throw_error(Error::Kind::kUsage, "--health-listen needs --watch");
+  }
   OpenDestination opened = open_destination(options);
   Destination* dest = opened.dest.get();
   if (options.watch) {
@@ -106,7 +113,26 @@ int run_mirror(const CommandOptions& options) {
     install_stop_handlers();
     WatchOptions watch;
     watch.verify_interval_seconds = options.verify_interval_seconds;
+    MirrorStats stats;
+    std::unique_ptr<HealthListener> health;
+    if (!options.health_listen.empty()) {
+      health = std::make_unique<HealthListener>(options.health_listen, stats, options.max_age_seconds);
+      watch.heartbeat_seconds = std::max(0.5, options.max_age_seconds / 3);
+    }
     watch.on_cycle = [&](const CycleResult& result, const std::string& error) {
+      if (!error.empty()) {
+        ++stats.errors;
+      } else if (result.refused) {
+        ++stats.refused;
+      } else if (result.complete) {
+        ++stats.cycles;
+        timespec now;
+        ::clock_gettime(CLOCK_REALTIME, &now);
+        stats.last_complete_ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+      }
+      stats.files_copied += result.files_copied;
+      stats.bytes_copied += result.bytes_copied;
+      stats.deleted += result.deleted;
       if (options.json && error.empty()) {
         const std::string json = cycle_json(result, options.mirror, dest->describe());
         std::fwrite(json.data(), 1, json.size(), stdout);

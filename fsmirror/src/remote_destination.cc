@@ -230,7 +230,14 @@ void RemoteFileSink::commit(const Entry& entry) {
 
 // Compressed media (JPEG, PDF, ZIP) does not shrink: after one chunk that
 // did not, the rest of the file goes raw instead of paying zstd for nothing.
+// A 16 KiB sample decides for a large chunk: compressing a whole incompressible
+// MiB only to throw the result away cost more than the encryption.
 void RemoteFileSink::send_chunk(std::string_view chunk) {
+  constexpr size_t kSample = 16 << 10;
+  if (compressible_ && chunk.size() > 4 * kSample) {
+    std::string scratch;
+    if (!protocol::compress(chunk.substr(0, kSample), &scratch)) compressible_ = false;
+  }
   const bool sent_compressed = owner_.conn().send(FrameType::kFileData, chunk, compressible_);
   if (compressible_ && !sent_compressed && chunk.size() >= 4096) compressible_ = false;
 }

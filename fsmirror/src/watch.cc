@@ -150,9 +150,11 @@ int run_watch(Destination& first_dest, const MirrorOptions& base, const WatchOpt
   bool verify_next = base.verify;
   Clock::time_point due = Clock::now();
   Clock::time_point next_verify = Clock::now() + seconds(watch.verify_interval_seconds);
+  Clock::time_point last_cycle = Clock::now();
   while (!stop->load()) {
     if (pending && Clock::now() >= due) {
       pending = false;
+      last_cycle = Clock::now();
       options.verify = verify_next || Clock::now() >= next_verify;
       if (options.verify) next_verify = Clock::now() + seconds(watch.verify_interval_seconds);
       verify_next = false;
@@ -192,12 +194,17 @@ int run_watch(Destination& first_dest, const MirrorOptions& base, const WatchOpt
       }
       watcher.forget_closed();
     }
+    if (watch.heartbeat_seconds > 0 && !pending && Clock::now() - last_cycle >= seconds(watch.heartbeat_seconds)) {
+      pending = true;
+      due = Clock::now();
+    }
     if (watcher.polling() && !pending) {
       pending = true;
       due = Clock::now() + seconds(rescan_every);
     }
     // Sleep until an event, the due cycle, or the verify time.
     Clock::time_point wake = next_verify;
+    if (watch.heartbeat_seconds > 0) wake = std::min(wake, last_cycle + seconds(watch.heartbeat_seconds));
     if (pending) wake = std::min(wake, due);
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
     const int timeout = static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 1000));

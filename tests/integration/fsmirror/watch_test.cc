@@ -185,5 +185,46 @@ TEST(WatchMirror, QueueOverflowFallsBackToFullRescan) {
   EXPECT_NE(r.err.find("inotify queue overflowed"), std::string::npos) << r.err;
 }
 
+// GET over a plain socket; returns "STATUS BODY" or "" when nothing answers.
+std::string http_get(uint16_t port, const std::string& target) {
+  std::string out;
+  const std::string cmd = "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + " && printf 'GET " + target +
+                          " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3 && cat <&3";
+  if (shell("bash -c \"" + cmd + "\" 2>/dev/null", &out) != 0) return "";
+  const size_t sp = out.find(' ');
+  const size_t body = out.find("\r\n\r\n");
+  if (sp == std::string::npos || body == std::string::npos) return "";
+  return out.substr(sp + 1, 3) + " " + out.substr(body + 4);
+}
+
+uint16_t free_port() {
+  std::string out;
+  shell("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'", &out);
+  return static_cast<uint16_t>(std::stoi(out));
+}
+
+TEST(WatchMirror, HealthGoesUnhealthyWhenCyclesStopCompleting) {
+  TempDir src("src"), dest("dest");
+  for (int i = 0; i < 10; ++i) write_file(src / ("f" + std::to_string(i)), "x");
+  const uint16_t port = free_port();
+  Child watcher = start_cli({"mirror", "--watch", "--settle", "0", "--quiet", "--delete", "--health-listen",
+                             "127.0.0.1:" + std::to_string(port), "--max-age", "1.5", src.path(), dest.path()});
+  // Healthy once the first cycle completed, and it stays healthy while idle
+  // (heartbeat cycles every max-age/3).
+  ASSERT_TRUE(wait_until([&] { return http_get(port, "/health").rfind("200 ", 0) == 0; }, std::chrono::seconds(20)));
+  ASSERT_TRUE(wait_until(
+      [&] { return http_get(port, "/metrics").find("galaxis_mirror_cycles_total 4\n") != std::string::npos; },
+      std::chrono::seconds(20)));
+  EXPECT_EQ(http_get(port, "/health").substr(0, 3), "200");
+  // An emptied source is refused every cycle: no complete cycle -> 503 after max-age.
+  for (int i = 0; i < 10; ++i) ::unlink((src / ("f" + std::to_string(i))).c_str());
+  EXPECT_TRUE(wait_until([&] { return http_get(port, "/health").rfind("503 ", 0) == 0; }, std::chrono::seconds(20)));
+  EXPECT_NE(http_get(port, "/metrics").find("galaxis_mirror_refused_total"), std::string::npos);
+  EXPECT_EQ(walk_tree(dest.path()).size(), 11u) << "the refused cycles deleted something";
+  ::kill(watcher.pid, SIGTERM);
+  const RunResult r = wait_cli(watcher);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 }  // namespace
 }  // namespace galaxis::fsmirror::test

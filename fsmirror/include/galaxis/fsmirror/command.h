@@ -22,6 +22,8 @@ struct CommandOptions {
   // --watch
   bool watch = false;
   double verify_interval_seconds = 3600;
+  std::string health_listen;  // ADDR:PORT ("" = none)
+  double max_age_seconds = 300;
   // ssh://
   std::string identity;
   std::string known_hosts;

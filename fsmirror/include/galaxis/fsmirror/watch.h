@@ -34,6 +34,9 @@ namespace galaxis::fsmirror {
 
 struct WatchOptions {
   double verify_interval_seconds = 3600;
+  // Run a cycle at least this often even without events (0 = only on
+  // events): keeps the completion marker and /health fresh while idle.
+  double heartbeat_seconds = 0;
   // After a failed cycle whose error is retryable (a dropped ssh connection):
   // returns a freshly connected destination (may throw; retried after 5 s).
   std::function<Destination*()> reconnect;
