@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <atomic>
 #include <exception>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -91,20 +92,41 @@ class Session : public std::enable_shared_from_this<Session> {
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.header_bytes));
-    parser_->body_limit(shared_->limits.body_bytes);
+    // No body limit while reading the header: Beast would refuse a large
+    // Content-Length before the header counts as read, and we want to answer
+    // 413 then. The limit is set in on_header().
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: 1.74 compares it as 0
     // One deadline for the whole request, header and body: a client that
     // trickles bytes (slow loris) is cut off after it.
     stream_.expires_after(shared_->limits.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) {
+      on_read(ec);
+      return;
+    }
+    const auto length = parser_->content_length();
+    if (length && *length > shared_->limits.body_bytes) {
+      too_large();
+      return;
+    }
+    parser_->body_limit(shared_->limits.body_bytes);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+                      [self = shared_from_this()](beast::error_code read_ec, size_t) { self->on_read(read_ec); });
+  }
+
+  // Says why before closing; the rest of the body is never read.
+  void too_large() {
+    Response reply{413, "text/plain", fmt::format("request body exceeds {} bytes\n", shared_->limits.body_bytes), {}};
+    write(std::move(reply), parser_->get().version(), false, false);
   }
 
   void on_read(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit && parser_->is_header_done()) {
-      // Say why before closing; the rest of the body is never read.
-      Response too_large{
-          413, "text/plain", fmt::format("request body exceeds {} bytes\n", shared_->limits.body_bytes), {}};
-      write(std::move(too_large), parser_->get().version(), false, false);
+    if (ec == bhttp::error::body_limit && parser_->is_header_done()) {  // chunked, past the limit
+      too_large();
       return;
     }
     if (ec) {
