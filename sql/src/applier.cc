@@ -6,13 +6,18 @@
 #include <utility>
 
 #include "galaxis/common/log.h"
+#include "galaxis/sql/column_compat.h"
 #include "galaxis/sql/target_session.h"
+#include "galaxis/sql/warning_check.h"
 
 namespace galaxis::sql {
 namespace {
 
 constexpr int64_t kMustMatchOne = -2;  // checkpoint UPDATE: anything else breaks exactly-once
 constexpr const char* kSourceSavepoint = "galaxis_source_trx";
+// MariaDB's Rows_log_event::NO_CHECK_CONSTRAINT_CHECKS_F: the rows were
+// written with check_constraint_checks=0 (MySQL does not set this bit).
+constexpr uint16_t kNoCheckConstraintChecks = 0x80;
 
 // Errors a DDL replayed a second time (crash between DDL and checkpoint) gives.
 bool is_replayed_ddl_error(unsigned code) {
@@ -64,8 +69,10 @@ Applier::Applier(Connection target, ApplierOptions options)
       batch_(options_.max_statement_bytes),
       net_(options_.max_statement_bytes) {
   setup_target_session(connection_);
+  target_mariadb_ = connection_.is_mariadb();
   foreign_key_checks_ = true;
   unique_checks_ = true;
+  check_constraints_ = true;
   checkpoint_.ensure_table(connection_);
   loaded_ = checkpoint_.load(connection_);
   if (loaded_) {
@@ -74,6 +81,56 @@ Applier::Applier(Connection target, ApplierOptions options)
     log::info("applier: target {} checkpoint {} {}{}", connection_.display(),
               committed_ ? committed_->to_string() : "(none)", committed_ ? committed_->gtid_executed : "",
               tolerate_ddl_replay_ ? " (a DDL may have run after it)" : "");
+  }
+}
+
+std::string Applier::describe_origin(size_t statement) const {
+  const StatementBatch::Origin origin = batch_.origin(statement);
+  if (origin.offset == 0) {
+    // Folded rows (compaction) and statements not made from one row event.
+    if (!group_position_) return {};
+    return fmt::format("position {} (end of the source transactions whose rows this statement holds, folded)",
+                       group_position_->to_string());
+  }
+  for (const auto& [ordinal, file] : group_files_) {
+    if (ordinal == origin.transaction) return fmt::format("position {}:{}", file, origin.offset);
+  }
+  // The source transaction is still open: its file is the one being read.
+  return fmt::format("position {}:{} (the event's offset in the file being read)",
+                     group_position_ ? group_position_->file
+                     : committed_    ? committed_->file
+                                     : std::string("?"),
+                     origin.offset);
+}
+
+// Only on the way to an error: the target transaction is rolled back, the
+// batch's statements before `statement` run again in a new transaction, then
+// `statement` alone, whose warnings SHOW WARNINGS then has; rolled back.
+std::vector<ServerWarning> Applier::diagnose_statement(size_t statement) {
+  try {
+    connection_.exec("ROLLBACK");
+    std::string before(batch_.text_before(statement));
+    connection_.exec_multi("START TRANSACTION" + (before.empty() ? std::string() : ";" + before));
+    connection_.exec_multi(batch_.full_statement(statement));
+    std::vector<ServerWarning> warnings = connection_.show_warnings();
+    connection_.exec("ROLLBACK");
+    return warnings;
+  } catch (const Error& e) {
+    log::debug("applier: could not read the warnings' text again: {}", e.what());
+    return {};
+  }
+}
+
+void Applier::log_ddl_warnings(const binlog::Event& event) {
+  if (connection_.last_warnings().empty()) return;
+  // Only the DDL (the batch's last statement) can leave warnings; they are
+  // what the master got from the same statement in the same session.
+  for (const ServerWarning& w : connection_.show_warnings()) {
+    if (is_expected_ddl_warning(w.code)) {
+      log::info("applier: DDL at offset {}: {} {}: {}", event.offset, w.level, w.code, w.message);
+    } else {
+      log::warn("applier: DDL at offset {} left {} {}: {}", event.offset, w.level, w.code, w.message);
+    }
   }
 }
 
@@ -102,6 +159,7 @@ void Applier::begin() {
   // A statement boundary, so the transaction can be undone or preceded by a savepoint.
   batch_.close_open();
   in_source_trx_ = true;
+  ++trx_ordinal_;
   trx_mark_ = batch_.mark();
   trx_target_open_at_mark_ = target_open_;
   trx_prior_work_ = target_open_ && (target_sent_ || batch_.statements() > 1);
@@ -132,7 +190,7 @@ void Applier::apply(const binlog::Event& event) {
   // meaningful for statement DML, which apply_query refuses), annotations: nothing to do.
 }
 
-void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
+void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event& event) {
   if (!rows.table) throw_error(Error::Kind::kCorrupt, "row event without its table map (table id {})", rows.table_id);
   const std::string& source_db = rows.table->database;
   const std::string& table = rows.table->table;
@@ -142,6 +200,15 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
   }
   const std::string& target_db = filter_.target_database(source_db);
   const TableSchema& schema = schema_.get(target_db, table);
+  // Before anything of the event is applied: a target column narrower than
+  // the source's stops here, as a native replica stops with error 1677.
+  // Checked once per table map and target schema (the map is held, so its
+  // address is not reused).
+  auto& checked = checked_layouts_[qualified_name(target_db, table)];
+  if (checked.first != rows.table || checked.second != &schema) {
+    check_column_compatibility(*rows.table, schema);
+    checked = {rows.table, &schema};
+  }
   if (!schema.unguarded_triggers.empty()) {
     if (warned_triggers_.insert(target_db + "." + table).second) {
       log::warn(
@@ -150,8 +217,11 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
           qualified_name(target_db, table), fmt::join(schema.unguarded_triggers, ", "));
     }
   }
+  // Rows written with check_constraint_checks=0 keep their place with the
+  // session variable around them: never folded.
+  const bool no_check_constraints = target_mariadb_ && (rows.flags & kNoCheckConstraintChecks) != 0;
   if (options_.compact_rows && !trx_uncompacted_ && NetChanges::eligible(schema)) {
-    if (net_.add(rows, schema)) {
+    if (!no_check_constraints && net_.add(rows, schema)) {
       stats_.rows += rows.rows.size();
       group_rows_ += rows.rows.size();
       if (net_.pending_bytes() >= options_.max_batch_bytes) spill_net_changes();
@@ -167,7 +237,13 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event&) {
     foreign_key_checks_ = fk;
     unique_checks_ = unique;
   }
+  if (target_mariadb_ && check_constraints_ != !no_check_constraints) {
+    batch_.add_statement(fmt::format("SET check_constraint_checks={}", no_check_constraints ? 0 : 1));
+    check_constraints_ = !no_check_constraints;
+  }
+  batch_.set_origin({event.offset, trx_ordinal_});
   size_t added = batch_.add_rows(rows, schema);
+  batch_.set_origin({});
   stats_.rows += added;
   group_rows_ += added;
   if (batch_.bytes() >= options_.max_batch_bytes) send_mid_transaction();
@@ -262,6 +338,9 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
     return it->second;
   });
   if (!session.empty()) batch += session + ";";
+  // The master ran it, so it was allowed there (ALTER of a system-versioned
+  // table needs KEEP, or it fails with 4119); KEEP is what a replica does.
+  if (target_mariadb_) batch += "SET @@session.system_versioning_alter_history=KEEP;";
   // The default database matters for unqualified names only. When every
   // object is qualified, the event's default database may be one we filter
   // out (and so missing on the target): then run without it.
@@ -280,6 +359,7 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   bool skipped = false;
   try {
     connection_.exec_multi(batch);
+    log_ddl_warnings(event);
   } catch (Error& e) {
     unsigned code = connection_.last_errno();
     if (e.kind() == Error::Kind::kNetwork) throw;
@@ -306,10 +386,14 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   tolerate_ddl_replay_ = false;
   ++stats_.round_trips;
   if (!skipped) ++stats_.ddl;
-  connection_.exec(session_setup_sql());
+  // Restore the applier's own session: nothing the DDL's session set may
+  // leak into the rows that follow.
+  connection_.exec(session_setup_sql(target_mariadb_));
   foreign_key_checks_ = true;
   unique_checks_ = true;
+  check_constraints_ = true;
   schema_.invalidate();
+  checked_layouts_.clear();
   // The source transaction continues (CREATE TABLE ... SELECT rows may follow)
   // in a fresh target transaction.
   trx_mark_ = batch_.mark();
@@ -362,6 +446,7 @@ void Applier::rollback_source_transaction(const char* why) {
   // SET statements may have been dropped unsent or run already: re-state them.
   foreign_key_checks_.reset();
   unique_checks_.reset();
+  check_constraints_.reset();
   trx_mark_ = batch_.mark();
   trx_target_open_at_mark_ = target_open_;
   trx_flushed_ = false;
@@ -375,6 +460,7 @@ void Applier::commit(const binlog::BinlogPosition& end) {
   net_.commit_transaction();
   if (net_.folded_bytes() > 0) ensure_target_transaction();  // folded rows belong to this target transaction
   group_position_ = end;
+  group_files_.emplace_back(trx_ordinal_, end.file);
   ++group_transactions_;
   ++stats_.transactions;
   if (group_due()) commit_group(false);
@@ -413,11 +499,24 @@ void Applier::commit_group(bool ddl_pending) {
   if (!ddl_pending && group_transactions_ == 0 && !target_open_) return;
   ensure_target_transaction();
   net_.commit_transaction();  // a DDL may end a transaction whose rows are still pending
+  if (target_mariadb_ && !net_.empty() && check_constraints_ != true) {
+    // Folded rows come from events without NO_CHECK_CONSTRAINT_CHECKS_F.
+    batch_.add_statement("SET check_constraint_checks=1");
+    check_constraints_ = true;
+  }
   net_.emit(&batch_);
+  // Statements beyond START TRANSACTION: their warnings must be read before
+  // the COMMIT (a multi-statement batch runs on after a warning), which then
+  // costs one more round trip per target transaction, none per statement.
+  const bool has_rows = batch_.statements() > (target_sent_ ? 0u : 1u);
   batch_.add_statement(checkpoint_.update_statement(group_position_ ? group_position_ : committed_, ddl_pending),
                        kMustMatchOne);
-  batch_.add_statement("COMMIT");
+  if (!has_rows) batch_.add_statement("COMMIT");
   send();
+  if (has_rows) {
+    connection_.exec("COMMIT");
+    ++stats_.round_trips;
+  }
   if (group_position_) committed_ = group_position_;
   ++stats_.target_commits;
   target_open_ = false;
@@ -426,6 +525,7 @@ void Applier::commit_group(bool ddl_pending) {
   group_rows_ = 0;
   group_bytes_ = 0;
   group_position_.reset();
+  group_files_.clear();
   group_started_ = std::chrono::steady_clock::now();
 }
 
@@ -433,7 +533,24 @@ void Applier::send() {
   if (batch_.empty()) return;
   const std::string& sql = batch_.sql();
   const auto started = std::chrono::steady_clock::now();
-  std::vector<uint64_t> affected = connection_.exec_multi(sql);
+  std::vector<uint64_t> affected;
+  try {
+    affected = connection_.exec_multi(sql);
+  } catch (Error& e) {
+    // Strict mode: a value the target cannot hold fails its statement and
+    // the rest of the batch (COMMIT included) does not run.
+    const size_t failed = connection_.last_statement_count() - 1;
+    const std::string table = statement_table(batch_.statement_text(failed));
+    const std::string origin = describe_origin(failed);
+    if (!table.empty() || !origin.empty()) {
+      e.add_context(fmt::format("{}{}{}", table, !table.empty() && !origin.empty() ? ", source " : "",
+                                origin.empty() ? "" : origin));
+    }
+    throw;
+  }
+  check_batch_warnings(
+      connection_, [this](size_t i) { return describe_origin(i); },
+      [this](size_t i) { return batch_.statement_text(i); }, [this](size_t i) { return diagnose_statement(i); });
   stats_.send_microseconds += static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   ++stats_.round_trips;
@@ -478,8 +595,10 @@ void Applier::rollback() noexcept {
   group_rows_ = 0;
   group_bytes_ = 0;
   group_position_.reset();
+  group_files_.clear();
   foreign_key_checks_.reset();
   unique_checks_.reset();
+  check_constraints_.reset();
   trx_flushed_ = false;
   trx_savepoint_ = false;
 }

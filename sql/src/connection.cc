@@ -2,6 +2,7 @@
 
 #include <mysql.h>
 
+#include <cstdlib>
 #include <mutex>
 
 namespace galaxis::sql {
@@ -148,6 +149,8 @@ void Connection::exec(std::string_view sql) { exec_multi(sql); }
 std::vector<uint64_t> Connection::exec_multi(std::string_view sql) {
   if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
   std::vector<uint64_t> affected;
+  warnings_.clear();
+  statements_run_ = 1;
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) throw_last_error(sql);
   for (;;) {
     MYSQL_RES* result = mysql_store_result(mysql_);
@@ -159,8 +162,11 @@ std::vector<uint64_t> Connection::exec_multi(std::string_view sql) {
     } else {
       affected.push_back(mysql_affected_rows(mysql_));
     }
+    // Each result's OK/EOF packet carries its statement's warning count (no round trip).
+    if (unsigned count = mysql_warning_count(mysql_); count > 0) warnings_.push_back({affected.size() - 1, count});
     int next = mysql_next_result(mysql_);
     if (next == -1) break;
+    ++statements_run_;
     if (next > 0) {
       try {
         throw_last_error(sql);
@@ -203,6 +209,18 @@ Rows Connection::query(std::string_view sql) {
     if (MYSQL_RES* extra = mysql_store_result(mysql_)) mysql_free_result(extra);
   }
   return rows;
+}
+
+std::vector<ServerWarning> Connection::show_warnings() {
+  std::vector<ServerWarning> out;
+  for (const Row& row : query("SHOW WARNINGS")) {
+    ServerWarning w;
+    w.level = row.size() > 0 ? row[0].value_or("") : "";
+    w.code = row.size() > 1 ? static_cast<unsigned>(std::strtoul(row[1].value_or("0").c_str(), nullptr, 10)) : 0;
+    w.message = row.size() > 2 ? row[2].value_or("") : "";
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 std::optional<std::string> Connection::query_value(std::string_view sql) {

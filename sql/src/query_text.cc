@@ -293,6 +293,24 @@ void classify_object_statement(Cursor* c, QueryInfo* info, bool is_drop) {
   info->kind = QueryKind::kDdl;  // unknown object type: replay it
 }
 
+// MariaDB's "SET STATEMENT var=value[, ...] FOR <statement>": the index of
+// the inner statement's first token (the first FOR outside parentheses),
+// 0 when the query has no such prefix.
+size_t inner_statement_start(const std::vector<Token>& tokens) {
+  if (tokens.size() < 2 || tokens[0].kind != TokenKind::kWord || tokens[0].value != "SET" ||
+      tokens[1].kind != TokenKind::kWord || tokens[1].value != "STATEMENT") {
+    return 0;
+  }
+  int depth = 0;
+  for (size_t i = 2; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    if (t.kind == TokenKind::kPunct && t.value == "(") ++depth;
+    if (t.kind == TokenKind::kPunct && t.value == ")") --depth;
+    if (depth == 0 && t.kind == TokenKind::kWord && t.value == "FOR") return i + 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::string_view query_kind_name(QueryKind kind) {
@@ -315,6 +333,9 @@ std::string_view query_kind_name(QueryKind kind) {
 QueryInfo classify_query(std::string_view query) {
   std::vector<Token> tokens = tokenize(query);
   Cursor c(tokens);
+  // SET STATEMENT ... FOR <statement> is what the inner statement is (only
+  // its session variables differ for its duration).
+  c.seek(inner_statement_start(tokens));
   QueryInfo info;
   if (c.accept("BEGIN")) {
     info.kind = QueryKind::kBegin;
@@ -376,6 +397,7 @@ QueryInfo classify_query(std::string_view query) {
 std::string strip_definer(std::string_view query) {
   std::vector<Token> tokens = tokenize(query);
   Cursor c(tokens);
+  c.seek(inner_statement_start(tokens));
   if (!c.accept("CREATE") && !c.accept("ALTER")) return std::string(query);
   for (size_t guard = 0; guard < 8 && !c.at_end(); ++guard) {
     size_t b = 0, e = 0;
@@ -394,6 +416,7 @@ std::string guard_trigger(std::string_view query) {
   if (query.find(kApplyingVariable) != std::string_view::npos) return std::string(query);
   std::vector<Token> tokens = tokenize(query);
   Cursor c(tokens);
+  c.seek(inner_statement_start(tokens));
   if (!c.accept("CREATE")) return std::string(query);
   QueryInfo info;
   skip_modifiers(&c, &info);
@@ -420,7 +443,8 @@ std::string guard_trigger(std::string_view query) {
 
 std::string strip_create_start_transaction(std::string_view query) {
   std::vector<Token> tokens = tokenize(query);
-  if (tokens.size() < 3 || tokens[0].kind != TokenKind::kWord || tokens[0].value != "CREATE") {
+  const size_t first = inner_statement_start(tokens);
+  if (tokens.size() < first + 3 || tokens[first].kind != TokenKind::kWord || tokens[first].value != "CREATE") {
     return std::string(query);
   }
   const Token& start = tokens[tokens.size() - 2];

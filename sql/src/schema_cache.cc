@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 
 #include "galaxis/common/log.h"
 
@@ -125,7 +126,8 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
   // GENERATION_EXPRESSION is NULL (MariaDB) or '' (MySQL) for ordinary columns.
   Rows columns = connection_->query(
       "SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE, EXTRA, "
-      "COALESCE(GENERATION_EXPRESSION, ''), COLLATION_NAME FROM information_schema.COLUMNS WHERE " +
+      "COALESCE(GENERATION_EXPRESSION, ''), COLLATION_NAME, CHARACTER_OCTET_LENGTH FROM information_schema.COLUMNS "
+      "WHERE " +
       where + " ORDER BY ORDINAL_POSITION");
   if (columns.empty()) {
     throw_error(Error::Kind::kServer, "table {} does not exist on the target (or the target user cannot see it)",
@@ -142,13 +144,18 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
     column.nullable = row[4].value_or("") == "YES";
     const std::string extra = row[5].value_or("");
     column.is_unsigned = contains(column.column_type, "unsigned");
-    column.generated = !row[6].value_or("").empty() || contains(extra, "generated") || contains(extra, "persistent");
+    // Not MySQL's "DEFAULT_GENERATED" (an expression DEFAULT such as
+    // CURRENT_TIMESTAMP): that column is written like any other.
+    column.generated = !row[6].value_or("").empty() || contains(extra, "virtual generated") ||
+                       contains(extra, "stored generated") || contains(extra, "persistent");
     column.invisible = contains(extra, "invisible");
     // MariaDB shows explicit period columns as STORED GENERATED with the
     // expression "ROW START" / "ROW END".
     const std::string expression = lower(row[6].value_or(""));
     if (expression == "row start") column.role = ColumnRole::kRowStart;
     if (expression == "row end") column.role = ColumnRole::kRowEnd;
+    column.on_update = contains(extra, "on update");
+    if (row.size() > 8 && row[8]) column.max_bytes = std::strtoull(row[8]->c_str(), nullptr, 10);
     schema.columns.push_back(std::move(column));
   }
 

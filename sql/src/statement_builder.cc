@@ -80,6 +80,7 @@ void StatementBatch::start_statement() {
   close_open();
   if (!sql_.empty()) sql_.push_back(';');
   starts_.push_back(sql_.size());
+  origins_.push_back(origin_);
 }
 
 void StatementBatch::add_statement(std::string_view sql, int64_t expected_rows) {
@@ -236,6 +237,18 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
         }
         if (assignments.empty()) break;  // nothing changes (e.g. only generated columns differ)
         if (!expected_history.empty()) versioning::expect_history(&expected_history_, std::move(expected_history));
+        // An ON UPDATE CURRENT_TIMESTAMP column not assigned would take the
+        // target's clock: set it to the binlog's value even when unchanged.
+        for (size_t pos = 0; pos < map.after.size(); ++pos) {
+          const ColumnSchema& info = schema.columns[map.after[pos]];
+          if (!info.on_update || info.generated) continue;
+          size_t before_pos = image_position(map.before, map.after[pos]);
+          if (before_pos == std::string::npos || change.before[before_pos] != change.after[pos]) continue;
+          assignments.push_back(',');
+          assignments += quote_identifier(info.name);
+          assignments.push_back('=');
+          append_literal(&assignments, change.after[pos], info);
+        }
         std::string statement = prefix + "UPDATE " + table + " SET " + assignments + " WHERE ";
         if (has_key_values(schema, change.before, map.before)) {
           append_key_condition(&statement, schema, change.before, map.before);
@@ -326,6 +339,7 @@ void StatementBatch::clear() {
   sql_.clear();
   expected_.clear();
   starts_.clear();
+  origins_.clear();
   open_ = Open::kNone;
   open_table_ = nullptr;
   open_signature_.clear();
@@ -340,6 +354,7 @@ void StatementBatch::rollback_to(const Mark& mark) {
   sql_.resize(std::min(mark.bytes, sql_.size()));
   expected_.resize(std::min(mark.statements, expected_.size()));
   starts_.resize(std::min(mark.statements, starts_.size()));
+  origins_.resize(std::min(mark.statements, origins_.size()));
   open_ = mark.open;
   open_table_ = mark.open_table;
   open_signature_ = mark.open_signature;
@@ -366,6 +381,7 @@ void StatementBatch::insert_at(const Mark& mark, std::string_view sql) {
   sql_.insert(mark.bytes, text);
   for (size_t i = mark.statements; i < starts_.size(); ++i) starts_[i] += text.size();
   starts_.insert(starts_.begin() + static_cast<std::ptrdiff_t>(mark.statements), start);
+  origins_.insert(origins_.begin() + static_cast<std::ptrdiff_t>(mark.statements), Origin{});
   expected_.insert(expected_.begin() + static_cast<std::ptrdiff_t>(mark.statements), -1);
 }
 
@@ -378,6 +394,7 @@ StatementBatch::Mark StatementBatch::insert_batch_at(const Mark& mark, Statement
     bool appending = at.statements == starts_.size();
     insert_at(at, text);
     expected_[at.statements] = other.expected_[i];
+    origins_[at.statements] = other.origin(i);
     Mark next;
     next.statements = at.statements + 1;
     next.bytes = appending ? sql_.size() : (at.bytes == 0 ? text.size() : at.bytes + 1 + text.size());

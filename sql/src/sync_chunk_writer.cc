@@ -3,15 +3,18 @@
 #include <chrono>
 #include <thread>
 
+#include "galaxis/common/log.h"
 #include "galaxis/sql/schema_cache.h"
+#include "galaxis/sql/target_session.h"
+#include "galaxis/sql/warning_check.h"
 
 namespace galaxis::sql::sync {
 
 std::string writer_session_sql() {
-  return std::string(
-             "SET NAMES utf8mb4, time_zone='+00:00', sql_mode='NO_AUTO_VALUE_ON_ZERO', foreign_key_checks=0, "
-             "unique_checks=0, ") +
-         kApplyingVariable + "=1";
+  // The applier's sql_mode (target_session.h): strict, so a value the target
+  // cannot hold fails its chunk instead of being stored coerced.
+  return std::string("SET NAMES utf8mb4;SET time_zone='+00:00', sql_mode='") + kApplierSqlMode +
+         "', foreign_key_checks=0, unique_checks=0, " + kApplyingVariable + "=1";
 }
 
 TargetSink::TargetSink(Connection connection) : connection_(std::move(connection)) {
@@ -20,16 +23,43 @@ TargetSink::TargetSink(Connection connection) : connection_(std::move(connection
 
 void TargetSink::write(ChunkJob& job) {
   sql_.clear();
-  sql_ += "START TRANSACTION;";
-  if (!job.before_sql.empty()) sql_ += job.before_sql + ";";
+  std::vector<size_t> starts;  // statement offsets, for the warning diagnosis
+  const auto add = [&](std::string_view statement) {
+    if (!sql_.empty()) sql_ += ';';
+    starts.push_back(sql_.size());
+    sql_ += statement;
+  };
+  add("START TRANSACTION");
+  if (!job.before_sql.empty()) add(job.before_sql);
   const std::string head = "INSERT INTO " + job.table->target_name() + " " + column_list(*job.table) + " VALUES ";
-  for (const std::string& group : job.value_groups) {
-    sql_ += head;
-    sql_ += group;
-    sql_ += ';';
-  }
-  if (!job.after_sql.empty()) sql_ += job.after_sql + ";";
-  sql_ += "COMMIT";
+  for (const std::string& group : job.value_groups) add(head + group);
+  if (!job.after_sql.empty()) add(job.after_sql);
+  const auto statement = [&](size_t i) -> std::string_view {
+    if (i >= starts.size()) return {};
+    size_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : sql_.size();
+    return std::string_view(sql_).substr(starts[i], end - starts[i]);
+  };
+  // COMMIT goes alone, after the warnings of every statement were read (a
+  // multi-statement batch runs on after a warning).
+  const auto check_warnings = [&] {
+    check_batch_warnings(
+        connection_, [&](size_t) { return fmt::format("chunk {} of {}", job.chunk.number, job.table->source_name()); },
+        [&](size_t i) { return truncate_statement(statement(i), 200); },
+        [&](size_t i) {
+          // Run the chunk again up to statement i, read its warnings, roll back.
+          std::vector<ServerWarning> out;
+          try {
+            connection_.exec("ROLLBACK");
+            connection_.exec(std::string_view(sql_).substr(0, starts[i] - 1));
+            connection_.exec(statement(i));
+            out = connection_.show_warnings();
+            connection_.exec("ROLLBACK");
+          } catch (const Error& e) {
+            log::debug("sync: could not read the warnings' text again: {}", e.what());
+          }
+          return out;
+        });
+  };
   // A chunk is one target transaction. Parallel writers can deadlock on the
   // shared sync_progress rows (gap locks of its unique key); InnoDB then
   // rolls the whole chunk back, so sending it again is safe.
@@ -38,6 +68,8 @@ void TargetSink::write(ChunkJob& job) {
     for (unsigned attempt = 1;; ++attempt) {
       try {
         connection_.exec(sql_);
+        check_warnings();
+        connection_.exec("COMMIT");
         return;
       } catch (const Error&) {
         const unsigned code = connection_.last_errno();

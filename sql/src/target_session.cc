@@ -9,14 +9,19 @@ constexpr uint32_t kOptionNoForeignKeyChecks = 1u << 26;
 constexpr uint32_t kOptionRelaxedUniqueChecks = 1u << 27;
 }  // namespace
 
-std::string session_setup_sql() {
-  return std::string("SET NAMES utf8mb4, time_zone='+00:00', sql_mode='") + kApplierSqlMode +
-         "', foreign_key_checks=1, unique_checks=1, " + kApplyingVariable +
-         "=1;SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+std::string session_setup_sql(bool mariadb) {
+  // SET NAMES first and alone: a replayed DDL may leave collation_connection
+  // at ucs2/utf16/utf32, in which a string literal in the same statement
+  // (time_zone='+00:00') would be read as garbage.
+  std::string sql = std::string("SET NAMES utf8mb4;SET time_zone='+00:00', sql_mode='") + kApplierSqlMode +
+                    "', foreign_key_checks=1, unique_checks=1, collation_server=DEFAULT, ";
+  if (mariadb) sql += "check_constraint_checks=1, system_versioning_alter_history=DEFAULT, ";
+  sql += std::string(kApplyingVariable) + "=1;SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+  return sql;
 }
 
 void setup_target_session(Connection& connection) {
-  with_context("setting up the target session", [&] { connection.exec(session_setup_sql()); });
+  with_context("setting up the target session", [&] { connection.exec(session_setup_sql(connection.is_mariadb())); });
 }
 
 std::optional<CollationName> lookup_collation(Connection& connection, uint16_t id) {

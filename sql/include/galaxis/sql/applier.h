@@ -60,9 +60,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "galaxis/binlog/events.h"
 #include "galaxis/binlog/position.h"
@@ -174,6 +177,11 @@ class Applier : public TransactionApplier {
   void commit_group(bool ddl_pending);
   bool group_due() const;
   std::string where(const binlog::Event& event) const;
+  // "position file:offset" of the row event statement `statement` of the
+  // batch came from; "" for statements not made from a row event.
+  std::string describe_origin(size_t statement) const;
+  void log_ddl_warnings(const binlog::Event& event);
+  std::vector<ServerWarning> diagnose_statement(size_t statement);
 
   Connection connection_;
   ApplierOptions options_;
@@ -194,10 +202,12 @@ class Applier : public TransactionApplier {
   size_t group_rows_ = 0;
   size_t group_bytes_ = 0;
   std::chrono::steady_clock::time_point group_started_;
-  std::optional<binlog::BinlogPosition> group_position_;  // end of its last complete source transaction
+  std::optional<binlog::BinlogPosition> group_position_;       // end of its last complete source transaction
+  std::vector<std::pair<uint64_t, std::string>> group_files_;  // source transaction ordinal -> its binlog file
 
   // The current source transaction.
   bool in_source_trx_ = false;
+  uint64_t trx_ordinal_ = 0;  // counts begin(): names the source transaction of a statement
   StatementBatch::Mark trx_mark_;
   bool trx_target_open_at_mark_ = false;
   bool trx_prior_work_ = false;   // earlier source transactions have statements in the target transaction
@@ -209,6 +219,11 @@ class Applier : public TransactionApplier {
   // Session state as the queued statements leave it; nullopt = unknown.
   std::optional<bool> foreign_key_checks_;
   std::optional<bool> unique_checks_;
+  std::optional<bool> check_constraints_;  // MariaDB check_constraint_checks
+  bool target_mariadb_ = false;
+  // Per target table: the table map and target schema whose column layouts
+  // were last checked against each other (column_compat.h).
+  std::map<std::string, std::pair<std::shared_ptr<const binlog::TableMap>, const TableSchema*>> checked_layouts_;
   std::set<std::string> warned_triggers_;
   std::map<uint16_t, std::optional<CollationName>> collations_;
 };

@@ -46,6 +46,20 @@ struct ConnectOptions {
 using Row = std::vector<std::optional<std::string>>;  // NULL is nullopt
 using Rows = std::vector<Row>;
 
+// One row of SHOW WARNINGS.
+struct ServerWarning {
+  std::string level;  // "Note", "Warning", "Error"
+  unsigned code = 0;
+  std::string message;
+};
+
+// A statement of the last exec_multi() that left warnings (mysql_warning_count
+// of its result; reading it costs no round trip).
+struct StatementWarnings {
+  size_t statement = 0;  // 0-based index in the batch
+  unsigned count = 0;
+};
+
 class PreparedStatement;
 
 class Connection {
@@ -65,6 +79,15 @@ class Connection {
   // in statement k the remaining statements are not executed and the error
   // names k.
   std::vector<uint64_t> exec_multi(std::string_view sql);
+  // The statements of the last exec()/exec_multi() that left warnings or
+  // notes, in order (empty when none did). Callers decide which are harmless.
+  const std::vector<StatementWarnings>& last_warnings() const { return warnings_; }
+  // Statements of the last exec_multi() in the batch (results read, including
+  // a failed one), e.g. which statement an error came from.
+  size_t last_statement_count() const { return statements_run_; }
+  // SHOW WARNINGS: the diagnostics of the last statement run (only the last
+  // statement of a batch keeps its text). One round trip.
+  std::vector<ServerWarning> show_warnings();
   // Runs one statement; all rows of its result set.
   Rows query(std::string_view sql);
   // First column of the first row; nullopt for NULL or no row.
@@ -93,6 +116,8 @@ class Connection {
   st_mysql* mysql_ = nullptr;
   std::string display_;
   std::string role_;
+  std::vector<StatementWarnings> warnings_;
+  size_t statements_run_ = 0;
 };
 
 // A server-side prepared statement with string/integer/NULL parameters.

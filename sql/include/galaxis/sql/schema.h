@@ -52,6 +52,12 @@ struct ColumnSchema {
   // by plain DML; the target computes its own hash).
   bool hidden = false;
   ColumnRole role = ColumnRole::kPlain;
+  // ON UPDATE CURRENT_TIMESTAMP (EXTRA contains "on update"): an UPDATE
+  // always sets it from the after image, so the target's clock never fires.
+  bool on_update = false;
+  // CHARACTER_OCTET_LENGTH: bytes a CHAR/VARCHAR/TEXT/BLOB value may take
+  // (0 for other types or when unknown): the column-layout check.
+  uint64_t max_bytes = 0;
 
   // Bits of an integer type (tinyint 8 ... bigint 64), else 0.
   unsigned integer_bits() const;

@@ -13,8 +13,10 @@
 // null-safe <=> (binary collation for character columns), one row at a time
 // with LIMIT 1. UPDATE sets only the after-image columns whose value
 // differs from the before image (all of them when the before image lacks
-// the column, as with MINIMAL images); an UPDATE that changes nothing is
-// dropped. Generated columns are never written; invisible columns are.
+// the column, as with MINIMAL images), plus every ON UPDATE column the after
+// image holds (so the target's ON UPDATE CURRENT_TIMESTAMP never fires: the
+// value is the master's); an UPDATE that changes nothing is dropped.
+// Generated columns are never written; invisible columns are.
 // Hidden long-unique hashes (schema.h) are skipped: the target computes its
 // own. Tables WITH SYSTEM VERSIONING keep the master's row_start/row_end and
 // history rows: see sql/src/system_versioning.h.
@@ -52,6 +54,16 @@ class StatementBatch {
  public:
   explicit StatementBatch(size_t max_statement_bytes = 1 << 20) : max_statement_bytes_(max_statement_bytes) {}
 
+  // Where the statements added from now on come from (for error messages):
+  // the source event's offset and the applier's ordinal of its source
+  // transaction; {0, 0} = not from a row event (SET, checkpoint, folded rows).
+  struct Origin {
+    uint64_t offset = 0;
+    uint64_t transaction = 0;
+  };
+  void set_origin(Origin origin) { origin_ = origin; }
+  Origin origin(size_t statement) const { return statement < origins_.size() ? origins_[statement] : Origin{}; }
+
   // Appends a complete statement. expected_rows < 0: not checked.
   void add_statement(std::string_view sql, int64_t expected_rows = -1);
   // Appends the statements for every row of `event`, applied to `schema`.
@@ -68,6 +80,18 @@ class StatementBatch {
   const std::vector<int64_t>& expected() const { return expected_; }
   // Statement i as text (for messages), truncated.
   std::string statement_text(size_t index) const;
+  // The batch text before statement i (without its separator); the whole
+  // batch when i is past the end. Closes no open statement: call sql() first.
+  std::string_view text_before(size_t index) const {
+    if (index >= starts_.size()) return sql_;
+    return std::string_view(sql_).substr(0, starts_[index] == 0 ? 0 : starts_[index] - 1);
+  }
+  // Statement i, untruncated.
+  std::string_view full_statement(size_t index) const {
+    if (index >= starts_.size()) return {};
+    size_t end = index + 1 < starts_.size() ? starts_[index + 1] - 1 : sql_.size();
+    return std::string_view(sql_).substr(starts_[index], end - starts_[index]);
+  }
   void clear();
 
   enum class Open { kNone, kInsert, kDeleteSingle, kDeleteTuple };
@@ -106,7 +130,9 @@ class StatementBatch {
   size_t max_statement_bytes_;
   std::string sql_;
   std::vector<int64_t> expected_;
-  std::vector<size_t> starts_;  // byte offset of each statement
+  std::vector<size_t> starts_;   // byte offset of each statement
+  std::vector<Origin> origins_;  // per statement
+  Origin origin_;
   Open open_ = Open::kNone;
   const TableSchema* open_table_ = nullptr;
   std::vector<size_t> open_signature_;

@@ -2,16 +2,29 @@
 //
 // Only session variables a plain user may set (no SUPER, no replica rights):
 //   time_zone '+00:00'          TIMESTAMP literals are UTC wall time
-//   sql_mode NO_AUTO_VALUE_ON_ZERO   an explicit 0 in an AUTO_INCREMENT column
-//                               stays 0; no STRICT / NO_ZERO_DATE /
-//                               NO_ZERO_IN_DATE, so zero dates load as the
-//                               source wrote them; no NO_BACKSLASH_ESCAPES
-//                               (literal.h escapes with backslashes)
+//   sql_mode STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES
+//                               strict: a value the target cannot hold is an
+//                               error that stops the batch before its COMMIT
+//                               (never a silent NULL/truncation; warnings
+//                               strict mode leaves are caught by
+//                               warning_check.h); an explicit 0 in an
+//                               AUTO_INCREMENT column stays 0; no
+//                               NO_ZERO_DATE / NO_ZERO_IN_DATE and
+//                               ALLOW_INVALID_DATES, so zero and invalid
+//                               dates load as the source wrote them (a row
+//                               replica does not check them either); no
+//                               NO_BACKSLASH_ESCAPES (literal.h escapes with
+//                               backslashes)
 //   NAMES utf8mb4               string literals carry their own _charset
 //                               introducer, so bytes pass unconverted
 //   foreign_key_checks, unique_checks = 1, then following each row event's
 //                               flags (a cascade on the master is not in the
 //                               binlog: the target's FK cascade repeats it)
+//   check_constraint_checks = 1 (MariaDB), then following each row event's
+//                               NO_CHECK_CONSTRAINT_CHECKS_F flag
+//   collation_server, system_versioning_alter_history = DEFAULT (MariaDB):
+//                               a replayed DDL sets them for itself; the
+//                               session is restored after every DDL
 //   @galaxis_relay_applying = 1 guarded triggers skip their body (see below)
 //   transaction isolation READ COMMITTED (fewer gap locks against readers)
 //
@@ -35,10 +48,12 @@
 
 namespace galaxis::sql {
 
-inline constexpr const char* kApplierSqlMode = "NO_AUTO_VALUE_ON_ZERO";
+inline constexpr const char* kApplierSqlMode = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
 
-// The statements that establish (or, after a DDL, restore) the session.
-std::string session_setup_sql();
+// The statements that establish (or, after a DDL, restore) the session;
+// `mariadb` adds the MariaDB-only variables. SET NAMES is a statement of its
+// own, first, so the rest parses whatever collation_connection a DDL left.
+std::string session_setup_sql(bool mariadb);
 void setup_target_session(Connection& connection);
 
 // A collation id -> {collation name, character set name}; nullopt when the
