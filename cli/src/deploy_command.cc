@@ -25,6 +25,9 @@ struct DeployFlags {
   std::string repo;
   std::string branch = "main";
   std::string root;
+  std::string identity;
+  std::string known_hosts;
+  std::string token_file;
   std::string secret_file;
   std::string listen = "127.0.0.1:9102";
   std::vector<std::string> before_switch;
@@ -74,9 +77,12 @@ void merge_config_file(CLI::App& command, const std::string& path) {
 
 void add_common(CLI::App* app, DeployFlags& f) {
   app->add_option("--config", f.config, "TOML/INI file setting any of these flags (key = value; lists as [..])");
-  app->add_option("--repo", f.repo, "git URL to deploy from (file://, a path, ...)");
+  app->add_option("--repo", f.repo, "git URL to deploy from (file://, a path, ssh://user@host[:port]/path, https://)");
   app->add_option("--branch", f.branch, "branch to deploy")->capture_default_str();
   app->add_option("--root", f.root, "directory holding releases/, current, shared/, .deploy/");
+  app->add_option("--identity", f.identity, "ssh:// repos: private key file (ed25519/ECDSA deploy key)");
+  app->add_option("--known-hosts", f.known_hosts, "ssh:// repos: known_hosts file pinning the server's key (required)");
+  app->add_option("--token-file", f.token_file, "https:// repos: file holding the access token");
   app->add_option("--before-switch", f.before_switch, "hook run in the new release before the switch (repeatable)");
   app->add_option("--after-switch", f.after_switch, "hook run after the switch (repeatable)");
   app->add_option("--active-only", f.active_only,
@@ -100,6 +106,9 @@ deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigge
   deploy::DeployOptions o;
   o.repo = f.repo;
   o.branch = f.branch;
+  o.identity = f.identity;
+  o.known_hosts = f.known_hosts;
+  o.token_file = f.token_file;
   o.root = f.root;
   o.keep = f.keep;
   o.before_switch = f.before_switch;

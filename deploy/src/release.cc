@@ -13,6 +13,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/common/secret.h"
 #include "galaxis/deploy/webhook.h"
 #include "git_mirror.h"
 #include "hooks.h"
@@ -312,7 +313,12 @@ DeployResult deploy(const DeployOptions& o) {
 
     t = Clock::now();
     detail::Mirror mirror(l.mirror.string());
-    result.sha = mirror.fetch(o.repo, o.branch);
+    detail::FetchAuth auth{o.identity, o.known_hosts, ""};
+    if (!o.token_file.empty()) {
+      std::optional<Secret> token = read_secret("", o.token_file);
+      if (token) auth.token = token->reveal();
+    }
+    result.sha = mirror.fetch(o.repo, o.branch, auth);
     steps["fetch"] = ms_since(t);
     if (result.sha == previous_sha) {
       result.release = result.previous;

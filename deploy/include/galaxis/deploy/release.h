@@ -47,8 +47,11 @@
 namespace galaxis::deploy {
 
 struct DeployOptions {
-  std::string repo;  // file:// URL or local path (ssh/https: see docs/deploy.md)
+  std::string repo;  // file:// URL, local path, ssh://user@host[:port]/path or https://
   std::string branch = "main";
+  std::string identity;     // ssh:// : private key file (ed25519/ECDSA deploy key)
+  std::string known_hosts;  // ssh:// : pinned host keys (required)
+  std::string token_file;   // https:// : token used as the password
   std::filesystem::path root;
   unsigned keep = 5;
   std::vector<std::string> before_switch;  // /bin/sh -c, cwd = the new release
