@@ -42,6 +42,11 @@ struct DeployFlags {
   unsigned read_timeout_ms = 10000;
   unsigned max_connections = 64;
   std::vector<std::string> peers;
+  std::string peer_binary = "galaxis-relay";
+  std::string peer_config;
+  std::string peer_identity;
+  std::string peer_known_hosts;
+  std::string sha;
   std::string to;
   bool json = false;
 };
@@ -94,14 +99,15 @@ void add_common(CLI::App* app, DeployFlags& f) {
   app->add_flag("--sync,!--no-sync", f.sync,
                 "syncfs(2) the new release before switching (default on; --no-sync trusts the page cache)");
   app->add_option("--hook-timeout", f.hook_timeout, "seconds each hook may run")->capture_default_str();
-  app->add_option("--peer", f.peers, "ssh://user@host/path of a peer to deploy too (not implemented yet)");
+  app->add_option("--peer", f.peers,
+                  "ssh://user@host[:port]/ROOT: deploy the same SHA there (as --passive) over SSH (repeatable)");
+  app->add_option("--peer-binary", f.peer_binary, "galaxis-relay on the peer")->capture_default_str();
+  app->add_option("--peer-config", f.peer_config, "--config file on the peer (else --repo/--branch are passed)");
+  app->add_option("--peer-identity", f.peer_identity, "SSH key for peers (default --identity)");
+  app->add_option("--peer-known-hosts", f.peer_known_hosts, "known_hosts for peers (default --known-hosts)");
 }
 
 deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigger) {
-  if (!f.peers.empty())
-    throw_error(Error::Kind::kUsage,
-                "--peer: deploying to a peer over SSH is not implemented yet; run `deploy now` "
-                "on the peer (e.g. from its cron)");
   if (f.root.empty()) throw_error(Error::Kind::kUsage, "--root is required (on the command line or in --config)");
   deploy::DeployOptions o;
   o.repo = f.repo;
@@ -119,13 +125,19 @@ deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigge
   o.hook_timeout = std::chrono::seconds(f.hook_timeout);
   if (!f.shared.empty()) o.shared = f.shared;
   o.trigger = trigger;
+  o.peers = f.peers;
+  o.peer_binary = f.peer_binary;
+  o.peer_config = f.peer_config;
+  o.peer_identity = f.peer_identity;
+  o.peer_known_hosts = f.peer_known_hosts;
+  o.sha = f.sha;
   deploy::validate(o);
   return o;
 }
 
 int report(const deploy::DeployResult& result) {
   std::printf("%s\n", result.message.c_str());
-  return result.outcome == deploy::DeployResult::Outcome::kFailed ? 1 : 0;
+  return result.outcome == deploy::DeployResult::Outcome::kFailed || result.peers_failed ? 1 : 0;
 }
 
 }  // namespace
@@ -164,6 +176,7 @@ void register_deploy_command(CLI::App& app, int* exit_code) {
   add_common(now, *now_flags);
   auto trigger = std::make_shared<std::string>("manual");
   now->add_option("--trigger", *trigger, "recorded in the history as who asked")->capture_default_str();
+  now->add_option("--sha", now_flags->sha, "deploy this commit of the branch instead of its tip (peers use it)");
   now->callback([now, now_flags, trigger, exit_code] {
     if (!now_flags->config.empty()) merge_config_file(*now, now_flags->config);
     *exit_code = report(deploy::deploy(to_options(*now_flags, *trigger)));

@@ -16,6 +16,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "known_hosts.h"
 
 namespace galaxis::deploy::detail {
 
@@ -134,18 +135,6 @@ struct Writer {
   }
 };
 
-std::string base64_decode(const std::string& text) {
-  if (text.empty() || text.size() % 4 != 0) return "";
-  std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t padding = 0;
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) ++padding;
-  out.resize(static_cast<size_t>(n) - padding);
-  return out;
-}
-
 struct UrlParts {
   std::string scheme, user, host;
   unsigned port = 0;
@@ -173,27 +162,6 @@ UrlParts parse_url(const std::string& url) {
     if (c != std::string::npos) u.port = static_cast<unsigned>(std::atoi(authority.c_str() + c + 1));
   }
   return u;
-}
-
-// Host keys listed for `host` (port 22) or "[host]:port" in an OpenSSH
-// known_hosts file (plain host patterns; hashed entries are not supported).
-std::vector<std::string> known_keys(const std::string& path, const std::string& host, unsigned port) {
-  std::ifstream in(path);
-  if (!in) throw_error(Error::Kind::kUsage, "--known-hosts {}: cannot read it", path);
-  const std::string wanted = port == 0 || port == 22 ? host : "[" + host + "]:" + std::to_string(port);
-  std::vector<std::string> keys;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string hosts, type, key;
-    if (!(words >> hosts >> type >> key) || hosts.empty() || hosts[0] == '#' || hosts[0] == '@') continue;
-    std::istringstream patterns(hosts);
-    std::string pattern;
-    while (std::getline(patterns, pattern, ',')) {
-      if (pattern == wanted) keys.push_back(base64_decode(key));
-    }
-  }
-  return keys;
 }
 
 struct FetchContext {
@@ -242,7 +210,7 @@ int on_certificate(git_cert* cert, int valid, const char* host, void* payload) {
     ctx->refused = "libgit2 gave no raw host key to compare";
   } else {
     const std::string raw(key->hostkey, key->hostkey_len);
-    for (const std::string& known : known_keys(ctx->auth->known_hosts, host, ctx->url.port)) {
+    for (const std::string& known : known_host_keys(ctx->auth->known_hosts, host, ctx->url.port)) {
       if (known == raw) return 0;
     }
     ctx->refused = std::string("host key of ") + host + " is not in " + ctx->auth->known_hosts;

@@ -65,6 +65,21 @@ struct DeployOptions {
   // else is dirty on that file system (1.2 s seen on the shared 2-core box).
   bool sync = true;
   std::string trigger = "manual";  // who asked: delivery IDs, "manual", "cron"
+  // Deploy exactly this commit (it must be in the fetched branch's history)
+  // instead of the tip: what a peer is asked to do.
+  std::string sha;
+  // After this server ends on a SHA (deployed or already there), the same
+  // SHA is deployed on each peer over SSH (ssh://user@host[:port]/ROOT):
+  // `peer_binary deploy now --root ROOT --sha SHA --passive` with
+  // --config peer_config when given, else --repo/--branch as here. The
+  // peer's host key must be in peer_known_hosts (default known_hosts),
+  // the key is peer_identity (default identity). A failing peer does not
+  // undo this server's deploy; it is reported (DeployResult::peers_failed).
+  std::vector<std::string> peers;
+  std::string peer_binary = "galaxis-relay";
+  std::string peer_config;
+  std::string peer_identity;
+  std::string peer_known_hosts;
 };
 
 struct HookRun {
@@ -83,8 +98,9 @@ struct DeployResult {
   std::string sha;
   std::string release;
   std::string previous;
-  std::string message;    // one line for humans
-  nlohmann::json record;  // the history line
+  bool peers_failed = false;  // a --peer did not end on sha (see message, record["peers"])
+  std::string message;        // one line for humans
+  nlohmann::json record;      // the history line
 };
 
 // Throws Error(kUsage) for options that cannot work (no --repo/--root, bad branch).
