@@ -55,7 +55,7 @@ PY
   cd "$DIR"
 }
 
-: >git.times; : >sync.times; : >nosync.times; : >nochange.times
+: >git.times; : >sync.times; : >nosync.times; : >nochange.times; : >start.times
 for r in $(seq 1 "$ROUNDS"); do
   change "$r"
   t=$(now); (cd clone && git fetch -q origin && git reset -q --hard origin/main); echo "$(now) - $t" | bc >>git.times
@@ -65,9 +65,10 @@ for r in $(seq 1 "$ROUNDS"); do
   echo "$(now) - $t" | bc >>sync.times
   t=$(now); "$RELAY" --log-level warn deploy now --repo "file://$DIR/origin.git" --root "$DIR/app-sync" >/dev/null
   echo "$(now) - $t" | bc >>nochange.times
+  t=$(now); "$RELAY" --version >/dev/null; echo "$(now) - $t" | bc >>start.times
 done
 diff -r --exclude=.git clone "$DIR/app-sync/current/" >/dev/null && same=identical || same=DIFFERENT
-G=$(median <git.times); S=$(median <sync.times); N=$(median <nosync.times); C=$(median <nochange.times)
+G=$(median <git.times); S=$(median <sync.times); N=$(median <nosync.times); C=$(median <nochange.times); P=$(median <start.times)
 last=$(tail -1 "$DIR/app-sync/.deploy/history.jsonl")
 steps=$(python3 -c "import json,sys; j=json.loads(sys.argv[1]); print(' '.join(f'{k}={v:.1f}' for k,v in j['steps_ms'].items()), 'written', j['files_written'], 'linked', j['files_linked'])" "$last")
 
@@ -100,10 +101,11 @@ Median of $ROUNDS rounds, each a new commit (all three see the same commit; the 
 | \`deploy now\` (fetch + new release + switch), \`--no-sync\` | $N |
 | \`deploy now\` (fetch + new release + syncfs + switch), default | $S |
 | \`deploy now\`, tip unchanged | $C |
+| \`galaxis-relay --version\` (process start alone, for scale) | $P |
 
-**Ratios:** deploy vs git reset --hard: ${ratio_n}x with --no-sync, ${ratio}x with syncfs (target <= 2x); no-change \`deploy now\` $C s (target < 0.1 s, process start included).
+**Ratios:** deploy vs git reset --hard: ${ratio_n}x with --no-sync, ${ratio}x with syncfs (target <= 2x); no-change \`deploy now\` $C s (target < 0.1 s) of which process start alone is $P s.
 Last deploy's steps (ms): $steps.
-Webhook under load (load.py, 4 keep-alive connections, open loop, signed push with a new delivery ID each, so one fsync of the delivery log per request): $load (target p99 < 10 ms).
+Webhook under load (load.py, 4 keep-alive connections, open loop, signed push with a new delivery ID each: one write(2) to the delivery log per request, and every push queues a run): $load (target p99 < 10 ms).
 
 What a release costs: a whole tree, not a diff — every directory is created, unchanged files are hard links (one link(2) + one lstat each, no data), only changed/added blobs are written; syncfs flushes whatever is dirty on the file system (including other jobs' writes here), which \`git reset --hard\` never does.
 REPORT
