@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -67,8 +68,13 @@ void merge_config_file(CLI::App& command, const std::string& path) {
     try {
       option = command.get_option("--" + key);
     } catch (const CLI::Error&) {
-      // Keys for other subcommands (listen for serve, ...) are fine in a shared file.
-      continue;
+      // One file serves all four subcommands: keys of the others are fine,
+      // anything else (a typo) is an error rather than silently ignored.
+      static const std::set<std::string> kOtherKeys = {
+          "secret-file", "listen", "max-body-mb", "read-timeout-ms", "max-connections", "trigger", "sha", "to", "json"};
+      if (kOtherKeys.contains(key)) continue;
+      throw_error(Error::Kind::kUsage, "--config {}: unknown key '{}' (keys are the flags of `deploy` without --)",
+                  path, item.fullname());
     }
     if (option->count() > 0) continue;  // the command line wins
     try {
