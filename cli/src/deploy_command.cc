@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct DeployFlags {
   std::string repo;
   std::string branch = "main";
   std::string root;
+  std::string identity;
+  std::string known_hosts;
+  std::string token_file;
   std::string secret_file;
   std::string listen = "127.0.0.1:9102";
   std::vector<std::string> before_switch;
@@ -39,6 +43,11 @@ struct DeployFlags {
   unsigned read_timeout_ms = 10000;
   unsigned max_connections = 64;
   std::vector<std::string> peers;
+  std::string peer_binary = "galaxis-relay";
+  std::string peer_config;
+  std::string peer_identity;
+  std::string peer_known_hosts;
+  std::string sha;
   std::string to;
   bool json = false;
 };
@@ -59,8 +68,13 @@ void merge_config_file(CLI::App& command, const std::string& path) {
     try {
       option = command.get_option("--" + key);
     } catch (const CLI::Error&) {
-      // Keys for other subcommands (listen for serve, ...) are fine in a shared file.
-      continue;
+      // One file serves all four subcommands: keys of the others are fine,
+      // anything else (a typo) is an error rather than silently ignored.
+      static const std::set<std::string> kOtherKeys = {
+          "secret-file", "listen", "max-body-mb", "read-timeout-ms", "max-connections", "trigger", "sha", "to", "json"};
+      if (kOtherKeys.contains(key)) continue;
+      throw_error(Error::Kind::kUsage, "--config {}: unknown key '{}' (keys are the flags of `deploy` without --)",
+                  path, item.fullname());
     }
     if (option->count() > 0) continue;  // the command line wins
     try {
@@ -74,9 +88,12 @@ void merge_config_file(CLI::App& command, const std::string& path) {
 
 void add_common(CLI::App* app, DeployFlags& f) {
   app->add_option("--config", f.config, "TOML/INI file setting any of these flags (key = value; lists as [..])");
-  app->add_option("--repo", f.repo, "git URL to deploy from (file://, a path, ...)");
+  app->add_option("--repo", f.repo, "git URL to deploy from (file://, a path, ssh://user@host[:port]/path, https://)");
   app->add_option("--branch", f.branch, "branch to deploy")->capture_default_str();
   app->add_option("--root", f.root, "directory holding releases/, current, shared/, .deploy/");
+  app->add_option("--identity", f.identity, "ssh:// repos: private key file (ed25519/ECDSA deploy key)");
+  app->add_option("--known-hosts", f.known_hosts, "ssh:// repos: known_hosts file pinning the server's key (required)");
+  app->add_option("--token-file", f.token_file, "https:// repos: file holding the access token");
   app->add_option("--before-switch", f.before_switch, "hook run in the new release before the switch (repeatable)");
   app->add_option("--after-switch", f.after_switch, "hook run after the switch (repeatable)");
   app->add_option("--active-only", f.active_only,
@@ -88,18 +105,22 @@ void add_common(CLI::App* app, DeployFlags& f) {
   app->add_flag("--sync,!--no-sync", f.sync,
                 "syncfs(2) the new release before switching (default on; --no-sync trusts the page cache)");
   app->add_option("--hook-timeout", f.hook_timeout, "seconds each hook may run")->capture_default_str();
-  app->add_option("--peer", f.peers, "ssh://user@host/path of a peer to deploy too (not implemented yet)");
+  app->add_option("--peer", f.peers,
+                  "ssh://user@host[:port]/ROOT: deploy the same SHA there (as --passive) over SSH (repeatable)");
+  app->add_option("--peer-binary", f.peer_binary, "galaxis-relay on the peer")->capture_default_str();
+  app->add_option("--peer-config", f.peer_config, "--config file on the peer (else --repo/--branch are passed)");
+  app->add_option("--peer-identity", f.peer_identity, "SSH key for peers (default --identity)");
+  app->add_option("--peer-known-hosts", f.peer_known_hosts, "known_hosts for peers (default --known-hosts)");
 }
 
 deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigger) {
-  if (!f.peers.empty())
-    throw_error(Error::Kind::kUsage,
-                "--peer: deploying to a peer over SSH is not implemented yet; run `deploy now` "
-                "on the peer (e.g. from its cron)");
   if (f.root.empty()) throw_error(Error::Kind::kUsage, "--root is required (on the command line or in --config)");
   deploy::DeployOptions o;
   o.repo = f.repo;
   o.branch = f.branch;
+  o.identity = f.identity;
+  o.known_hosts = f.known_hosts;
+  o.token_file = f.token_file;
   o.root = f.root;
   o.keep = f.keep;
   o.before_switch = f.before_switch;
@@ -110,13 +131,19 @@ deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigge
   o.hook_timeout = std::chrono::seconds(f.hook_timeout);
   if (!f.shared.empty()) o.shared = f.shared;
   o.trigger = trigger;
+  o.peers = f.peers;
+  o.peer_binary = f.peer_binary;
+  o.peer_config = f.peer_config;
+  o.peer_identity = f.peer_identity;
+  o.peer_known_hosts = f.peer_known_hosts;
+  o.sha = f.sha;
   deploy::validate(o);
   return o;
 }
 
 int report(const deploy::DeployResult& result) {
   std::printf("%s\n", result.message.c_str());
-  return result.outcome == deploy::DeployResult::Outcome::kFailed ? 1 : 0;
+  return result.outcome == deploy::DeployResult::Outcome::kFailed || result.peers_failed ? 1 : 0;
 }
 
 }  // namespace
@@ -155,6 +182,7 @@ void register_deploy_command(CLI::App& app, int* exit_code) {
   add_common(now, *now_flags);
   auto trigger = std::make_shared<std::string>("manual");
   now->add_option("--trigger", *trigger, "recorded in the history as who asked")->capture_default_str();
+  now->add_option("--sha", now_flags->sha, "deploy this commit of the branch instead of its tip (peers use it)");
   now->callback([now, now_flags, trigger, exit_code] {
     if (!now_flags->config.empty()) merge_config_file(*now, now_flags->config);
     *exit_code = report(deploy::deploy(to_options(*now_flags, *trigger)));

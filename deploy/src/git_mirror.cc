@@ -5,12 +5,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <sstream>
+#include <vector>
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "known_hosts.h"
 
 namespace galaxis::deploy::detail {
 
@@ -129,6 +135,90 @@ struct Writer {
   }
 };
 
+struct UrlParts {
+  std::string scheme, user, host;
+  unsigned port = 0;
+};
+
+UrlParts parse_url(const std::string& url) {
+  UrlParts u;
+  const auto colon = url.find("://");
+  if (colon == std::string::npos) return u;
+  u.scheme = url.substr(0, colon);
+  std::string authority = url.substr(colon + 3);
+  authority = authority.substr(0, authority.find('/'));
+  if (const auto at = authority.rfind('@'); at != std::string::npos) {
+    u.user = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    u.host = authority.substr(1, close - 1);
+    if (close != std::string::npos && close + 1 < authority.size() && authority[close + 1] == ':')
+      u.port = static_cast<unsigned>(std::atoi(authority.c_str() + close + 2));
+  } else {
+    const auto c = authority.rfind(':');
+    u.host = authority.substr(0, c);
+    if (c != std::string::npos) u.port = static_cast<unsigned>(std::atoi(authority.c_str() + c + 1));
+  }
+  return u;
+}
+
+struct FetchContext {
+  const FetchAuth* auth;
+  UrlParts url;
+  int credential_calls = 0;
+  std::string refused;  // why we refused, for the error message
+};
+
+int on_credentials(git_credential** out, const char* url, const char* username_from_url, unsigned int allowed,
+                   void* payload) {
+  auto* ctx = static_cast<FetchContext*>(payload);
+  // libgit2 asks again after a refusal: offering the same key forever is the
+  // loop other deploy tools fall into. One offer, then fail.
+  if (++ctx->credential_calls > 1) {
+    ctx->refused = "the server refused the credential (" +
+                   std::string(ctx->auth->identity.empty() ? "token" : "key " + ctx->auth->identity) + ")";
+    git_error_set_str(GIT_ERROR_NET, ctx->refused.c_str());
+    return GIT_EUSER;
+  }
+  const std::string user = username_from_url != nullptr && *username_from_url != '\0' ? username_from_url : "git";
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && !ctx->auth->identity.empty()) {
+    const std::string pub = ctx->auth->identity + ".pub";
+    const bool has_pub = ::access(pub.c_str(), R_OK) == 0;
+    return git_credential_ssh_key_new(out, user.c_str(), has_pub ? pub.c_str() : nullptr, ctx->auth->identity.c_str(),
+                                      nullptr);
+  }
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !ctx->auth->token.empty()) {
+    const std::string token_user =
+        username_from_url != nullptr && *username_from_url != '\0' ? username_from_url : "x-access-token";
+    return git_credential_userpass_plaintext_new(out, token_user.c_str(), ctx->auth->token.c_str());
+  }
+  ctx->refused = std::string("no usable credential for ") + (url != nullptr ? url : "?") +
+                 " (--identity for ssh://, --token-file for https://)";
+  git_error_set_str(GIT_ERROR_NET, ctx->refused.c_str());
+  return GIT_EUSER;
+}
+
+int on_certificate(git_cert* cert, int valid, const char* host, void* payload) {
+  auto* ctx = static_cast<FetchContext*>(payload);
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return valid ? 0 : GIT_ECERTIFICATE;  // TLS: the system CAs
+  const auto* key = reinterpret_cast<const git_cert_hostkey*>(cert);
+  if (ctx->auth->known_hosts.empty()) {
+    ctx->refused = "ssh:// needs --known-hosts (the server's key is pinned, never trusted on first use)";
+  } else if ((key->type & GIT_CERT_SSH_RAW) == 0) {
+    ctx->refused = "libgit2 gave no raw host key to compare";
+  } else {
+    const std::string raw(key->hostkey, key->hostkey_len);
+    for (const std::string& known : known_host_keys(ctx->auth->known_hosts, host, ctx->url.port)) {
+      if (known == raw) return 0;
+    }
+    ctx->refused = std::string("host key of ") + host + " is not in " + ctx->auth->known_hosts;
+  }
+  git_error_set_str(GIT_ERROR_SSH, ctx->refused.c_str());
+  return GIT_ECERTIFICATE;
+}
+
 }  // namespace
 
 Mirror::Mirror(const std::string& path) : path_(path) {
@@ -142,7 +232,7 @@ Mirror::~Mirror() {
   if (repo_ != nullptr) git_repository_free(repo_);
 }
 
-std::string Mirror::fetch(const std::string& url, const std::string& branch) {
+std::string Mirror::fetch(const std::string& url, const std::string& branch, const FetchAuth& auth) {
   Remote remote;
   check(git_remote_create_anonymous(&remote.p, repo_, url.c_str()), Error::Kind::kUsage, "--repo " + url);
   std::string spec = "+refs/heads/" + branch + ":refs/heads/" + branch;
@@ -151,8 +241,41 @@ std::string Mirror::fetch(const std::string& url, const std::string& branch) {
   git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
   options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
   options.update_fetchhead = 0;
-  check(git_remote_fetch(remote.p, &refspecs, &options, nullptr), Error::Kind::kNetwork,
-        "fetching " + branch + " from " + url);
+  FetchContext ctx{&auth, parse_url(url), 0, ""};
+  options.callbacks.credentials = on_credentials;
+  options.callbacks.certificate_check = on_certificate;
+  options.callbacks.payload = &ctx;
+  const std::string ref = "refs/heads/" + branch;
+  // Fast path: list the remote's refs (one round trip); when its tip is
+  // already in the mirror, move the branch there without a pack
+  // negotiation, which cost 0.4-0.9 s on the 2,030-file bench repository.
+  if (git_remote_connect(remote.p, GIT_DIRECTION_FETCH, &options.callbacks, nullptr, nullptr) < 0) {
+    throw_error(ctx.refused.empty() ? Error::Kind::kNetwork : Error::Kind::kAuth, "fetching {} from {}: {}", branch,
+                url, ctx.refused.empty() ? git_message() : ctx.refused);
+  }
+  const git_remote_head** heads = nullptr;
+  size_t count = 0;
+  if (git_remote_ls(&heads, &count, remote.p) == 0) {
+    for (size_t i = 0; i < count; ++i) {
+      if (ref != heads[i]->name) continue;
+      Commit present;
+      if (git_commit_lookup(&present.p, repo_, &heads[i]->oid) != 0) break;
+      git_reference* updated = nullptr;
+      check(git_reference_create(&updated, repo_, ref.c_str(), &heads[i]->oid, 1, "galaxis deploy: tip already here"),
+            Error::Kind::kRuntime, "updating " + ref + " in the mirror");
+      git_reference_free(updated);
+      git_remote_disconnect(remote.p);
+      char tip[GIT_OID_HEXSZ + 1];
+      git_oid_tostr(tip, sizeof tip, &heads[i]->oid);
+      return tip;
+    }
+  }
+  git_remote_disconnect(remote.p);
+  ctx.credential_calls = 0;  // one offer per connection; the fetch opens a second one
+  if (git_remote_fetch(remote.p, &refspecs, &options, nullptr) < 0) {
+    throw_error(ctx.refused.empty() ? Error::Kind::kNetwork : Error::Kind::kAuth, "fetching {} from {}: {}", branch,
+                url, ctx.refused.empty() ? git_message() : ctx.refused);
+  }
   git_oid oid;
   check(git_reference_name_to_id(&oid, repo_, ("refs/heads/" + branch).c_str()), Error::Kind::kRuntime,
         "branch '" + branch + "' not found in " + url);

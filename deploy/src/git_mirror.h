@@ -22,6 +22,19 @@ struct git_repository;
 
 namespace galaxis::deploy::detail {
 
+// How to authenticate a fetch. ssh:// URLs need `identity` (a private key,
+// e.g. an ed25519 deploy key; "<identity>.pub" is used when present) and
+// `known_hosts` (the server's key must be listed for "host" or "[host]:port";
+// anything else is refused: no trust on first use). https:// URLs use
+// `token` as the password (user from the URL, else "x-access-token").
+// Each credential is offered once: a refused key or token fails the fetch
+// instead of looping.
+struct FetchAuth {
+  std::string identity;
+  std::string known_hosts;
+  std::string token;
+};
+
 struct WriteStats {
   size_t written = 0;
   size_t linked = 0;
@@ -35,7 +48,7 @@ class Mirror {
   Mirror(const Mirror&) = delete;
   Mirror& operator=(const Mirror&) = delete;
 
-  std::string fetch(const std::string& url, const std::string& branch);
+  std::string fetch(const std::string& url, const std::string& branch, const FetchAuth& auth = {});
   bool has_commit(const std::string& sha);
   WriteStats write_tree(const std::string& sha, const std::string& dir, const std::string& previous_sha,
                         const std::string& previous_dir, const std::set<std::string>& skip);

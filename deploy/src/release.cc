@@ -13,9 +13,11 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/common/secret.h"
 #include "galaxis/deploy/webhook.h"
 #include "git_mirror.h"
 #include "hooks.h"
+#include "peer.h"
 
 namespace galaxis::deploy {
 
@@ -264,8 +266,10 @@ void validate(const DeployOptions& o) {
   }
 }
 
-DeployResult deploy(const DeployOptions& o) {
-  validate(o);
+namespace {
+
+// This server's part; the caller appends the history line.
+DeployResult deploy_local(const DeployOptions& o) {
   if (o.repo.empty()) throw_error(Error::Kind::kUsage, "--repo is required");
   const Layout l(o.root);
   ensure_layout(l);
@@ -296,8 +300,6 @@ DeployResult deploy(const DeployOptions& o) {
     record["hooks"] = hooks;
     record["total_ms"] = ms_since(started);
     result.record = record;
-    // A no-change check is not history: the cron runs it every few minutes.
-    if (outcome != DeployResult::Outcome::kUnchanged) append_history(l, record);
     return result;
   };
 
@@ -312,13 +314,23 @@ DeployResult deploy(const DeployOptions& o) {
 
     t = Clock::now();
     detail::Mirror mirror(l.mirror.string());
-    result.sha = mirror.fetch(o.repo, o.branch);
+    detail::FetchAuth auth{o.identity, o.known_hosts, ""};
+    if (!o.token_file.empty()) {
+      std::optional<Secret> token = read_secret("", o.token_file);
+      if (token) auth.token = token->reveal();
+    }
+    result.sha = mirror.fetch(o.repo, o.branch, auth);
     steps["fetch"] = ms_since(t);
+    if (!o.sha.empty()) {
+      if (!mirror.has_commit(o.sha))
+        throw_error(Error::Kind::kRuntime, "commit {} is not in {} as fetched from {}", o.sha, o.branch, o.repo);
+      result.sha = o.sha;
+    }
     if (result.sha == previous_sha) {
       result.release = result.previous;
       return finish(DeployResult::Outcome::kUnchanged, "already at " + result.sha);
     }
-    if (bad_shas(l).contains(result.sha)) {
+    if (o.sha.empty() && bad_shas(l).contains(result.sha)) {
       return finish(DeployResult::Outcome::kUnchanged,
                     "tip " + result.sha + " was rolled back (marked bad); push a new commit to deploy");
     }
@@ -399,6 +411,54 @@ DeployResult deploy(const DeployOptions& o) {
     return finish(DeployResult::Outcome::kFailed,
                   std::string(e.what()) + (result.switched ? "" : "; current unchanged"));
   }
+}
+
+}  // namespace
+
+DeployResult deploy(const DeployOptions& o) {
+  validate(o);
+  if (o.repo.empty()) throw_error(Error::Kind::kUsage, "--repo is required");
+  DeployResult result = deploy_local(o);
+  const bool on_sha = result.outcome != DeployResult::Outcome::kFailed || result.switched;
+  if (on_sha && !o.peers.empty() && !result.sha.empty()) {
+    nlohmann::json peers = nlohmann::json::array();
+    for (const std::string& url : o.peers) {
+      detail::PeerRequest request;
+      request.url = url;
+      request.identity = o.peer_identity.empty() ? o.identity : o.peer_identity;
+      request.known_hosts = o.peer_known_hosts.empty() ? o.known_hosts : o.peer_known_hosts;
+      request.remote_binary = o.peer_binary;
+      request.remote_config = o.peer_config;
+      request.repo = o.repo;
+      request.branch = o.branch;
+      const auto started = Clock::now();
+      const detail::PeerOutcome peer = detail::deploy_on_peer(request, result.sha);
+      std::string tail = peer.output_tail;
+      while (!tail.empty() && tail.back() == '\n') tail.pop_back();
+      const std::string last_line = tail.substr(tail.rfind('\n') == std::string::npos ? 0 : tail.rfind('\n') + 1);
+      peers.push_back({{"peer", url},
+                       {"ok", peer.ok},
+                       {"exit", peer.exit_code},
+                       {"error", peer.error},
+                       {"sha", result.sha},
+                       {"seconds", ms_since(started) / 1000},
+                       {"output_tail", peer.output_tail}});
+      if (peer.ok) {
+        result.message += "; peer " + url + ": " + last_line;
+      } else {
+        result.peers_failed = true;
+        result.message += "; peer " + url + " FAILED: " + (peer.error.empty() ? last_line : peer.error) +
+                          (peer.error.empty() || last_line.empty() ? "" : " (" + last_line + ")");
+      }
+    }
+    result.record["peers"] = peers;
+    result.record["message"] = result.message;
+  }
+  // A no-change check is not history (the cron runs it every few minutes),
+  // unless a peer failed.
+  if (result.outcome != DeployResult::Outcome::kUnchanged || result.peers_failed)
+    append_history(Layout(o.root), result.record);
+  return result;
 }
 
 DeployResult rollback(const DeployOptions& o, const std::string& to) {

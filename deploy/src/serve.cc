@@ -52,6 +52,7 @@ int serve(const ServeOptions& options) {
   Counters counters;
   DeliveryLog deliveries((state / "deliveries").string());
   DeployQueue queue([&](const std::vector<Trigger>& triggers) {
+    deliveries.sync();
     DeployOptions run = options.deploy;
     run.trigger = join_triggers(triggers);
     const DeployResult result = deploy(run);

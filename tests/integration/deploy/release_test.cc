@@ -215,7 +215,7 @@ TEST_F(DeployRelease, SigkillMidCheckoutAndMidHookLeavesNothingBlocking) {
   ASSERT_EQ(code, 0) << out;
   // A tree big enough that the checkout takes a while.
   std::map<std::string, std::optional<std::string>> big = {{"index.php", "v2"}};
-  for (int d = 1; d <= 20; ++d)
+  for (int d = 1; d <= 10; ++d)
     for (int f = 1; f <= 100; ++f)
       big["big/" + std::to_string(d) + "/" + std::to_string(f) + ".txt"] =
           std::string(2000, static_cast<char>('a' + (d * 100 + f) % 26)) + std::to_string(d * 1000 + f);
@@ -268,7 +268,7 @@ TEST_F(DeployRelease, SigkillMidCheckoutAndMidHookLeavesNothingBlocking) {
   EXPECT_EQ(release_count(options_.root), 2u);  // a and b; the half release is gone
   EXPECT_FALSE(fs::exists(building));
   EXPECT_EQ(read_text(options_.root / "current" / "index.php"), "v2");
-  EXPECT_EQ(std::distance(fs::directory_iterator(options_.root / "current" / "big"), fs::directory_iterator()), 20);
+  EXPECT_EQ(std::distance(fs::directory_iterator(options_.root / "current" / "big"), fs::directory_iterator()), 10);
 
   // CLI: status --json and exit codes.
   std::tie(code, out) = cli({"deploy", "status", "--json", "--root", options_.root.string()});
@@ -289,6 +289,11 @@ TEST_F(DeployRelease, SigkillMidCheckoutAndMidHookLeavesNothingBlocking) {
       cli({"deploy", "now", "--config", (tmp_.path() / "deploy.toml").string(), "--root", options_.root.string()});
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("already at"), std::string::npos) << out;
+  std::ofstream(tmp_.path() / "typo.toml") << "befor-switch = \"true\"\nlisten = \"127.0.0.1:1\"\n";
+  std::tie(code, out) = cli({"deploy", "now", "--config", (tmp_.path() / "typo.toml").string(), "--repo", origin_.url(),
+                             "--root", options_.root.string()});
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("befor-switch"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -47,8 +47,11 @@
 namespace galaxis::deploy {
 
 struct DeployOptions {
-  std::string repo;  // file:// URL or local path (ssh/https: see docs/deploy.md)
+  std::string repo;  // file:// URL, local path, ssh://user@host[:port]/path or https://
   std::string branch = "main";
+  std::string identity;     // ssh:// : private key file (ed25519/ECDSA deploy key)
+  std::string known_hosts;  // ssh:// : pinned host keys (required)
+  std::string token_file;   // https:// : token used as the password
   std::filesystem::path root;
   unsigned keep = 5;
   std::vector<std::string> before_switch;  // /bin/sh -c, cwd = the new release
@@ -62,6 +65,21 @@ struct DeployOptions {
   // else is dirty on that file system (1.2 s seen on the shared 2-core box).
   bool sync = true;
   std::string trigger = "manual";  // who asked: delivery IDs, "manual", "cron"
+  // Deploy exactly this commit (it must be in the fetched branch's history)
+  // instead of the tip: what a peer is asked to do.
+  std::string sha;
+  // After this server ends on a SHA (deployed or already there), the same
+  // SHA is deployed on each peer over SSH (ssh://user@host[:port]/ROOT):
+  // `peer_binary deploy now --root ROOT --sha SHA --passive` with
+  // --config peer_config when given, else --repo/--branch as here. The
+  // peer's host key must be in peer_known_hosts (default known_hosts),
+  // the key is peer_identity (default identity). A failing peer does not
+  // undo this server's deploy; it is reported (DeployResult::peers_failed).
+  std::vector<std::string> peers;
+  std::string peer_binary = "galaxis-relay";
+  std::string peer_config;
+  std::string peer_identity;
+  std::string peer_known_hosts;
 };
 
 struct HookRun {
@@ -80,8 +98,9 @@ struct DeployResult {
   std::string sha;
   std::string release;
   std::string previous;
-  std::string message;    // one line for humans
-  nlohmann::json record;  // the history line
+  bool peers_failed = false;  // a --peer did not end on sha (see message, record["peers"])
+  std::string message;        // one line for humans
+  nlohmann::json record;      // the history line
 };
 
 // Throws Error(kUsage) for options that cannot work (no --repo/--root, bad branch).

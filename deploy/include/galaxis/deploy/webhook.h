@@ -14,9 +14,13 @@
 //
 // Delivery IDs (X-GitHub-Delivery, X-Gitea-Delivery, X-Forgejo-Delivery,
 // GitLab's Idempotency-Key / X-Gitlab-Event-UUID) are appended to a file
-// and fsynced before the answer, so a redelivery after a restart is still
-// recognised. The last 10,000 are kept. A delivery remembered but not yet
-// run when the process dies is caught by `deploy now` (the cron safety net).
+// before the answer (write(2); fdatasync before each deploy run, not per
+// request), so a redelivery after a restart or crash of the process is
+// still recognised; after an OS crash the IDs of the last moments may be
+// forgotten, and such a redelivery runs once more — harmless, it deploys
+// the fetched tip or finds nothing to do. The last 10,000 are kept. A
+// delivery remembered but not yet run when the process dies is caught by
+// the start-up run of `serve` or `deploy now` (the cron safety net).
 #pragma once
 
 #include <deque>
@@ -53,14 +57,20 @@ class DeliveryLog {
  public:
   // Loads `path` (created on first remember()). Throws Error(kIo).
   explicit DeliveryLog(std::string path);
-  // True when `id` is new: it is then appended and fsynced. Thread-safe.
+  ~DeliveryLog();
+  DeliveryLog(const DeliveryLog&) = delete;
+  DeliveryLog& operator=(const DeliveryLog&) = delete;
+  // True when `id` is new: it is then appended. Thread-safe.
   bool remember(const std::string& id);
+  // fdatasync of what remember() appended.
+  void sync();
 
  private:
   std::mutex mutex_;
   std::string path_;
   std::unordered_set<std::string> ids_;
   std::deque<std::string> order_;
+  int fd_ = -1;
 };
 
 struct Trigger {
