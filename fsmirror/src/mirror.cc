@@ -177,6 +177,16 @@ class Cycle {
       }
       result_.sequence = next.sequence;
       dest_.finish_cycle(next, index_changed, marker_json(next, source));
+    } else if (!plan.empty()) {
+      // Incomplete only because some files are still being written: DEST
+      // holds complete files only and the index can say exactly which (those
+      // files keep their old entries), so the next cycle need not rescan DEST.
+      // The marker stays at the last complete cycle.
+      Index next;
+      next.source_dev = source.root_dev;
+      next.sequence = sequence;
+      next.entries = next_index(source.entries, dest_view, plan_options);
+      dest_.finish_cycle(next, true, "");
     }
   }
 

@@ -302,6 +302,28 @@ TEST_P(Mirror, FullDestinationFailsCleanly) {
   EXPECT_FALSE(std::filesystem::exists(dest / "d/.galaxis-mirror/complete.json"));
 }
 
+TEST(LocalMirror, FileStillBeingWrittenIsLeftForLaterAndMarkerStays) {
+  TempDir src("src"), dest("dest");
+  write_file(src / "old", "o");
+  set_mtime(src / "old", 1600000000);
+  ASSERT_EQ(run_cli({"mirror", "--quiet", "--settle", "5", src.path(), dest.path()}).exit_code, 0);
+  const std::string marker = read_file(dest / ".galaxis-mirror/complete.json");
+  write_file(src / "uploading", "part");  // modified just now: not settled
+  write_file(src / "done", "d");
+  set_mtime(src / "done", 1600000000);
+  RunResult r = run_cli({"mirror", "--quiet", "--settle", "5", "--settle-wait", "0.2", src.path(), dest.path()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("still being written"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dest / "uploading"));
+  EXPECT_EQ(read_file(dest / "done"), "d");
+  EXPECT_EQ(read_file(dest / ".galaxis-mirror/complete.json"), marker) << "an incomplete cycle advanced the marker";
+  // The index still describes DEST exactly: no dirty flag, so no DEST rescan next time.
+  EXPECT_FALSE(std::filesystem::exists(dest / ".galaxis-mirror/dirty"));
+  r = run_cli({"mirror", "--quiet", "--settle", "0", src.path(), dest.path()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(src.path(), dest.path()), "");
+}
+
 TEST(LocalMirror, ConfigFileAndUsageErrors) {
   TempDir src("src"), dest("dest");
   write_file(src / "f", "f");
