@@ -258,17 +258,18 @@ TEST_P(Mirror, SigkillMidCopyThenRerunConverges) {
   const std::string big = random_bytes(24 << 20, 3);
   write_file(src / "big", big);
   write_file(src / "small", "changed");
-  // --bwlimit makes the copy take ~3 s, so the kill lands mid-file for sure.
-  Child child = start_cli(mirror_args({"--bwlimit", "8192", src.path(), dest.path()}));
+  // --bwlimit makes the copy take ~6 s, so the kill lands mid-file for sure.
+  Child child = start_cli(mirror_args({"--bwlimit", "4096", src.path(), dest.path()}));
   ASSERT_TRUE(wait_until(
       [&] {
         for (const std::string& t : temp_files(dest.path())) {
           struct stat st;
-          if (::stat((dest / t).c_str(), &st) == 0 && st.st_size > (1 << 20)) return true;
+          if (::stat((dest / t).c_str(), &st) == 0 && st.st_size > (256 << 10)) return true;
         }
         return false;
       },
-      std::chrono::seconds(30)));
+      // Generous: an ssh session takes seconds to start on a loaded 2-core machine.
+      std::chrono::seconds(90)));
   ::kill(child.pid, SIGKILL);
   const RunResult killed = wait_cli(child);
   EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
