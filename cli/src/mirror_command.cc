@@ -37,6 +37,8 @@ void register_mirror_command(CLI::App& app, int* exit_code) {
   cmd->add_flag("--dry-run,-n", o->mirror.dry_run, "list what would change, change nothing");
   cmd->add_flag("--json", o->json, "print a JSON summary of the cycle on stdout");
   cmd->add_flag("--fsync", o->fsync, "fsync each file before publishing it");
+  cmd->add_flag("--atomic-tree", o->atomic_tree,
+                "publish whole snapshots: DEST/current -> snapshots/N switched by rename(2) (local DEST)");
   cmd->add_flag("--numeric-ids", o->mirror.numeric_ids, "owner/group by number, not by name");
   cmd->add_flag("--no-owner", *no_owner, "do not mirror owner/group (default: mirrored when run as root)");
   cmd->add_flag("--verify", o->mirror.verify, "scan DEST instead of trusting the index of the last cycle");

@@ -12,6 +12,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/fsmirror/atomic_tree.h"
 #include "galaxis/fsmirror/health.h"
 #include "galaxis/fsmirror/local_destination.h"
 #include "galaxis/fsmirror/remote_destination.h"
@@ -50,6 +51,7 @@ OpenDestination open_destination(const CommandOptions& options) {
   dest_options.numeric_ids = options.mirror.numeric_ids;
   OpenDestination out;
   if (options.dest.rfind("ssh://", 0) == 0) {
+    if (options.atomic_tree) throw_error(Error::Kind::kUsage, "--atomic-tree works with a local DEST only (so far)");
     const SshUrl url = parse_ssh_url(options.dest);
     SshOptions ssh;
     ssh.identity = options.identity;
@@ -67,7 +69,8 @@ OpenDestination open_destination(const CommandOptions& options) {
     }
     return out;
   }
-  out.dest = make_local_destination(options.dest, dest_options);
+  out.dest = options.atomic_tree ? make_atomic_tree_destination(options.dest, dest_options)
+                                 : make_local_destination(options.dest, dest_options);
   out.dest->open(options.mirror.dry_run);
   return out;
 }

@@ -315,7 +315,7 @@ class LocalDestination : public Destination {
 
   void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
     if (entries_changed) write_state_file("index", serialize_index(index));
-    write_state_file("complete.json", marker_json + "\n");
+    if (!marker_json.empty()) write_state_file("complete.json", marker_json + "\n");
     if (::unlinkat(state_fd_.get(), "dirty", 0) != 0 && errno != ENOENT) {
       throw_error(Error::Kind::kIo, "remove {}/dirty: {}", where(kStateDirName), std::strerror(errno));
     }

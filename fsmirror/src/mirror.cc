@@ -177,6 +177,16 @@ class Cycle {
       }
       result_.sequence = next.sequence;
       dest_.finish_cycle(next, index_changed, marker_json(next, source));
+    } else if (!plan.empty()) {
+      // Incomplete only because some files are still being written: DEST
+      // holds complete files only and the index can say exactly which (those
+      // files keep their old entries), so the next cycle need not rescan DEST.
+      // The marker stays at the last complete cycle.
+      Index next;
+      next.source_dev = source.root_dev;
+      next.sequence = sequence;
+      next.entries = next_index(source.entries, dest_view, plan_options);
+      dest_.finish_cycle(next, true, "");
     }
   }
 
@@ -309,9 +319,11 @@ class Cycle {
       struct stat before;
       if (::fstat(src.fd, &before) != 0 || !S_ISREG(before.st_mode)) return CopyOutcome::kVanished;
       const int64_t settle_ns = static_cast<int64_t>(options_.settle_seconds * 1e9);
-      if (settle_ns > 0 && now_ns() - mtime_ns(before) < settle_ns && !closed_since_written(planned.path, before)) {
+      bool via_close = false;
+      if (settle_ns > 0 && now_ns() - mtime_ns(before) < settle_ns) {
+        via_close = closed_since_written(planned.path, before);
         (void)may_defer;
-        return CopyOutcome::kUnsettled;
+        if (!via_close) return CopyOutcome::kUnsettled;
       }
       ::posix_fadvise(src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
       std::unique_ptr<FileSink> sink = dest_.open_file(planned.path);
@@ -348,6 +360,13 @@ class Cycle {
         ++result_.reread;
         log::debug("mirror: {} changed while being read; reading it again", printable_path(planned.path));
         continue;
+      }
+      if (via_close && options_.refresh_closed_files) {
+        options_.refresh_closed_files();
+        if (!closed_since_written(planned.path, after)) {
+          sink->abort();  // written again since its close: wait for it to settle
+          return CopyOutcome::kUnsettled;
+        }
       }
       Entry copied = planned;
       copied.inode = after.st_ino;

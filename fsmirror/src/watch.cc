@@ -143,6 +143,8 @@ int run_watch(Destination& first_dest, const MirrorOptions& base, const WatchOpt
   options.stop = stop;
   options.closed_files = &watcher.closed();
   options.on_source_scanned = [&](const ScanResult& scan) { watcher.watch_tree(scan); };
+  bool changed_during_cycle = false;
+  options.refresh_closed_files = [&] { changed_during_cycle |= watcher.drain(); };
 
   const double settle = std::max(0.0, base.settle_seconds);
   const double rescan_every = std::max(1.0, settle);
@@ -174,6 +176,12 @@ int run_watch(Destination& first_dest, const MirrorOptions& base, const WatchOpt
         if ((e.retryable() || reconnect_needed) && watch.reconnect) reconnect_needed = true;
       }
       if (watch.on_cycle) watch.on_cycle(result, error);
+      if (changed_during_cycle) {
+        // Events read during the cycle (by the closed-file re-check) still ask for a cycle.
+        changed_during_cycle = false;
+        pending = true;
+        due = Clock::now() + std::chrono::milliseconds(50);
+      }
       if (!error.empty()) {
         log::error("mirror: cycle failed: {}; retrying in 5 s", error);
         pending = true;

@@ -19,6 +19,7 @@ struct CommandOptions {
   std::string dest;
   bool json = false;
   bool fsync = false;
+  bool atomic_tree = false;  // local DEST only (atomic_tree.h)
   // --watch
   bool watch = false;
   double verify_interval_seconds = 3600;

@@ -65,7 +65,8 @@ class Destination {
   virtual void remove(const Entry& entry) = 0;       // file/link unlinked, dir removed recursively
   virtual void set_root_meta(const Meta& meta) = 0;  // the root directory's mode, owner, mtime
   // Writes the index (when its entries changed), the completion marker
-  // (JSON text; it carries the sequence) and clears the dirty flag.
+  // (JSON text; it carries the sequence; "" = leave the marker as it is: the
+  // cycle was incomplete) and clears the dirty flag.
   virtual void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) = 0;
   // Completion marker of the last complete cycle ("" when none).
   virtual std::string read_marker() = 0;

@@ -56,6 +56,12 @@ struct MirrorOptions {
     int64_t mtime_ns;
   };
   const std::unordered_map<std::string, ClosedFile>* closed_files = nullptr;
+  // Reads pending inotify events into *closed_files. Called after a file
+  // taken through that fast path was read: a write that finished before the
+  // read has queued its IN_MODIFY by then, which drops the entry, and the
+  // copy is discarded (the entry recorded at the close may already have seen
+  // the next write's bytes).
+  std::function<void()> refresh_closed_files;
   // Called with the source scan (the watcher adds watches for its directories).
   std::function<void(const ScanResult&)> on_source_scanned;
   // Set by a signal handler: abandon the file being copied and stop.

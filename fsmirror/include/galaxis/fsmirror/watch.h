@@ -12,7 +12,9 @@
 //  - a file is taken once it has not changed for --settle seconds, or at
 //    once when inotify saw it closed after writing (IN_CLOSE_WRITE) and its
 //    size+mtime are still those seen at the close; a file still being
-//    written is re-checked after --settle seconds;
+//    written is re-checked after --settle seconds; after such a file is read
+//    the queue is read again, and a write that landed after the close (its
+//    IN_MODIFY) discards the copy, so a reopened file is never taken early;
 //  - every --verify-interval seconds a cycle scans DEST too (catches changes
 //    made on DEST and anything the index missed);
 //  - SIGTERM/SIGINT: the file being copied is abandoned (its temp removed),
