@@ -61,7 +61,9 @@ ValueKind value_kind(const ColumnSchema& column) {
   if (column.integer_bits() > 0 || is_one_of(type, {"decimal", "numeric", "double", "real", "year"})) {
     return ValueKind::kNumber;
   }
-  if (is_one_of(type, {"date", "time", "datetime", "timestamp"})) return ValueKind::kTemporal;
+  // MariaDB's UUID/INET6/INET4 read as their text form; as _binary'…' the
+  // server would take those bytes for the binary form (36 bytes: invalid).
+  if (is_one_of(type, {"date", "time", "datetime", "timestamp", "uuid", "inet6", "inet4"})) return ValueKind::kTemporal;
   if (type == "json" && column.charset.empty()) return ValueKind::kJson;
   if (column.is_character()) return ValueKind::kText;
   return ValueKind::kBinary;
@@ -289,7 +291,12 @@ std::string row_hash_expression(const SyncTable& table) {
   std::string out = "CRC32(CONCAT_WS('#'";
   std::string nulls;
   for (const SyncColumn& column : table.columns) {
-    out += ',' + hash_expression(column);
+    const std::string expression = hash_expression(column);
+    // Strings may hold the separator: ('a#', '') and ('a', '#') would both
+    // hash "a##"; their byte lengths in front keep the fields apart.
+    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson || column.kind == ValueKind::kBinary)
+      out += ",OCTET_LENGTH(" + expression + ")";
+    out += ',' + expression;
     if (column.nullable) {
       if (!nulls.empty()) nulls += ',';
       nulls += "ISNULL(" + quote_identifier(column.name) + ")";
