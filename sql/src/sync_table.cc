@@ -31,7 +31,8 @@ std::string hash_expression(const SyncColumn& column) {
     case ValueKind::kFloat: return "CAST(" + name + " AS DOUBLE)";
     case ValueKind::kBit: return name + "+0";
     case ValueKind::kText:
-    case ValueKind::kJson: return "CAST(" + name + " AS BINARY)";
+    case ValueKind::kJson:
+    case ValueKind::kBinary: return "CAST(" + name + " AS BINARY)";  // MySQL's VECTOR is no string argument
     default: return name;
   }
 }
@@ -145,6 +146,12 @@ void append_value(std::string* out, const SyncColumn& column, const std::optiona
     case ValueKind::kFloat:
     case ValueKind::kBit:
       if (value->empty()) throw_error(Error::Kind::kCorrupt, "column `{}`: empty numeric value", column.name);
+      // MySQL keeps -0.0 in FLOAT/DOUBLE and prints it "-0", which as a
+      // literal is the integer 0: an exponent makes it the double -0.0.
+      if (*value == "-0") {
+        *out += "-0e0";
+        return;
+      }
       *out += *value;
       return;
     case ValueKind::kText:
@@ -270,7 +277,7 @@ std::string row_match_predicate(const SyncTable& table, const std::vector<std::o
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const SyncColumn& column = table.columns[i];
     if (i > 0) out += " AND ";
-    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson) {
+    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson || column.kind == ValueKind::kBinary) {
       // Byte-exact: a case-insensitive collation would match the wrong row.
       out += "CAST(" + quote_identifier(column.name) + " AS BINARY)<=>";
       if (row[i]) {
