@@ -25,6 +25,8 @@ std::string_view column_type_name(ColumnType type) {
     case ColumnType::kDateTime2: return "DATETIME2";
     case ColumnType::kTime2: return "TIME2";
     case ColumnType::kTypedArray: return "TYPED_ARRAY";
+    case ColumnType::kVarcharCompressed: return "VARCHAR_COMPRESSED";
+    case ColumnType::kBlobCompressed: return "BLOB_COMPRESSED";
     case ColumnType::kVector: return "VECTOR";
     case ColumnType::kInvalid: return "INVALID";
     case ColumnType::kBool: return "BOOL";

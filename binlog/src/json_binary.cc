@@ -5,6 +5,13 @@
 // DATETIME opaque values as quoted strings with 6 fractional digits, DECIMAL
 // opaque values as numbers and other opaque values as "base64:typeN:...".
 //
+// The same walk renders, for documents whose text would lose a type (see
+// Json::sql), an SQL expression that builds the document exactly:
+// JSON_OBJECT/JSON_ARRAY for containers, CAST(... AS SIGNED/UNSIGNED/
+// DECIMAL(p,s)/DATE/TIME(6)/DATETIME(6)) and exponent-form DOUBLE literals
+// for scalars, _utf8mb4'...' (backslash-escaped) strings. Other opaque values
+// (rare: BLOB, BIT, GEOMETRY inside JSON) stay their "base64:..." string.
+//
 // Every offset and length is checked against the enclosing container before
 // use, and nesting is limited, so hostile input cannot read out of bounds or
 // exhaust the stack.
@@ -38,16 +45,22 @@ constexpr int kMaxDepth = 150;  // MySQL itself refuses documents deeper than 10
 
 class JsonPrinter {
  public:
-  JsonPrinter(std::span<const uint8_t> doc, uint64_t base_offset, std::string& out)
-      : doc_(doc), base_(base_offset), out_(out), max_output_(out.size() + 16 * doc.size() + 4096) {}
+  JsonPrinter(std::span<const uint8_t> doc, uint64_t base_offset, std::string& out, bool sql = false)
+      : doc_(doc), base_(base_offset), out_(out), max_output_(out.size() + 64 * doc.size() + 4096), sql_(sql) {}
 
   void document() {
     if (doc_.empty()) {
-      out_ += "null";
+      out_ += sql_ ? "CAST('null' AS JSON)" : "null";
       return;
     }
+    const bool scalar = doc_[0] > kLargeArray;
+    // A scalar as an SQL value is not JSON yet; JSON_ARRAY keeps its type.
+    if (sql_ && scalar) out_ += "JSON_EXTRACT(JSON_ARRAY(";
     value(doc_[0], 1, doc_.size(), 0);
+    if (sql_ && scalar) out_ += "),'$[0]')";
   }
+  // The text lost a type the binary document has.
+  bool lossy() const { return lossy_; }
 
  private:
   [[noreturn]] void fail(std::string_view what, size_t pos) const {
@@ -79,7 +92,7 @@ class JsonPrinter {
         return;
       case kUint16:
         need(pos, 2, end, "uint16");
-        append_uint(le(pos, 2));
+        append_unsigned(le(pos, 2));
         return;
       case kInt32:
         need(pos, 4, end, "int32");
@@ -87,7 +100,7 @@ class JsonPrinter {
         return;
       case kUint32:
         need(pos, 4, end, "uint32");
-        append_uint(le(pos, 4));
+        append_unsigned(le(pos, 4));
         return;
       case kInt64:
         need(pos, 8, end, "int64");
@@ -95,14 +108,20 @@ class JsonPrinter {
         return;
       case kUint64:
         need(pos, 8, end, "uint64");
-        append_uint(le(pos, 8));
+        append_unsigned(le(pos, 8));
         return;
       case kDouble: {
         need(pos, 8, end, "double");
         double d;
         const uint64_t bits = le(pos, 8);
         std::memcpy(&d, &bits, 8);
-        append_json_double(out_, d);
+        if (sql_) {
+          char buf[40];
+          const auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+          out_.append(buf, r.ptr);  // an approximate-value (DOUBLE) literal
+        } else {
+          append_json_double(out_, d);
+        }
         return;
       }
       case kString: {
@@ -118,11 +137,14 @@ class JsonPrinter {
   }
 
   void literal(uint8_t v, size_t pos) {
-    switch (v) {
-      case 0: out_ += "null"; return;
-      case 1: out_ += "true"; return;
-      case 2: out_ += "false"; return;
-      default: fail(fmt::format("unknown literal 0x{:02x}", v), pos);
+    const char* name = v == 0 ? "null" : v == 1 ? "true" : v == 2 ? "false" : nullptr;
+    if (!name) fail(fmt::format("unknown literal 0x{:02x}", v), pos);
+    if (sql_) {
+      out_ += "CAST('";
+      out_ += name;
+      out_ += "' AS JSON)";
+    } else {
+      out_ += name;
     }
   }
 
@@ -165,20 +187,20 @@ class JsonPrinter {
     const uint64_t header = 2 * osize + count * ((object ? key_entry : 0) + value_entry);
     if (header > size) fail(object ? "object element count" : "array element count", start);
 
-    out_.push_back(object ? '{' : '[');
+    out_ += sql_ ? (object ? "JSON_OBJECT(" : "JSON_ARRAY(") : (object ? "{" : "[");
     const size_t values_at = start + 2 * osize + (object ? count * key_entry : 0);
     for (uint64_t i = 0; i < count; ++i) {
       // Values may share offsets in hostile input; without a budget a few
       // hundred bytes could expand exponentially.
       if (out_.size() > max_output_) fail("document expands far beyond its size (shared values?)", start);
-      if (i) out_ += ", ";
+      if (i) out_ += sql_ ? "," : ", ";
       if (object) {
         const size_t k = start + 2 * osize + i * key_entry;
         const uint64_t key_off = le(k, osize);
         const uint64_t key_len = le(k + osize, 2);
         if (key_off > size || key_len > size - key_off) fail("key offset", k);
         append_quoted(reinterpret_cast<const char*>(doc_.data() + start + key_off), key_len);
-        out_ += ": ";
+        out_ += sql_ ? "," : ": ";
       }
       const size_t e = values_at + i * value_entry;
       const uint8_t type = doc_[e];
@@ -190,7 +212,7 @@ class JsonPrinter {
         value(type, start + off, cend, depth + 1);
       }
     }
-    out_.push_back(object ? '}' : ']');
+    out_.push_back(sql_ ? ')' : object ? '}' : ']');
   }
 
   void opaque(size_t pos, size_t end) {
@@ -206,7 +228,10 @@ class JsonPrinter {
         const unsigned precision = bytes[0], scale = bytes[1];
         const size_t size = decimal_binary_size(precision, scale, base_ + data);
         if (size > len - 2) fail("opaque DECIMAL length", data);
+        lossy_ = true;
+        if (sql_) out_ += "CAST(";
         append_decimal_text(out_, bytes.subspan(2, size), precision, scale, base_ + data + 2);
+        if (sql_) out_ += fmt::format(" AS DECIMAL({},{}))", precision, scale);
         return;
       }
       case ColumnType::kDate:
@@ -214,6 +239,7 @@ class JsonPrinter {
       case ColumnType::kTimestamp:
       case ColumnType::kTime: {
         if (len < 8) fail("opaque temporal length", data);
+        lossy_ = true;
         const int64_t packed = static_cast<int64_t>(le(data, 8));
         char buf[64];
         int n;
@@ -229,10 +255,30 @@ class JsonPrinter {
             n = std::snprintf(buf, sizeof buf, "\"%04u-%02u-%02u %02u:%02u:%02u.%06u\"", d.year, d.month, d.day, d.hour,
                               d.minute, d.second, d.micros % 1000000);
         }
-        out_.append(buf, static_cast<size_t>(n));
+        if (sql_) {
+          // The quoted text without its JSON quotes, cast back to its type.
+          const auto type = static_cast<ColumnType>(field_type);
+          out_ += "CAST('";
+          out_.append(buf + 1, static_cast<size_t>(n) - 2);
+          out_ += type == ColumnType::kDate   ? "' AS DATE)"
+                  : type == ColumnType::kTime ? "' AS TIME(6))"
+                                              : "' AS DATETIME(6))";
+        } else {
+          out_.append(buf, static_cast<size_t>(n));
+        }
         return;
       }
       default: {
+        if (sql_) {
+          std::string text = "base64:type";
+          text += std::to_string(field_type);
+          text.push_back(':');
+          std::swap(text, out_);
+          append_base64(bytes);
+          std::swap(text, out_);
+          append_sql_string(text);
+          return;
+        }
         out_ += "\"base64:type";
         append_uint(field_type);
         out_.push_back(':');
@@ -245,7 +291,35 @@ class JsonPrinter {
   void append_int(int64_t v) {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
+    if (sql_) out_ += "CAST(";
     out_.append(buf, r.ptr);
+    if (sql_) out_ += " AS SIGNED)";
+  }
+  // _utf8mb4'...' with backslash escapes (the applier's session has no
+  // NO_BACKSLASH_ESCAPES; see sql/literal.h).
+  void append_sql_string(std::string_view s) {
+    out_ += "_utf8mb4'";
+    for (char c : s) {
+      switch (c) {
+        case '\0': out_ += "\\0"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\'': out_ += "\\'"; break;
+        case '"': out_ += "\\\""; break;
+        case '\x1a': out_ += "\\Z"; break;
+        default: out_.push_back(c);
+      }
+    }
+    out_.push_back('\'');
+  }
+  // Unsigned integers: the text reads back as a signed INTEGER unless the
+  // value exceeds INT64_MAX.
+  void append_unsigned(uint64_t v) {
+    if (v <= static_cast<uint64_t>(INT64_MAX)) lossy_ = true;
+    if (sql_) out_ += "CAST(";
+    append_uint(v);
+    if (sql_) out_ += " AS UNSIGNED)";
   }
   void append_uint(uint64_t v) {
     char buf[24];
@@ -270,12 +344,19 @@ class JsonPrinter {
       out_.push_back('=');
     }
   }
-  void append_quoted(const char* s, size_t n) { append_json_string(out_, {s, n}); }
+  void append_quoted(const char* s, size_t n) {
+    if (sql_)
+      append_sql_string({s, n});
+    else
+      append_json_string(out_, {s, n});
+  }
 
   std::span<const uint8_t> doc_;
   uint64_t base_;
   std::string& out_;
   size_t max_output_;  // text of a sane document stays within a small multiple of its binary size
+  bool sql_ = false;
+  bool lossy_ = false;
 };
 
 }  // namespace
@@ -366,10 +447,18 @@ void append_json_double(std::string& out, double d) {
   if (out.find_first_of(".e", start) == std::string::npos) out += ".0";
 }
 
-std::string json_binary_to_text(std::span<const uint8_t> bytes, uint64_t base_offset) {
+std::string json_binary_to_text(std::span<const uint8_t> bytes, uint64_t base_offset, bool* lossy) {
   std::string out;
   out.reserve(bytes.size() + bytes.size() / 4 + 8);
-  JsonPrinter(bytes, base_offset, out).document();
+  JsonPrinter printer(bytes, base_offset, out);
+  printer.document();
+  if (lossy) *lossy = printer.lossy();
+  return out;
+}
+
+std::string json_binary_to_sql(std::span<const uint8_t> bytes, uint64_t base_offset) {
+  std::string out;
+  JsonPrinter(bytes, base_offset, out, /*sql=*/true).document();
   return out;
 }
 

@@ -21,7 +21,10 @@ JsonDiff decode_json_diff(std::span<const uint8_t> bytes, uint64_t base_offset) 
     if (op.kind != JsonDiffOp::Kind::kRemove) {
       const uint64_t value_len = in.packed_int("JSON diff value length");
       const uint64_t value_offset = in.absolute_offset();
-      op.value_json = json_binary_to_text(in.bytes(value_len, "JSON diff value"), value_offset);
+      const auto value = in.bytes(value_len, "JSON diff value");
+      bool lossy = false;
+      op.value_json = json_binary_to_text(value, value_offset, &lossy);
+      if (lossy) op.value_sql = json_binary_to_sql(value, value_offset);
     }
     diff.ops.push_back(std::move(op));
   }

@@ -32,6 +32,6 @@ RowsEvent decode_rows(ByteReader& body, uint8_t type_code, const FormatDescripti
 Value decode_value(ByteReader& in, const ColumnInfo& column);
 
 // MySQL binary JSON to compact JSON text.
-std::string json_binary_to_text(std::span<const uint8_t> bytes, uint64_t base_offset);
+std::string json_binary_to_text(std::span<const uint8_t> bytes, uint64_t base_offset, bool* lossy = nullptr);
 
 }  // namespace galaxis::binlog::detail

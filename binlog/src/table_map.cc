@@ -3,9 +3,10 @@
 //
 // ColumnInfo::meta keeps the metadata the way the server itself folds it
 // into one 16-bit number (and mysqlbinlog prints it as "meta=N"):
-//   1-byte types (FLOAT, DOUBLE, BLOB, GEOMETRY, JSON, VECTOR, TIME2,
-//   DATETIME2, TIMESTAMP2): the byte;
-//   VARCHAR, VAR_STRING, BIT: little-endian 16 bits (BIT: bits%8 | bytes<<8);
+//   1-byte types (FLOAT, DOUBLE, BLOB, BLOB_COMPRESSED, GEOMETRY, JSON,
+//   VECTOR, TIME2, DATETIME2, TIMESTAMP2): the byte;
+//   VARCHAR, VARCHAR_COMPRESSED, VAR_STRING, BIT: little-endian 16 bits
+//   (BIT: bits%8 | bytes<<8);
 //   NEWDECIMAL: precision<<8 | scale;  STRING/ENUM/SET: byte0<<8 | byte1.
 #include <algorithm>
 
@@ -54,6 +55,7 @@ static int metadata_length(ColumnType type) {
     case ColumnType::kFloat:
     case ColumnType::kDouble:
     case ColumnType::kBlob:
+    case ColumnType::kBlobCompressed:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
@@ -64,6 +66,7 @@ static int metadata_length(ColumnType type) {
     case ColumnType::kDateTime2:
     case ColumnType::kTimestamp2: return 1;
     case ColumnType::kVarchar:
+    case ColumnType::kVarcharCompressed:
     case ColumnType::kVarString:
     case ColumnType::kBit:
     case ColumnType::kNewDecimal:
@@ -104,7 +107,9 @@ bool is_character_column(const ColumnInfo& c, bool mariadb) {
     case ColumnType::kString:
     case ColumnType::kVarString:
     case ColumnType::kVarchar:
+    case ColumnType::kVarcharCompressed:
     case ColumnType::kBlob:
+    case ColumnType::kBlobCompressed:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob: return true;

@@ -78,6 +78,14 @@ Value decode_value(ByteReader& in, const ColumnInfo& c) {
       const auto s = prefixed(in, string_max_length(c) > 255 ? 2 : 1, "CHAR value");
       return Text{std::string(s), c.collation};
     }
+    case ColumnType::kVarcharCompressed:
+    case ColumnType::kBlobCompressed: {
+      const unsigned length_bytes = c.real_type == ColumnType::kBlobCompressed ? c.meta : (c.meta < 256 ? 1 : 2);
+      const auto s = prefixed(in, length_bytes, "COMPRESSED column value");
+      const uint64_t offset = in.absolute_offset() - s.size();
+      return Text{mariadb_column_uncompress({reinterpret_cast<const uint8_t*>(s.data()), s.size()}, offset),
+                  c.collation};
+    }
     case ColumnType::kEnum: {
       const unsigned n = c.meta & 0xff;
       if (n != 1 && n != 2)
@@ -107,8 +115,12 @@ Value decode_value(ByteReader& in, const ColumnInfo& c) {
     case ColumnType::kJson: {
       const auto s = prefixed(in, c.meta, "JSON value");
       const uint64_t offset = in.absolute_offset() - s.size();
-      if (s.empty()) return Json{"null"};
-      return Json{json_binary_to_text({reinterpret_cast<const uint8_t*>(s.data()), s.size()}, offset)};
+      if (s.empty()) return Json{"null", ""};
+      const std::span<const uint8_t> doc{reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+      bool lossy = false;
+      Json json{json_binary_to_text(doc, offset, &lossy), ""};
+      if (lossy) json.sql = json_binary_to_sql(doc, offset);
+      return json;
     }
     case ColumnType::kVector: {
       const auto s = prefixed(in, c.meta, "VECTOR value");

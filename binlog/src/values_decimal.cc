@@ -15,7 +15,7 @@ constexpr uint32_t kPow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000
 }  // namespace
 
 size_t decimal_binary_size(unsigned precision, unsigned scale, uint64_t offset) {
-  if (precision == 0 || precision > 65 || scale > 30 || scale > precision)
+  if (precision == 0 || precision > 65 || scale > 38 || scale > precision)
     throw_error(Error::Kind::kCorrupt, "invalid DECIMAL({},{}) metadata at offset {}", precision, scale, offset);
   const unsigned intg = precision - scale;
   return (intg / kDigitsPerGroup) * 4 + kDig2Bytes[intg % kDigitsPerGroup] + (scale / kDigitsPerGroup) * 4 +

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "galaxis/common/error.h"
@@ -72,6 +73,54 @@ void append_bytes_literal(std::string* out, std::string_view charset, std::strin
   append_quoted(out, bytes);
 }
 
+// The declared length of a BINARY(n) column from its COLUMN_TYPE, else 0.
+size_t binary_column_length(const ColumnSchema& column) {
+  if (column.data_type != "binary") return 0;
+  const size_t open = column.column_type.find('(');
+  if (open == std::string::npos) return 1;  // BINARY means BINARY(1)
+  size_t n = 0;
+  for (size_t i = open + 1;
+       i < column.column_type.size() && column.column_type[i] >= '0' && column.column_type[i] <= '9'; ++i)
+    n = n * 10 + static_cast<size_t>(column.column_type[i] - '0');
+  return n;
+}
+
+// MariaDB's fixed-size binary types (UUID 16 bytes, INET6 16, INET4 4) and
+// BINARY(n) travel in the binlog with their trailing 0x00 bytes stripped
+// (MariaDB packs them like BINARY), and the server takes a _binary string
+// only at its full size — a shorter one is an invalid value (NULL, or an
+// error in strict mode). UUID's binlog bytes are its in-memory (text) order,
+// not the swapped in-record order, so the canonical text is written.
+// Returns true when it wrote the literal.
+bool append_fixed_binary(std::string* out, const std::string& bytes, const ColumnSchema& column) {
+  size_t size = 0;
+  if (column.data_type == "uuid" || column.data_type == "inet6") {
+    size = 16;
+  } else if (column.data_type == "inet4") {
+    size = 4;
+  } else {
+    size = binary_column_length(column);
+  }
+  if (size == 0 || bytes.size() > size) return false;  // longer: let the server judge it
+  if (bytes.size() == size && column.data_type != "uuid") return false;
+  std::string padded = bytes;
+  if (padded.size() < size) padded.resize(size, '\0');
+  if (column.data_type == "uuid" && padded.size() == 16) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out->push_back('\'');
+    for (size_t i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) out->push_back('-');
+      const auto b = static_cast<unsigned char>(padded[i]);
+      out->push_back(kHex[b >> 4]);
+      out->push_back(kHex[b & 15]);
+    }
+    out->push_back('\'');
+    return true;
+  }
+  append_bytes_literal(out, "binary", padded);
+  return true;
+}
+
 }  // namespace
 
 void append_quoted(std::string* out, std::string_view bytes) {
@@ -112,7 +161,9 @@ std::string json_diff_expression(const binlog::JsonDiff& diff, const std::string
     std::string path;
     append_bytes_literal(&path, "utf8mb4", op.path);
     std::string value;
-    if (op.kind != binlog::JsonDiffOp::Kind::kRemove) {
+    if (op.kind != binlog::JsonDiffOp::Kind::kRemove && !op.value_sql.empty()) {
+      value = op.value_sql;  // the text would lose a DECIMAL/DATE/TIME/unsigned type
+    } else if (op.kind != binlog::JsonDiffOp::Kind::kRemove) {
       value = "CAST(";
       append_bytes_literal(&value, "utf8mb4", op.value_json);
       value += " AS JSON)";
@@ -196,14 +247,27 @@ void append_literal(std::string* out, const binlog::Value& value, const ColumnSc
           }
           out->push_back('\'');
         } else if constexpr (std::is_same_v<T, Text>) {
+          if (!column.is_character() && append_fixed_binary(out, v.bytes, column)) return;
           append_bytes_literal(out, column.is_character() ? std::string_view(column.charset) : "binary", v.bytes);
         } else if constexpr (std::is_same_v<T, Enum>) {
           append_digits(out, v.index, 0);
         } else if constexpr (std::is_same_v<T, Set>) {
-          append_digits(out, v.bits, 0);
+          // A SET compares as a signed integer: a mask with bit 63 (64th
+          // member) matches only its negative reading, which INSERT takes too.
+          if (v.bits > static_cast<uint64_t>(INT64_MAX)) {
+            char buffer[24];
+            auto result = std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(v.bits));
+            out->append(buffer, result.ptr);
+          } else {
+            append_digits(out, v.bits, 0);
+          }
         } else if constexpr (std::is_same_v<T, Bit>) {
           append_digits(out, v.bits, 0);
         } else if constexpr (std::is_same_v<T, Json>) {
+          if (!v.sql.empty()) {  // the text would lose a DECIMAL/DATE/TIME/unsigned type
+            out->append(v.sql);
+            return;
+          }
           out->append("CAST(");
           append_bytes_literal(out, "utf8mb4", v.text);
           out->append(" AS JSON)");

@@ -62,13 +62,22 @@ void append_image_condition(std::string* out, const TableSchema& schema, const b
     if (column.generated) continue;
     if (!first) out->append(" AND ");
     first = false;
-    out->append(quote_identifier(column.name));
+    if (column.data_type == "vector") {  // MySQL cannot compare a VECTOR with a binary string
+      out->append("CAST(" + quote_identifier(column.name) + " AS BINARY)");
+    } else {
+      out->append(quote_identifier(column.name));
+    }
     out->append("<=>");
     append_literal(out, before[pos], column);
     if (column.is_character() && std::holds_alternative<binlog::Text>(before[pos])) {
+      // _bin collations are PAD SPACE: 'a' would also match 'a ' (another
+      // row of a keyless table); the byte length makes the match exact.
       out->append(" COLLATE ");
       out->append(column.charset);
-      out->append("_bin");
+      out->append("_bin AND OCTET_LENGTH(");
+      out->append(quote_identifier(column.name));
+      out->append(")=");
+      out->append(std::to_string(std::get<binlog::Text>(before[pos]).bytes.size()));
     }
   }
   if (first) out->append("1");

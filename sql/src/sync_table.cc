@@ -31,7 +31,8 @@ std::string hash_expression(const SyncColumn& column) {
     case ValueKind::kFloat: return "CAST(" + name + " AS DOUBLE)";
     case ValueKind::kBit: return name + "+0";
     case ValueKind::kText:
-    case ValueKind::kJson: return "CAST(" + name + " AS BINARY)";
+    case ValueKind::kJson:
+    case ValueKind::kBinary: return "CAST(" + name + " AS BINARY)";  // MySQL's VECTOR is no string argument
     default: return name;
   }
 }
@@ -61,7 +62,9 @@ ValueKind value_kind(const ColumnSchema& column) {
   if (column.integer_bits() > 0 || is_one_of(type, {"decimal", "numeric", "double", "real", "year"})) {
     return ValueKind::kNumber;
   }
-  if (is_one_of(type, {"date", "time", "datetime", "timestamp"})) return ValueKind::kTemporal;
+  // MariaDB's UUID/INET6/INET4 read as their text form; as _binary'…' the
+  // server would take those bytes for the binary form (36 bytes: invalid).
+  if (is_one_of(type, {"date", "time", "datetime", "timestamp", "uuid", "inet6", "inet4"})) return ValueKind::kTemporal;
   if (type == "json" && column.charset.empty()) return ValueKind::kJson;
   if (column.is_character()) return ValueKind::kText;
   return ValueKind::kBinary;
@@ -143,6 +146,12 @@ void append_value(std::string* out, const SyncColumn& column, const std::optiona
     case ValueKind::kFloat:
     case ValueKind::kBit:
       if (value->empty()) throw_error(Error::Kind::kCorrupt, "column `{}`: empty numeric value", column.name);
+      // MySQL keeps -0.0 in FLOAT/DOUBLE and prints it "-0", which as a
+      // literal is the integer 0: an exponent makes it the double -0.0.
+      if (*value == "-0") {
+        *out += "-0e0";
+        return;
+      }
       *out += *value;
       return;
     case ValueKind::kText:
@@ -268,7 +277,7 @@ std::string row_match_predicate(const SyncTable& table, const std::vector<std::o
   for (size_t i = 0; i < table.columns.size(); ++i) {
     const SyncColumn& column = table.columns[i];
     if (i > 0) out += " AND ";
-    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson) {
+    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson || column.kind == ValueKind::kBinary) {
       // Byte-exact: a case-insensitive collation would match the wrong row.
       out += "CAST(" + quote_identifier(column.name) + " AS BINARY)<=>";
       if (row[i]) {
@@ -289,7 +298,12 @@ std::string row_hash_expression(const SyncTable& table) {
   std::string out = "CRC32(CONCAT_WS('#'";
   std::string nulls;
   for (const SyncColumn& column : table.columns) {
-    out += ',' + hash_expression(column);
+    const std::string expression = hash_expression(column);
+    // Strings may hold the separator: ('a#', '') and ('a', '#') would both
+    // hash "a##"; their byte lengths in front keep the fields apart.
+    if (column.kind == ValueKind::kText || column.kind == ValueKind::kJson || column.kind == ValueKind::kBinary)
+      out += ",OCTET_LENGTH(" + expression + ")";
+    out += ',' + expression;
     if (column.nullable) {
       if (!nulls.empty()) nulls += ',';
       nulls += "ISNULL(" + quote_identifier(column.name) + ")";

@@ -112,7 +112,8 @@ TEST(SyncTable, RowHashCoversNullFlagsAndBytes) {
   SyncTable t = make_sync_table(
       schema_with({column("id", "int", "", false), column("s", "varchar", "utf8mb4"), column("b", "bit")}, {0}), "db");
   EXPECT_EQ(row_hash_expression(t),
-            "CRC32(CONCAT_WS('#',`id`,CAST(`s` AS BINARY),`b`+0,CONCAT(ISNULL(`s`),ISNULL(`b`))))");
+            "CRC32(CONCAT_WS('#',`id`,OCTET_LENGTH(CAST(`s` AS BINARY)),CAST(`s` AS "
+            "BINARY),`b`+0,CONCAT(ISNULL(`s`),ISNULL(`b`))))");
   SyncTable no_nulls = make_sync_table(schema_with({column("id", "int", "", false)}, {0}), "db");
   EXPECT_EQ(row_hash_expression(no_nulls), "CRC32(CONCAT_WS('#',`id`))");
 }

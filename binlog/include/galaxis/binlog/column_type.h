@@ -29,6 +29,11 @@ enum class ColumnType : uint8_t {
   kDateTime2 = 18,
   kTime2 = 19,
   kTypedArray = 20,
+  // MariaDB column compression (VARCHAR/TEXT/BLOB ... COMPRESSED): the table
+  // map says 140/141; row values carry MariaDB's compressed record
+  // (values_compressed.cc) and decode to the uncompressed Text.
+  kBlobCompressed = 140,
+  kVarcharCompressed = 141,
   kVector = 242,
   kInvalid = 243,
   kBool = 244,

@@ -101,6 +101,11 @@ struct Bit {
 // JSON (MariaDB stores JSON as Text, not Json).
 struct Json {
   std::string text;
+  // MySQL: an SQL expression (JSON_OBJECT/JSON_ARRAY/CAST...) that builds
+  // exactly the binary document, for the documents whose text loses a type —
+  // DECIMAL, DATE/TIME/DATETIME and unsigned integers read back from the
+  // text as DOUBLE, strings and signed integers. "" when the text is exact.
+  std::string sql;
   bool operator==(const Json&) const = default;
 };
 
@@ -110,6 +115,7 @@ struct JsonDiffOp {
   Kind kind = Kind::kReplace;
   std::string path;        // e.g. "$.a[1]"
   std::string value_json;  // compact JSON text; empty for kRemove
+  std::string value_sql;   // as Json::sql: the exact expression when the text loses a type, else 
   bool operator==(const JsonDiffOp&) const = default;
 };
 struct JsonDiff {

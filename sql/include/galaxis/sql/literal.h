@@ -25,9 +25,15 @@
 //   Text             _<charset>'escaped' using the target column's charset
 //                    (bytes pass through unconverted); _binary'...' for
 //                    binary columns
-//   Enum, Set        the index / bit mask as a number (ENUM by index, SET by bits)
+//   Enum, Set        the index / bit mask as a number (ENUM by index, SET by
+//                    bits; a mask with bit 63 as its signed reading, the
+//                    only one a SET column compares equal to)
 //   Bit              the number
-//   Json             CAST(_utf8mb4'text' AS JSON)
+//   Json             CAST(_utf8mb4'text' AS JSON), or Json::sql when the text
+//                    would lose a type (JSON_OBJECT(...CAST(1.50 AS DECIMAL(3,2))...))
+//   Text for BINARY(n), MariaDB UUID/INET6/INET4 (target DATA_TYPE)
+//                    padded with 0x00 to the column's size (the binlog strips
+//                    trailing zero bytes); UUID as its canonical text
 //   Geometry         _binary'<SRID + WKB>' (MySQL's internal format, which
 //                    both servers accept for geometry columns)
 //   Vector           _binary'<little-endian float32s>'

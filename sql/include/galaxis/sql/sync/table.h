@@ -12,10 +12,12 @@
 //   character columns, ENUM, SET  _<charset>'bytes' (bytes pass unconverted)
 //   binary strings, BLOB, GEOMETRY, VECTOR  _binary'bytes'
 //   temporal                    'text' (sessions are time_zone '+00:00')
+//   MariaDB UUID, INET6, INET4  'text' too (their text form)
 //   JSON (MySQL)                _utf8mb4'text'
 // The row hash: CRC32(CONCAT_WS('#', <each column, character columns as
-// bytes>, CONCAT(ISNULL(nullable columns)...))) — NULL differs from '',
-// case and trailing spaces count (CHAR trailing spaces are not stored).
+// bytes, strings preceded by their byte length>, CONCAT(ISNULL(nullable
+// columns)...))) — NULL differs from '', a '#' inside a value cannot shift
+// fields, case and trailing spaces count (CHAR trailing spaces are not stored).
 //
 // Keys are the primary key, else a unique key over NOT NULL columns
 // (SchemaCache's choice); a key value is the key columns' raw bytes.
