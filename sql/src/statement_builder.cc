@@ -127,6 +127,9 @@ void StatementBatch::begin_open(Open kind, const TableSchema& schema, std::vecto
 size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchema& schema) {
   const ColumnMap map = map_columns(event, schema);
   const std::string table = qualified_name(schema.database, schema.table);
+  if (event.kind == binlog::RowsKind::kDelete && schema.versioning != Versioning::kNone) {
+    return add_history_deletes(event, map, schema);
+  }
   size_t added = 0;
   for (const binlog::RowChange& change : event.rows) {
     switch (event.kind) {
@@ -172,14 +175,6 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
       }
       case binlog::RowsKind::kDelete: {
         check_image(change.before, map.before, schema, "before");
-        if (schema.versioning != Versioning::kNone) {
-          throw_error(Error::Kind::kUnsupported,
-                      "row event for system-versioned table {} deletes rows (the master ran DELETE HISTORY or "
-                      "removed rows of a versioned table without versioning); the passive cannot remove single "
-                      "history rows (DELETE HISTORY has no WHERE): run the same DELETE HISTORY on the passive, "
-                      "then copy the table again with galaxis-relay sync",
-                      table);
-        }
         if (has_key_values(schema, change.before, map.before)) {
           bool single = schema.key_columns.size() == 1;
           Open kind = single ? Open::kDeleteSingle : Open::kDeleteTuple;
@@ -272,6 +267,41 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
     ++added;
   }
   return added;
+}
+
+size_t StatementBatch::add_history_deletes(const binlog::RowsEvent& event, const ColumnMap& map,
+                                           const TableSchema& schema) {
+  const std::string table = qualified_name(schema.database, schema.table);
+  const binlog::Timestamp* last = nullptr;  // the latest ROW END of the event's rows
+  for (const binlog::RowChange& change : event.rows) {
+    check_image(change.before, map.before, schema, "before");
+    const binlog::Value* end = versioning::value_at(change.before, map.before, schema.row_end);
+    const auto* ts = end != nullptr ? std::get_if<binlog::Timestamp>(end) : nullptr;
+    if (ts == nullptr || versioning::is_current(*end)) {
+      throw_error(Error::Kind::kUnsupported,
+                  "row event for system-versioned table {} deletes {} (only DELETE HISTORY removes rows of a "
+                  "versioned table, and only history rows): the passive cannot do the same",
+                  table, ts == nullptr ? "rows without a TIMESTAMP ROW END" : "a current row");
+    }
+    if (last == nullptr || ts->seconds > last->seconds || (ts->seconds == last->seconds && ts->micros > last->micros)) {
+      last = ts;
+    }
+  }
+  if (last == nullptr) return 0;
+  // DELETE HISTORY has no WHERE, but BEFORE SYSTEM_TIME X removes exactly the
+  // history rows ending before X. The master's statement removed every
+  // history row ending before its own X; this event's rows are some of them,
+  // so "ending at or before the latest of them" is a subset of the master's,
+  // and together the statement's events remove all of it. The rows of a later
+  // event may be gone already: the count is not checked.
+  uint32_t seconds = last->seconds, micros = last->micros + 1;
+  if (micros == 1000000) {
+    ++seconds;
+    micros = 0;
+  }
+  add_statement("DELETE HISTORY FROM " + table + " BEFORE SYSTEM_TIME TIMESTAMP'" +
+                format_utc_timestamp(seconds, micros, 6) + "'");
+  return event.rows.size();
 }
 
 bool StatementBatch::skip_history_row(const binlog::RowImage& after, const std::vector<size_t>& map,

@@ -25,8 +25,11 @@
 //                  row; the master's logged history row for it is then
 //                  skipped (HistoryExpectations); current → ended: DELETE
 //                  under SET STATEMENT timestamp=<after row_end>
-//   Delete_rows    Error(kUnsupported): DELETE HISTORY cannot be replayed
-//                  row by row (it has no WHERE); run it on the passive
+//   Delete_rows    DELETE HISTORY ... BEFORE SYSTEM_TIME <latest row_end of
+//                  the event + 1 µs>: a subset of what the master's
+//                  statement removed, all of it once its events are applied
+//                  (needs the DELETE HISTORY privilege on the passive; the
+//                  server's refusal names it)
 // Transaction-id versioning: MariaDB logs DML on such tables as statements
 // even with binlog_format=ROW (checked on 10.11), which the applier refuses
 // with Error(kUnsupported) naming the reason. Should row events for one

@@ -158,19 +158,25 @@ TEST(SystemVersioning, InsertUpdateDeleteAndTheHistoryRowTheTargetWritesItself) 
   EXPECT_EQ(batch.expected(), (std::vector<int64_t>{2, 1, 1}));
 }
 
-TEST(SystemVersioning, DeleteRowsOfHistoryStopWithAnError) {
+TEST(SystemVersioning, DeleteRowsOfHistoryBecomeDeleteHistoryBeforeTheLatestEndPlusOneMicrosecond) {
   TableSchema t = table(true);
   auto m = map_of(
       {ColumnType::kLong, ColumnType::kBlob, ColumnType::kTimestamp2, ColumnType::kTimestamp2, ColumnType::kLongLong});
   StatementBatch batch;
+  batch.add_rows(event(RowsKind::kDelete, m,
+                       {{{int64_t{1}, Text{"a", 63}, at(1700000000, 0), at(1700000001, 999999), int64_t{7}}, {}},
+                        {{int64_t{2}, Text{"b", 63}, at(1700000000, 0), at(1700000000, 5), int64_t{8}}, {}}}),
+                 t);
+  EXPECT_EQ(batch.sql(), "DELETE HISTORY FROM `d`.`t` BEFORE SYSTEM_TIME TIMESTAMP'2023-11-14 22:13:22.000000'");
+  EXPECT_EQ(batch.expected(), (std::vector<int64_t>{-1}));
+  // A current row cannot be deleted from a versioned table.
   try {
-    batch.add_rows(event(RowsKind::kDelete, m,
-                         {{{int64_t{1}, Text{"a", 63}, at(1700000000, 0), at(1700000001, 0), int64_t{7}}, {}}}),
-                   t);
+    batch.add_rows(
+        event(RowsKind::kDelete, m, {{{int64_t{1}, Text{"a", 63}, at(1700000000, 0), kMax, int64_t{7}}, {}}}), t);
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), Error::Kind::kUnsupported);
-    EXPECT_NE(std::string(e.what()).find("DELETE HISTORY"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("a current row"), std::string::npos);
   }
 }
 

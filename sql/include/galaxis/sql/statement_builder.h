@@ -123,6 +123,8 @@ class StatementBatch {
   // is a history row the target already wrote; for an Update_rows row, true
   // when it was applied whole (a DELETE on the master), else the UPDATE's
   // SET STATEMENT prefix and the history row it makes the target write.
+  // A versioned table's Delete_rows (the master ran DELETE HISTORY).
+  size_t add_history_deletes(const binlog::RowsEvent& event, const ColumnMap& map, const TableSchema& schema);
   bool skip_history_row(const binlog::RowImage& after, const std::vector<size_t>& map, const TableSchema& schema);
   bool versioned_update(const binlog::RowChange& change, const ColumnMap& map, const TableSchema& schema,
                         std::string* prefix, std::string* expected_history);
