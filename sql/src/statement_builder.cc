@@ -23,6 +23,15 @@ size_t image_position(const std::vector<size_t>& map, size_t column) {
   return std::string::npos;
 }
 
+// ENUM error values ('' = index 0) among the written values of an image.
+uint32_t enum_error_values(const binlog::RowImage& image, const std::vector<size_t>& positions) {
+  uint32_t n = 0;
+  for (size_t pos : positions) {
+    if (const auto* e = std::get_if<binlog::Enum>(&image[pos]); e != nullptr && e->index == 0) ++n;
+  }
+  return n;
+}
+
 void check_image(const binlog::RowImage& image, const std::vector<size_t>& map, const TableSchema& schema,
                  const char* which) {
   if (image.size() != map.size()) {
@@ -178,6 +187,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
         }
         sql_.push_back(')');
         ++open_rows_;
+        origins_.back().expected_warnings += enum_error_values(change.after, signature);
         break;
       }
       case binlog::RowsKind::kDelete: {
@@ -224,6 +234,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
         check_image(change.before, map.before, schema, "before");
         check_image(change.after, map.after, schema, "after");
         std::string assignments;
+        std::vector<size_t> assigned;  // after-image positions written
         for (size_t pos = 0; pos < map.after.size(); ++pos) {
           size_t column = map.after[pos];
           const ColumnSchema& info = schema.columns[column];
@@ -232,6 +243,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           size_t before_pos = image_position(map.before, column);
           if (before_pos != std::string::npos && change.before[before_pos] == value) continue;
           if (!assignments.empty()) assignments.push_back(',');
+          assigned.push_back(pos);
           std::string name = quote_identifier(info.name);
           assignments += name;
           assignments.push_back('=');
@@ -262,6 +274,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           statement += " LIMIT 1";
         }
         add_statement(statement, 1);
+        origins_.back().expected_warnings += enum_error_values(change.after, assigned);
         break;
       }
     }
