@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "config_file.h"
 #include "connection_options.h"
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
@@ -43,36 +44,6 @@ struct RunFlags {
   size_t parallel = 4;
   bool compact_rows = true;
 };
-
-// Applies `path` to the options of `command` that the command line left unset.
-void merge_config_file(CLI::App& command, const std::string& path) {
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_file(path);
-  } catch (const CLI::Error& e) {
-    throw_error(Error::Kind::kUsage, "--config {}: {}", path, e.what());
-  }
-  for (const CLI::ConfigItem& item : items) {
-    if (item.name == "++" || item.name == "--") continue;  // section markers
-    const std::string key =
-        item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == "run") ? item.name : item.fullname();
-    CLI::Option* option = nullptr;
-    try {
-      option = command.get_option("--" + key);
-    } catch (const CLI::Error&) {
-      throw_error(Error::Kind::kUsage, "--config {}: unknown key '{}' (keys are the flags of `run` without --)", path,
-                  item.fullname());
-    }
-    if (key == "config") throw_error(Error::Kind::kUsage, "--config {}: a config file cannot name another", path);
-    if (option->count() > 0) continue;  // the command line wins
-    try {
-      for (const std::string& input : item.inputs) option->add_result(input);
-      option->run_callback();
-    } catch (const CLI::Error& e) {
-      throw_error(Error::Kind::kUsage, "--config {}: {}: {}", path, key, e.what());
-    }
-  }
-}
 
 // Shell-quotes `word` when it holds anything but safe characters.
 std::string shell_word(const std::string& word) {

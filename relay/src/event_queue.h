@@ -95,6 +95,9 @@ class EventQueue {
     return closed_;
   }
   size_t bytes() const { return bytes_; }
+  // True while push() waits for room (tests synchronise on it instead of
+  // sleeping and hoping the producer got there).
+  bool producer_waiting() const { return producer_waiting_; }
 
  private:
   // One item always fits into an empty queue (so any event size passes).

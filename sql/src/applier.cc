@@ -287,7 +287,9 @@ void Applier::apply_query(const binlog::QueryEvent& query, const binlog::Event& 
     case QueryKind::kXa:
     case QueryKind::kOther:
       throw_error(Error::Kind::kUnsupported,
-                  "{} statement in the binlog cannot be replayed (the source must use binlog_format=ROW): {}",
+                  "{} statement in the binlog cannot be replayed (the source must use binlog_format=ROW; MariaDB "
+                  "logs DML on tables WITH SYSTEM VERSIONING by transaction id as statements even then: version "
+                  "them by TIMESTAMP(6) periods instead): {}",
                   query_kind_name(info.kind), truncate_statement(query.query, 80));
   }
 }

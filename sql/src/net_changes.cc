@@ -34,8 +34,8 @@ bool key_literal(const TableSchema& schema, const binlog::RowImage& image, const
 
 bool NetChanges::eligible(const TableSchema& schema) {
   if (schema.key_kind != KeyKind::kPrimary || schema.key_columns.empty() || schema.has_foreign_keys ||
-      !schema.unguarded_triggers.empty()) {
-    return false;
+      !schema.unguarded_triggers.empty() || schema.versioning != Versioning::kNone) {
+    return false;  // (versioned: a DELETE + INSERT fold would write history rows)
   }
   for (size_t column : schema.key_columns) {
     if (schema.columns[column].is_character() || schema.columns[column].generated) return false;

@@ -20,6 +20,44 @@ bool contains(const std::string& haystack, std::string_view needle) {
   return lower(haystack).find(needle) != std::string::npos;
 }
 
+// Appends the columns MariaDB keeps but information_schema does not show, in
+// the order its row images carry them (schema.h), and records versioning.
+void add_hidden_columns(TableSchema* schema, bool versioned, size_t long_unique_keys) {
+  if (versioned) {
+    for (size_t i = 0; i < schema->columns.size(); ++i) {
+      if (schema->columns[i].role == ColumnRole::kRowStart) schema->row_start = i;
+      if (schema->columns[i].role == ColumnRole::kRowEnd) schema->row_end = i;
+    }
+    if (schema->row_start == SIZE_MAX || schema->row_end == SIZE_MAX) {
+      // WITH SYSTEM VERSIONING without a PERIOD: implicit TIMESTAMP(6) columns.
+      for (ColumnRole role : {ColumnRole::kRowStart, ColumnRole::kRowEnd}) {
+        ColumnSchema column;
+        column.name = role == ColumnRole::kRowStart ? "row_start" : "row_end";
+        column.data_type = "timestamp";
+        column.column_type = "timestamp(6)";
+        column.nullable = false;
+        column.generated = true;
+        column.hidden = true;
+        column.role = role;
+        (role == ColumnRole::kRowStart ? schema->row_start : schema->row_end) = schema->columns.size();
+        schema->columns.push_back(std::move(column));
+      }
+    }
+    schema->versioning =
+        schema->columns[schema->row_start].integer_bits() != 0 ? Versioning::kTransactionId : Versioning::kTimestamp;
+  }
+  for (size_t n = 1; n <= long_unique_keys; ++n) {
+    ColumnSchema column;
+    column.name = "DB_ROW_HASH_" + std::to_string(n);
+    column.data_type = "bigint";
+    column.column_type = "bigint(20)";
+    column.generated = true;
+    column.hidden = true;
+    column.role = ColumnRole::kLongUniqueHash;
+    schema->columns.push_back(std::move(column));
+  }
+}
+
 }  // namespace
 
 unsigned ColumnSchema::integer_bits() const {
@@ -111,6 +149,11 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
     column.generated = !row[6].value_or("").empty() || contains(extra, "virtual generated") ||
                        contains(extra, "stored generated") || contains(extra, "persistent");
     column.invisible = contains(extra, "invisible");
+    // MariaDB shows explicit period columns as STORED GENERATED with the
+    // expression "ROW START" / "ROW END".
+    const std::string expression = lower(row[6].value_or(""));
+    if (expression == "row start") column.role = ColumnRole::kRowStart;
+    if (expression == "row end") column.role = ColumnRole::kRowEnd;
     column.on_update = contains(extra, "on update");
     if (row.size() > 8 && row[8]) column.max_bytes = std::strtoull(row[8]->c_str(), nullptr, 10);
     schema.columns.push_back(std::move(column));
@@ -188,13 +231,21 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
   }
   // The engine decides whether a rolled-back target transaction undoes the
   // rows (write_set.h makes non-transactional tables barriers).
+  // Also: TABLE_TYPE 'SYSTEM VERSIONED' (MariaDB) and the number of long
+  // UNIQUE keys, which MariaDB lists as unique HASH indexes (MEMORY's HASH
+  // indexes are ordinary ones; InnoDB/MyISAM/Aria have no other HASH).
   Rows table_info = connection_->query(
-      "SELECT t.ENGINE, e.TRANSACTIONS FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES e ON "
-      "e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = " +
+      "SELECT t.ENGINE, e.TRANSACTIONS, t.TABLE_TYPE, (SELECT COUNT(DISTINCT s.INDEX_NAME) FROM "
+      "information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME AND "
+      "s.NON_UNIQUE = 0 AND s.INDEX_TYPE = 'HASH') FROM information_schema.TABLES t LEFT JOIN "
+      "information_schema.ENGINES e ON e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = " +
       connection_->quote(database) + " AND t.TABLE_NAME = " + connection_->quote(table));
   if (!table_info.empty()) {
     schema.engine = table_info.front()[0].value_or("");
     schema.transactional = table_info.front()[1].value_or("") == "YES";
+    const bool versioned = table_info.front()[2].value_or("") == "SYSTEM VERSIONED";
+    const bool memory = strcasecmp(schema.engine.c_str(), "MEMORY") == 0;
+    add_hidden_columns(&schema, versioned, memory ? 0 : std::stoul(table_info.front()[3].value_or("0")));
   } else {
     schema.transactional = false;  // unknown: the conservative answer
   }

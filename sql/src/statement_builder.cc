@@ -3,17 +3,10 @@
 #include "galaxis/common/error.h"
 #include "galaxis/sql/connection.h"
 #include "galaxis/sql/literal.h"
+#include "system_versioning.h"
 
 namespace galaxis::sql {
 namespace {
-
-std::vector<size_t> present_targets(const std::vector<bool>& bitmap, const std::vector<size_t>& by_column) {
-  std::vector<size_t> out;
-  for (size_t i = 0; i < bitmap.size() && i < by_column.size(); ++i) {
-    if (bitmap[i]) out.push_back(by_column[i]);
-  }
-  return out;
-}
 
 // Position in the image of target column `column`, or npos.
 size_t image_position(const std::vector<size_t>& map, size_t column) {
@@ -46,9 +39,12 @@ bool append_key_condition(std::string* out, const TableSchema& schema, const bin
   std::string condition;
   for (size_t n = 0; n < schema.key_columns.size(); ++n) {
     size_t column = schema.key_columns[n];
+    // A versioned table's key holds ROW END; DML sees only current rows, whose
+    // ROW END is the target's own MAX (it differs between server versions).
+    if (schema.columns[column].role == ColumnRole::kRowEnd) continue;
     size_t pos = image_position(map, column);
     if (pos == std::string::npos || binlog::is_null(before[pos])) return false;
-    if (n > 0) condition += " AND ";
+    if (!condition.empty()) condition += " AND ";
     condition += quote_identifier(schema.columns[column].name);
     condition += '=';
     append_literal(&condition, before[pos], schema.columns[column]);
@@ -88,34 +84,6 @@ void append_image_condition(std::string* out, const TableSchema& schema, const b
 }
 
 }  // namespace
-
-ColumnMap map_columns(const binlog::RowsEvent& event, const TableSchema& schema) {
-  std::vector<size_t> by_column(event.column_count);
-  const binlog::TableMap* map = event.table.get();
-  bool by_name = map != nullptr && map->has_column_names && map->columns.size() == event.column_count;
-  if (by_name) {
-    for (size_t i = 0; i < event.column_count; ++i) {
-      size_t target = schema.find_column(map->columns[i].name);
-      if (target == schema.columns.size()) {
-        throw_error(Error::Kind::kUnsupported, "column `{}` of {} in the binlog does not exist on the target",
-                    map->columns[i].name, qualified_name(schema.database, schema.table));
-      }
-      by_column[i] = target;
-    }
-  } else {
-    if (event.column_count != schema.columns.size()) {
-      throw_error(Error::Kind::kUnsupported,
-                  "row event for {} has {} columns but the target table has {} (the schemas differ; without "
-                  "binlog_row_metadata=FULL columns are matched by position)",
-                  qualified_name(schema.database, schema.table), event.column_count, schema.columns.size());
-    }
-    for (size_t i = 0; i < event.column_count; ++i) by_column[i] = i;
-  }
-  ColumnMap out;
-  out.before = present_targets(event.columns_before, by_column);
-  out.after = present_targets(event.columns_after, by_column);
-  return out;
-}
 
 void StatementBatch::start_statement() {
   close_open();
@@ -164,12 +132,21 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
     switch (event.kind) {
       case binlog::RowsKind::kWrite: {
         check_image(change.after, map.after, schema, "after");
+        if (schema.versioning != Versioning::kNone && skip_history_row(change.after, map.after, schema)) break;
+        // Timestamp periods are written (system_versioning_insert_history).
+        const bool periods = schema.versioning == Versioning::kTimestamp;
         std::vector<size_t> signature;
         for (size_t pos = 0; pos < map.after.size(); ++pos) {
-          if (!schema.columns[map.after[pos]].generated) signature.push_back(pos);
+          const ColumnSchema& column = schema.columns[map.after[pos]];
+          if (!column.generated ||
+              (periods && (column.role == ColumnRole::kRowStart || column.role == ColumnRole::kRowEnd))) {
+            signature.push_back(pos);
+          }
         }
         if (!can_extend(Open::kInsert, schema, signature)) {
-          std::string head = "INSERT INTO " + table + " (";
+          std::string head = periods
+                                 ? "SET STATEMENT system_versioning_insert_history=1 FOR INSERT INTO " + table + " ("
+                                 : "INSERT INTO " + table + " (";
           for (size_t n = 0; n < signature.size(); ++n) {
             if (n > 0) head.push_back(',');
             head += quote_identifier(schema.columns[map.after[signature[n]]].name);
@@ -183,6 +160,10 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
         for (size_t n = 0; n < signature.size(); ++n) {
           if (n > 0) sql_.push_back(',');
           size_t pos = signature[n];
+          if (map.after[pos] == schema.row_end && versioning::is_current(change.after[pos])) {
+            sql_.append("DEFAULT");  // the target's own MAX
+            continue;
+          }
           append_literal(&sql_, change.after[pos], schema.columns[map.after[pos]]);
         }
         sql_.push_back(')');
@@ -192,6 +173,14 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
       }
       case binlog::RowsKind::kDelete: {
         check_image(change.before, map.before, schema, "before");
+        if (schema.versioning != Versioning::kNone) {
+          throw_error(Error::Kind::kUnsupported,
+                      "row event for system-versioned table {} deletes rows (the master ran DELETE HISTORY or "
+                      "removed rows of a versioned table without versioning); the passive cannot remove single "
+                      "history rows (DELETE HISTORY has no WHERE): run the same DELETE HISTORY on the passive, "
+                      "then copy the table again with galaxis-relay sync",
+                      table);
+        }
         if (has_key_values(schema, change.before, map.before)) {
           bool single = schema.key_columns.size() == 1;
           Open kind = single ? Open::kDeleteSingle : Open::kDeleteTuple;
@@ -233,6 +222,11 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
       case binlog::RowsKind::kPartialUpdate: {
         check_image(change.before, map.before, schema, "before");
         check_image(change.after, map.after, schema, "after");
+        std::string prefix;            // SET STATEMENT timestamp=... FOR
+        std::string expected_history;  // the history row the target writes
+        if (schema.versioning != Versioning::kNone) {
+          if (versioned_update(change, map, schema, &prefix, &expected_history)) break;
+        }
         std::string assignments;
         std::vector<size_t> assigned;  // after-image positions written
         for (size_t pos = 0; pos < map.after.size(); ++pos) {
@@ -254,6 +248,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           }
         }
         if (assignments.empty()) break;  // nothing changes (e.g. only generated columns differ)
+        if (!expected_history.empty()) versioning::expect_history(&expected_history_, std::move(expected_history));
         // An ON UPDATE CURRENT_TIMESTAMP column not assigned would take the
         // target's clock: set it to the binlog's value even when unchanged.
         for (size_t pos = 0; pos < map.after.size(); ++pos) {
@@ -266,7 +261,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           assignments.push_back('=');
           append_literal(&assignments, change.after[pos], info);
         }
-        std::string statement = "UPDATE " + table + " SET " + assignments + " WHERE ";
+        std::string statement = prefix + "UPDATE " + table + " SET " + assignments + " WHERE ";
         if (has_key_values(schema, change.before, map.before)) {
           append_key_condition(&statement, schema, change.before, map.before);
         } else {
@@ -281,6 +276,65 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
     ++added;
   }
   return added;
+}
+
+bool StatementBatch::skip_history_row(const binlog::RowImage& after, const std::vector<size_t>& map,
+                                      const TableSchema& schema) {
+  const binlog::Value* end = versioning::value_at(after, map, schema.row_end);
+  if (end == nullptr || versioning::value_at(after, map, schema.row_start) == nullptr) {
+    throw_error(Error::Kind::kUnsupported,
+                "row event for system-versioned table {} lacks its period columns (row_start/row_end), which the "
+                "passive needs to keep the master's history (binlog_row_image FULL or MINIMAL on the master)",
+                qualified_name(schema.database, schema.table));
+  }
+  if (versioning::is_current(*end)) return false;
+  // Transaction ids are the target's own: its versioning wrote this history row.
+  if (schema.versioning == Versioning::kTransactionId) return true;
+  return versioning::take_history(&expected_history_, versioning::fingerprint(schema, after, map, nullptr));
+}
+
+bool StatementBatch::versioned_update(const binlog::RowChange& change, const ColumnMap& map, const TableSchema& schema,
+                                      std::string* prefix, std::string* expected_history) {
+  const std::string table = qualified_name(schema.database, schema.table);
+  const binlog::Value* start_before = versioning::value_at(change.before, map.before, schema.row_start);
+  const binlog::Value* start_after = versioning::value_at(change.after, map.after, schema.row_start);
+  const binlog::Value* end_before = versioning::value_at(change.before, map.before, schema.row_end);
+  const binlog::Value* end_after = versioning::value_at(change.after, map.after, schema.row_end);
+  // MINIMAL images: the before image holds the key (with ROW END), the
+  // after image every column; start_before is then unknown.
+  if (start_after == nullptr || end_before == nullptr || end_after == nullptr) {
+    throw_error(Error::Kind::kUnsupported,
+                "row event for system-versioned table {} lacks its period columns (row_start/row_end), which the "
+                "passive needs to keep the master's history (binlog_row_image FULL or MINIMAL on the master)",
+                table);
+  }
+  if (!versioning::is_current(*end_before)) {
+    throw_error(Error::Kind::kUnsupported,
+                "row event for system-versioned table {} changes a history row, which the passive cannot do", table);
+  }
+  const bool timestamps = schema.versioning == Versioning::kTimestamp;
+  if (!versioning::is_current(*end_after)) {
+    // A DELETE on the master: the target ends the row itself at the master's time.
+    std::string statement;
+    if (timestamps)
+      statement = "SET STATEMENT timestamp=" + versioning::timestamp_seconds(*end_after, schema) + " FOR ";
+    statement += "DELETE FROM " + table + " WHERE ";
+    if (has_key_values(schema, change.before, map.before)) {
+      append_key_condition(&statement, schema, change.before, map.before);
+    } else {
+      append_image_condition(&statement, schema, change.before, map.before);
+      statement += " LIMIT 1";
+    }
+    add_statement(statement, 1);
+    return true;
+  }
+  if (timestamps && (start_before == nullptr || !(*start_after == *start_before))) {
+    // The target versions the row at the master's statement time and writes
+    // the history row the master logs next; that one is skipped.
+    *prefix = "SET STATEMENT timestamp=" + versioning::timestamp_seconds(*start_after, schema) + " FOR ";
+    *expected_history = versioning::fingerprint(schema, change.before, map.before, start_after);
+  }
+  return false;
 }
 
 const std::string& StatementBatch::sql() {

@@ -83,6 +83,10 @@ struct Column {
 struct Table {
   std::vector<Column> columns;
   std::vector<std::string> primary_key;
+  // MariaDB WITH SYSTEM VERSIONING: rows are read FOR SYSTEM_TIME ALL (history
+  // included), with the implicit row_start/row_end when no PERIOD names them.
+  bool versioned = false;
+  bool explicit_period = false;
 };
 
 struct Side {
@@ -145,16 +149,18 @@ void load(Side& side) {
   if (c.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " + db).empty()) {
     throw_error(Error::Kind::kServer, "database `{}` does not exist", side.db);
   }
-  for (const SqlRow& row : c.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + db +
-                                   " AND TABLE_TYPE = 'BASE TABLE'")) {
-    side.tables[row[0].value_or("")];
+  for (const SqlRow& row :
+       c.query("SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + db +
+               " AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')")) {
+    side.tables[row[0].value_or("")].versioned = row[1].value_or("") == "SYSTEM VERSIONED";
   }
   for (const SqlRow& row : c.query("SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
-                                   "CHARACTER_SET_NAME, COLLATION_NAME, EXTRA FROM information_schema.COLUMNS "
-                                   "WHERE TABLE_SCHEMA = " +
+                                   "CHARACTER_SET_NAME, COLLATION_NAME, EXTRA, GENERATION_EXPRESSION "
+                                   "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
                                    db + " ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
     auto it = side.tables.find(row[0].value_or(""));
     if (it == side.tables.end()) continue;  // a view
+    if (row[8].value_or("") == "ROW START") it->second.explicit_period = true;
     Column col;
     col.name = row[1].value_or("");
     col.type = normalize_type(row[2].value_or(""));
@@ -220,8 +226,15 @@ bool compare_layout(const std::string& label, const Table& a, const Table& b, bo
   return same_names;
 }
 
-TableRows read_rows(SqlConnection& c, const std::string& db, const std::string& table, const std::vector<size_t>& key) {
-  SqlResult result = c.query_with_columns("SELECT * FROM " + quote_identifier(db) + "." + quote_identifier(table));
+// Every column information_schema lists, by name: SELECT * would leave out
+// INVISIBLE columns.
+TableRows read_rows(SqlConnection& c, const std::string& db, const std::string& table, const Table& layout,
+                    const std::vector<size_t>& key) {
+  std::string list;
+  for (const Column& column : layout.columns) list += (list.empty() ? "" : ", ") + quote_identifier(column.name);
+  if (layout.versioned && !layout.explicit_period) list += ", row_start, row_end";
+  SqlResult result = c.query_with_columns("SELECT " + list + " FROM " + quote_identifier(db) + "." +
+                                          quote_identifier(table) + (layout.versioned ? " FOR SYSTEM_TIME ALL" : ""));
   TableRows rows{std::move(result.columns), std::move(result.rows)};
   std::sort(rows.rows.begin(), rows.rows.end(), [&](const SqlRow& x, const SqlRow& y) {
     const int c1 = compare_keys(x, y, key);
@@ -316,9 +329,9 @@ std::string compare_databases(SqlConnection& a, const std::string& db_a, SqlConn
     }
     if (ia->second.primary_key != ib->second.primary_key) key.clear();  // order by the whole row then
     const TableRows rows_a =
-        with_context("comparing: reading a." + name, [&] { return read_rows(a, db_a, name, key); });
+        with_context("comparing: reading a." + name, [&] { return read_rows(a, db_a, name, ia->second, key); });
     const TableRows rows_b =
-        with_context("comparing: reading b." + name, [&] { return read_rows(b, db_b, name, key); });
+        with_context("comparing: reading b." + name, [&] { return read_rows(b, db_b, name, ib->second, key); });
     const size_t used = diff_table_rows(label, rows_a, rows_b, key, report.budget, &report.text);
     report.budget -= std::min(used, report.budget);
   }

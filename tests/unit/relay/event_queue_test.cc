@@ -11,6 +11,16 @@
 namespace galaxis::relay::detail {
 namespace {
 
+// Waits until the producer thread blocks inside push() (5 s at most).
+bool wait_for_blocked_producer(const EventQueue& queue) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!queue.producer_waiting()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 QueueItem item(uint64_t sequence, size_t weight) {
   QueueItem i;
   i.kind = QueueItem::Kind::kEvent;
@@ -67,8 +77,8 @@ TEST(EventQueue, CloseWakesAWaitingProducerAndTheConsumerDrainsTheRest) {
   ASSERT_TRUE(queue.push(item(1, 80)));
   std::atomic<int> result{-1};
   std::thread producer([&] { result = queue.push(item(2, 80)) ? 1 : 0; });  // waits: no room
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_EQ(result.load(), -1) << "push did not wait for room";
+  EXPECT_TRUE(wait_for_blocked_producer(queue)) << "push did not wait for room";
+  EXPECT_EQ(result.load(), -1) << "push returned while waiting for room";
   queue.close();
   producer.join();
   EXPECT_EQ(result.load(), 0);
@@ -87,7 +97,7 @@ TEST(EventQueue, AWaitingProducerIsWokenWhenTheConsumerMakesRoom) {
     EXPECT_TRUE(queue.push(item(2, 80)));
     pushed = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_TRUE(wait_for_blocked_producer(queue)) << "push did not wait for room";
   EXPECT_FALSE(pushed.load());
   ASSERT_TRUE(queue.pop(std::chrono::milliseconds(100)).has_value());
   producer.join();

@@ -7,11 +7,12 @@
 // answers the Prometheus text format; other paths 404, other methods 405.
 // Tests call it directly.
 //
-// HealthServer is the thin Boost.Beast part: it binds where told (an
+// HealthServer is a galaxis::http::Server (http/, shared with the deploy
+// webhook) with handle_http() as its handler: it binds where told (an
 // explicit ADDR:PORT; nothing is bound by default), serves one request at a
-// time per connection on its own thread, and owns the limits — request
-// header at most 8 KiB, no body accepted, 5 s to read a request, keep-alive
-// up to 100 requests. It never blocks the pipeline: it only reads
+// time per connection on its own thread, with the limits — request header
+// at most 8 KiB, no body accepted, 5 s to read a request, keep-alive up to
+// 100 requests. It never blocks the pipeline: it only reads
 // RelayMetrics::snapshot().
 //
 // Errors: the constructor throws Error(kUsage) for an unparsable address
@@ -25,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "galaxis/http/server.h"
 #include "galaxis/relay/metrics.h"
 
 namespace galaxis::relay {
@@ -44,10 +46,8 @@ HttpReply handle_http(std::string_view method, std::string_view target, const Me
                       const HealthOptions& options);
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" is refused (say where to bind).
-struct ListenAddress {
-  std::string host;
-  uint16_t port = 0;
-};
+// http::parse_listen_address naming --health-listen in its errors.
+using ListenAddress = http::ListenAddress;
 ListenAddress parse_listen_address(std::string_view text);
 
 class HealthServer {
@@ -63,8 +63,8 @@ class HealthServer {
   void stop();
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  HealthOptions options_;
+  http::Server server_;
 };
 
 }  // namespace galaxis::relay

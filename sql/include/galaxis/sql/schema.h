@@ -1,9 +1,14 @@
 // galaxis/sql/schema.h — what the applier needs to know about a target table.
 //
 // Plain values, built by SchemaCache (schema_cache.h) from the target's
-// information_schema, or by hand in tests. Columns are in ordinal order,
-// which is the order of columns in the binlog's row images for a table
-// whose DDL has been replayed in order.
+// information_schema, or by hand in tests. Columns are in the order of the
+// binlog's row images for a table whose DDL has been replayed in order:
+// information_schema's ordinal order, then the columns MariaDB keeps but
+// information_schema does not show (`hidden`): the implicit row_start and
+// row_end of a table WITH SYSTEM VERSIONING that names no period columns,
+// then one DB_ROW_HASH_n per long UNIQUE key (a BLOB/TEXT or over-long key
+// MariaDB enforces through a hash). Both are in every row image the master
+// logs (checked on 10.11 and 11.8 with mariadb-binlog -vv).
 //
 // Two views of the table's keys: key_kind/key_name/key_columns is the one
 // key the applier matches rows on (see schema_cache.h for the choice);
@@ -20,6 +25,18 @@
 
 namespace galaxis::sql {
 
+// What the server does with a column besides storing a value.
+enum class ColumnRole : uint8_t {
+  kPlain,
+  kRowStart,        // GENERATED ALWAYS AS ROW START (explicit or implicit)
+  kRowEnd,          // GENERATED ALWAYS AS ROW END
+  kLongUniqueHash,  // MariaDB's DB_ROW_HASH_n
+};
+
+// System versioning of a table (MariaDB): by statement time (TIMESTAMP(6)
+// row_start/row_end) or by InnoDB transaction id (BIGINT UNSIGNED).
+enum class Versioning : uint8_t { kNone, kTimestamp, kTransactionId };
+
 struct ColumnSchema {
   std::string name;
   std::string data_type;    // lower-case information_schema DATA_TYPE: "int", "varchar", "json", ...
@@ -30,6 +47,11 @@ struct ColumnSchema {
   bool nullable = true;
   bool generated = false;  // VIRTUAL/STORED/PERSISTENT: never written
   bool invisible = false;  // written like any other column
+  // Not in information_schema (see the top): implicit row_start/row_end and
+  // long-unique hashes. Hidden columns are also `generated` (never written
+  // by plain DML; the target computes its own hash).
+  bool hidden = false;
+  ColumnRole role = ColumnRole::kPlain;
   // ON UPDATE CURRENT_TIMESTAMP (EXTRA contains "on update"): an UPDATE
   // always sets it from the after image, so the target's clock never fires.
   bool on_update = false;
@@ -76,6 +98,9 @@ struct TableSchema {
   std::vector<UniqueKey> unique_keys;  // PRIMARY first, then UNIQUE indexes by name
   std::string engine;                  // information_schema.TABLES.ENGINE ("InnoDB", "MyISAM")
   bool transactional = true;           // the engine supports transactions (ENGINES.TRANSACTIONS)
+  Versioning versioning = Versioning::kNone;
+  size_t row_start = SIZE_MAX;  // index of the ROW START column when versioned
+  size_t row_end = SIZE_MAX;    // index of the ROW END column when versioned
 
   // Index of a column by name (case-insensitive), or columns.size().
   size_t find_column(const std::string& name) const;

@@ -15,8 +15,11 @@
 // differs from the before image (all of them when the before image lacks
 // the column, as with MINIMAL images), plus every ON UPDATE column the after
 // image holds (so the target's ON UPDATE CURRENT_TIMESTAMP never fires: the
-// value is the master's); an UPDATE that changes nothing is dropped. Generated columns are never written; invisible
-// columns are.
+// value is the master's); an UPDATE that changes nothing is dropped.
+// Generated columns are never written; invisible columns are.
+// Hidden long-unique hashes (schema.h) are skipped: the target computes its
+// own. Tables WITH SYSTEM VERSIONING keep the master's row_start/row_end and
+// history rows: see sql/src/system_versioning.h.
 //
 // Pure: no connection, byte-exact output (unit-tested). Not thread-safe.
 // Errors: Error(kUnsupported) when the event does not fit the target table
@@ -26,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,7 +46,8 @@ struct ColumnMap {
 };
 
 // Maps by column name when the table map carries names (binlog_row_metadata
-// FULL), else by ordinal position (then the column counts must agree).
+// FULL), else by ordinal position (then the column counts must agree, hidden
+// columns included; their types are checked). In column_map.cc.
 ColumnMap map_columns(const binlog::RowsEvent& event, const TableSchema& schema);
 
 class StatementBatch {
@@ -118,6 +123,13 @@ class StatementBatch {
   void start_statement();
   void begin_open(Open kind, const TableSchema& schema, std::vector<size_t> signature, std::string head);
   bool can_extend(Open kind, const TableSchema& schema, const std::vector<size_t>& signature) const;
+  // System versioning (sql/src/system_versioning.h): whether a Write_rows row
+  // is a history row the target already wrote; for an Update_rows row, true
+  // when it was applied whole (a DELETE on the master), else the UPDATE's
+  // SET STATEMENT prefix and the history row it makes the target write.
+  bool skip_history_row(const binlog::RowImage& after, const std::vector<size_t>& map, const TableSchema& schema);
+  bool versioned_update(const binlog::RowChange& change, const ColumnMap& map, const TableSchema& schema,
+                        std::string* prefix, std::string* expected_history);
 
   size_t max_statement_bytes_;
   std::string sql_;
@@ -129,6 +141,10 @@ class StatementBatch {
   const TableSchema* open_table_ = nullptr;
   std::vector<size_t> open_signature_;
   int64_t open_rows_ = 0;
+  // History rows of system-versioned tables that the target writes itself
+  // (system_versioning.h); kept across clear(): a batch may be sent between
+  // an UPDATE and the master's history row for it.
+  std::deque<std::string> expected_history_;
 };
 
 }  // namespace galaxis::sql

@@ -6,7 +6,12 @@
 // MySQL-vs-MariaDB cosmetic differences in SHOW CREATE TABLE do not count
 // when comparing across flavours), the same primary/unique key columns, and
 // the same rows, read in primary-key order (else ordered by every column)
-// and compared byte for byte (NULL differs from every string).
+// and compared byte for byte (NULL differs from every string). Rows hold
+// every column information_schema lists (INVISIBLE ones too); MariaDB
+// system-versioned tables are read FOR SYSTEM_TIME ALL with their period
+// columns (implicit row_start/row_end included), so history rows and their
+// timestamps count. (Transaction-id periods differ between servers by
+// nature: compare such tables yourself.)
 //
 // Returns "" when equal, else a readable description of the first
 // differences (at most `max_differences` lines), e.g.

@@ -1,4 +1,4 @@
-#include "galaxis/relay/http_client.h"
+#include "galaxis/http/client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,11 +9,11 @@
 
 #include "galaxis/common/error.h"
 
-namespace galaxis::relay {
+namespace galaxis::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -28,7 +28,7 @@ ParsedUrl parse_http_url(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
   std::string_view rest = url;
   if (!rest.starts_with(kScheme)) {
-    throw_error(Error::Kind::kUsage, "health URL '{}': expected http://HOST:PORT/PATH (the endpoint has no TLS)", url);
+    throw_error(Error::Kind::kUsage, "URL '{}': expected http://HOST:PORT/PATH (no TLS here)", url);
   }
   rest.remove_prefix(kScheme.size());
   ParsedUrl parsed;
@@ -38,10 +38,10 @@ ParsedUrl parse_http_url(const std::string& url) {
   std::string_view port;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) throw_error(Error::Kind::kUsage, "health URL '{}': unclosed [", url);
+    if (close == std::string_view::npos) throw_error(Error::Kind::kUsage, "URL '{}': unclosed [", url);
     parsed.host = std::string(authority.substr(1, close - 1));
     if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') throw_error(Error::Kind::kUsage, "health URL '{}': bad host", url);
+      if (authority[close + 1] != ':') throw_error(Error::Kind::kUsage, "URL '{}': bad host", url);
       port = authority.substr(close + 2);
     }
   } else {
@@ -49,12 +49,12 @@ ParsedUrl parse_http_url(const std::string& url) {
     parsed.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
-  if (parsed.host.empty()) throw_error(Error::Kind::kUsage, "health URL '{}': no host", url);
+  if (parsed.host.empty()) throw_error(Error::Kind::kUsage, "URL '{}': no host", url);
   if (!port.empty()) {
     unsigned value = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
-      throw_error(Error::Kind::kUsage, "health URL '{}': bad port '{}'", url, port);
+      throw_error(Error::Kind::kUsage, "URL '{}': bad port '{}'", url, port);
     }
     parsed.port = std::string(port);
   }
@@ -63,19 +63,25 @@ ParsedUrl parse_http_url(const std::string& url) {
 
 }  // namespace
 
-HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
-  const ParsedUrl parsed = parse_http_url(url);
+Result request(const ClientRequest& spec) {
+  const ParsedUrl parsed = parse_http_url(spec.url);
+  const std::string& url = spec.url;
+  const auto timeout = spec.timeout;
   asio::io_context io;
   beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
+  bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1 << 20);
   beast::error_code failure;
   const char* step = "resolving";
   tcp::resolver resolver(io);
-  http::request<http::empty_body> request{http::verb::get, parsed.target, 11};
-  request.set(http::field::host, parsed.host);
-  request.set(http::field::user_agent, "galaxis-relay-status");
+  bhttp::request<bhttp::string_body> message{bhttp::string_to_verb(spec.method), parsed.target, 11};
+  if (message.method() == bhttp::verb::unknown) message.method_string(spec.method);
+  message.set(bhttp::field::host, parsed.host);
+  message.set(bhttp::field::user_agent, "galaxis-relay");
+  for (const auto& [name, value] : spec.headers) message.set(name, value);
+  message.body() = spec.body;
+  if (!spec.body.empty() || message.method() == bhttp::verb::post) message.prepare_payload();
 
   // Asynchronous so that one deadline covers every step.
   resolver.async_resolve(
@@ -92,13 +98,13 @@ HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
             return;
           }
           step = "sending the request";
-          http::async_write(stream, request, [&](beast::error_code written, size_t) {
+          bhttp::async_write(stream, message, [&](beast::error_code written, size_t) {
             if (written) {
               failure = written;
               return;
             }
             step = "reading the response";
-            http::async_read(stream, buffer, parser, [&](beast::error_code read, size_t) { failure = read; });
+            bhttp::async_read(stream, buffer, parser, [&](beast::error_code read, size_t) { failure = read; });
           });
         });
       });
@@ -114,12 +120,19 @@ HttpResult http_get(const std::string& url, std::chrono::milliseconds timeout) {
   if (failure) {
     throw_error(Error::Kind::kNetwork, "{} unreachable: {} failed: {}", url, step, failure.message());
   }
-  HttpResult result;
+  Result result;
   const auto& response = parser.get();
   result.status = response.result_int();
-  result.content_type = std::string(response[http::field::content_type]);
+  result.content_type = std::string(response[bhttp::field::content_type]);
   result.body = response.body();
   return result;
 }
 
-}  // namespace galaxis::relay
+Result get(const std::string& url, std::chrono::milliseconds timeout) {
+  ClientRequest spec;
+  spec.url = url;
+  spec.timeout = timeout;
+  return request(spec);
+}
+
+}  // namespace galaxis::http

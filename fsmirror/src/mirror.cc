@@ -1,0 +1,542 @@
+// One mirror cycle (mirror.h).
+#include "galaxis/fsmirror/mirror.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
+#include "galaxis/fsmirror/hash.h"
+#include "galaxis/fsmirror/progress.h"
+#include "galaxis/fsmirror/rel_path.h"
+
+namespace galaxis::fsmirror {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kMaxReadAttempts = 5;
+
+int64_t now_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+int64_t mtime_ns(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+int64_t ctime_ns(const struct stat& st) {
+  return static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+}
+
+// Opens a source file below `root_fd` without following any symlink on the
+// way (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH; plain O_NOFOLLOW on the
+// last component where openat2 is missing).
+int open_source(int root_fd, const std::string& path) {
+  open_how how{};
+  how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
+  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+  const long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof(how));
+  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+  return ::openat(root_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+struct SourceFd {
+  int fd = -1;
+  ~SourceFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+enum class CopyOutcome { kDone, kVanished, kUnsettled, kUnstable };
+
+class Cycle {
+ public:
+  Cycle(Destination& dest, const MirrorOptions& options, CycleResult& result)
+      : dest_(dest), options_(options), result_(result), buffer_(1 << 20) {}
+
+  void run() {
+    const auto started = Clock::now();
+    ScanOptions scan_options;
+    scan_options.excludes = ExcludeSet(options_.excludes);
+    scan_options.owner_names = options_.owners && !options_.numeric_ids;
+    scan_options.hash_files = options_.checksum;
+    ScanResult source = scan_tree(options_.source, scan_options);
+    result_.source_stats = source.stats;
+    if (options_.on_source_scanned) options_.on_source_scanned(source);
+    if (source.stats.special > 0) {
+      warn(fmt::format("skipped {} sockets, FIFOs or devices in {}", source.stats.special, options_.source));
+    }
+    if (source.stats.hardlinked > 0) {
+      warn(fmt::format("{} files with several hard links copied as separate files", source.stats.hardlinked));
+    }
+
+    // The destination's view: the index of the last complete cycle, or a scan.
+    std::optional<Index> index;
+    if (!options_.verify) index = dest_.load_index();
+    uint64_t last_dev = 0, sequence = 0;
+    std::vector<Entry> dest_view;
+    read_marker_state(&last_dev, &sequence);  // the marker holds the sequence
+    if (index) {
+      last_dev = index->source_dev;
+      dest_view = std::move(index->entries);
+    } else {
+      ScanResult scanned = dest_.scan(options_.checksum);
+      dest_view = std::move(scanned.entries);
+      for (Entry& e : dest_view) e.inode = 0;  // the destination's inodes say nothing about the source's
+    }
+
+    PlanOptions plan_options;
+    plan_options.checksum = options_.checksum;
+    plan_options.delete_extra = options_.delete_extra;
+    plan_options.owners = options_.owners;
+    plan_options.excludes = &scan_options.excludes;
+    Plan plan = compute_plan(source.entries, dest_view, plan_options);
+    result_.planned = plan.counts;
+
+    GuardInput guard;
+    guard.source_exists = source.root_exists;
+    guard.source_nodes = source.entries.size();
+    guard.source_dev = source.root_dev;
+    guard.last_source_dev = last_dev;
+    guard.dest_nodes = dest_view.size();
+    guard.dest_files = static_cast<uint64_t>(std::count_if(
+        dest_view.begin(), dest_view.end(), [](const Entry& e) { return e.meta.type != NodeType::kDir; }));
+    guard.delete_files = plan.counts.delete_files;
+    guard.max_delete = options_.max_delete;
+    guard.force = options_.force_delete;
+    if (std::optional<std::string> refusal = check_guard(guard)) {
+      result_.refused = true;
+      result_.refusal = *refusal;
+      result_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      return;
+    }
+    if (!source.root_exists) throw_error(Error::Kind::kIo, "source {} does not exist", options_.source);
+
+    if (options_.dry_run) {
+      print_dry_run(plan);
+      result_.complete = true;
+      result_.sequence = sequence;
+      result_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      return;
+    }
+
+    root_fd_ = ::open(options_.source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd_ < 0) throw_error(Error::Kind::kIo, "open {}: {}", options_.source, std::strerror(errno));
+    struct RootCloser {
+      int fd;
+      ~RootCloser() { ::close(fd); }
+    } closer{root_fd_};
+
+    progress_.emplace(options_.progress, plan.counts.files, plan.counts.bytes);
+    if (!plan.empty()) dest_.begin_cycle();
+    std::vector<const Step*> deferred;
+    for (const Step& step : plan.steps) {
+      if ((step.kind == StepKind::kDelete || step.kind == StepKind::kDirMeta) && !deferred.empty()) {
+        // Deletions only after every addition, including the files that
+        // were still being written when first seen.
+        copy_deferred(deferred);
+        deferred.clear();
+      }
+      run_step(step, &deferred);
+    }
+    copy_deferred(deferred);
+    if (!plan.empty() || index == std::nullopt) dest_.set_root_meta(source.root_meta);
+    progress_->finish();
+
+    result_.complete = result_.unsettled == 0;
+    result_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (result_.complete) {
+      // The marker is rewritten after every complete cycle (its time answers
+      // "how old is the last consistent copy"); the index only when it changed.
+      Index next;
+      next.source_dev = source.root_dev;
+      next.sequence = sequence + 1;
+      const bool index_changed = !plan.empty() || !index || index->source_dev != source.root_dev;
+      if (index_changed) {
+        next.entries = next_index(source.entries, dest_view, plan_options);
+      } else {
+        next.entries = std::move(dest_view);
+      }
+      result_.sequence = next.sequence;
+      dest_.finish_cycle(next, index_changed, marker_json(next, source));
+    }
+  }
+
+ private:
+  void warn(const std::string& message) {
+    log::warn("mirror: {}", message);
+    result_.warnings.push_back(message);
+  }
+
+  void read_marker_state(uint64_t* dev, uint64_t* sequence) {
+    const std::string text = dest_.read_marker();
+    if (text.empty()) return;
+    try {
+      const nlohmann::json j = nlohmann::json::parse(text);
+      *dev = j.value("source_dev", uint64_t{0});
+      *sequence = j.value("sequence", uint64_t{0});
+    } catch (const nlohmann::json::exception& e) {
+      log::warn("mirror: ignoring unreadable completion marker on {}: {}", dest_.describe(), e.what());
+    }
+  }
+
+  void print_dry_run(const Plan& plan) {
+    auto out = [&](const std::string& line) {
+      if (options_.dry_run_line) {
+        options_.dry_run_line(line);
+      } else {
+        std::fwrite(line.data(), 1, line.size(), stdout);
+        std::fputc('\n', stdout);
+      }
+    };
+    for (const Step& step : plan.steps) {
+      const std::string path = printable_path(step.entry.path);
+      switch (step.kind) {
+        case StepKind::kMakeDir: out("mkdir   " + path + "/"); break;
+        case StepKind::kCopyFile: out(fmt::format("copy    {} ({} bytes)", path, step.entry.meta.size)); break;
+        case StepKind::kMakeSymlink:
+          out("symlink " + path + " -> " + printable_path(step.entry.meta.link_target));
+          break;
+        case StepKind::kSetMeta: out("meta    " + path); break;
+        case StepKind::kDelete: out("delete  " + path + (step.entry.meta.type == NodeType::kDir ? "/" : "")); break;
+        case StepKind::kDirMeta: break;
+      }
+    }
+    std::fflush(stdout);
+  }
+
+  void run_step(const Step& step, std::vector<const Step*>* deferred) {
+    switch (step.kind) {
+      case StepKind::kMakeDir:
+        dest_.make_dir(step.entry, step.replaces_other_type);
+        ++result_.dirs_made;
+        break;
+      case StepKind::kCopyFile: {
+        const CopyOutcome outcome = copy_file(step.entry, deferred != nullptr);
+        if (outcome == CopyOutcome::kUnsettled && deferred != nullptr) {
+          deferred->push_back(&step);
+        } else {
+          count_outcome(step, outcome);
+        }
+        break;
+      }
+      case StepKind::kMakeSymlink:
+        dest_.make_symlink(step.entry);
+        ++result_.symlinks_made;
+        break;
+      case StepKind::kSetMeta:
+      case StepKind::kDirMeta:
+        dest_.set_meta(step.entry);
+        if (step.kind == StepKind::kSetMeta) ++result_.meta_set;
+        break;
+      case StepKind::kDelete:
+        dest_.remove(step.entry);
+        ++result_.deleted;
+        break;
+    }
+  }
+
+  void count_outcome(const Step& step, CopyOutcome outcome) {
+    if (outcome == CopyOutcome::kVanished) {
+      ++result_.vanished;
+      failed_.insert(step.entry.path);
+    } else if (outcome == CopyOutcome::kUnsettled || outcome == CopyOutcome::kUnstable) {
+      ++result_.unsettled;
+      failed_.insert(step.entry.path);
+      if (options_.settle_wait_max_seconds > 0) {
+        warn(fmt::format("{}: still being written, left for a later cycle", printable_path(step.entry.path)));
+      } else {
+        log::debug("mirror: {}: still being written, left for a later cycle", printable_path(step.entry.path));
+      }
+    }
+  }
+
+  // Waits for deferred (recently modified) files to settle, copying each once
+  // it has been stable for --settle seconds, up to settle_wait_max_seconds.
+  void copy_deferred(const std::vector<const Step*>& deferred) {
+    std::vector<const Step*> pending = deferred;
+    const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(options_.settle_wait_max_seconds));
+    while (!pending.empty()) {
+      std::vector<const Step*> still;
+      for (const Step* step : pending) {
+        const CopyOutcome outcome = copy_file(step->entry, true);
+        if (outcome == CopyOutcome::kUnsettled) {
+          still.push_back(step);
+        } else {
+          count_outcome(*step, outcome);
+        }
+      }
+      pending.swap(still);
+      if (pending.empty()) break;
+      if (Clock::now() >= give_up) {
+        for (const Step* step : pending) count_outcome(*step, CopyOutcome::kUnsettled);
+        break;
+      }
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::clamp<int64_t>(static_cast<int64_t>(options_.settle_seconds * 250), 20, 500)));
+    }
+  }
+
+  // Copies one file; `may_defer`: a file modified within --settle seconds is
+  // not read now (kUnsettled).
+  CopyOutcome copy_file(const Entry& planned, bool may_defer) {
+    for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
+      SourceFd src{open_source(root_fd_, planned.path)};
+      if (src.fd < 0) {
+        if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EXDEV) return CopyOutcome::kVanished;
+        throw_error(Error::Kind::kIo, "open {}/{}: {}", options_.source, printable_path(planned.path),
+                    std::strerror(errno));
+      }
+      struct stat before;
+      if (::fstat(src.fd, &before) != 0 || !S_ISREG(before.st_mode)) return CopyOutcome::kVanished;
+      const int64_t settle_ns = static_cast<int64_t>(options_.settle_seconds * 1e9);
+      if (settle_ns > 0 && now_ns() - mtime_ns(before) < settle_ns && !closed_since_written(planned.path, before)) {
+        (void)may_defer;
+        return CopyOutcome::kUnsettled;
+      }
+      ::posix_fadvise(src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+      std::unique_ptr<FileSink> sink = dest_.open_file(planned.path);
+      Sha256 sha;
+      uint64_t total = 0;
+      while (true) {
+        const ssize_t n = ::read(src.fd, buffer_.data(), buffer_.size());
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          throw_error(Error::Kind::kIo, "read {}/{}: {}", options_.source, printable_path(planned.path),
+                      std::strerror(errno));
+        }
+        if (n == 0) break;
+        if (options_.stop != nullptr && options_.stop->load()) {
+          sink->abort();
+          throw_error(Error::Kind::kRuntime, "stopped by a signal while copying {} (not published)",
+                      printable_path(planned.path));
+        }
+        sha.update(buffer_.data(), static_cast<size_t>(n));
+        sink->write(buffer_.data(), static_cast<size_t>(n));
+        total += static_cast<uint64_t>(n);
+        progress_->add_bytes(static_cast<uint64_t>(n));
+        throttle(static_cast<uint64_t>(n));
+      }
+      struct stat after;
+      if (::fstat(src.fd, &after) != 0) {
+        throw_error(Error::Kind::kIo, "fstat {}/{}: {}", options_.source, printable_path(planned.path),
+                    std::strerror(errno));
+      }
+      if (after.st_size != before.st_size || mtime_ns(after) != mtime_ns(before) ||
+          ctime_ns(after) != ctime_ns(before) || total != static_cast<uint64_t>(before.st_size)) {
+        // Changed while we read it: never publish this copy.
+        sink->abort();
+        ++result_.reread;
+        log::debug("mirror: {} changed while being read; reading it again", printable_path(planned.path));
+        continue;
+      }
+      Entry copied = planned;
+      copied.inode = after.st_ino;
+      copied.meta.size = total;
+      copied.meta.mode = after.st_mode & 07777;
+      copied.meta.mtime_ns = mtime_ns(after);
+      copied.meta.uid = after.st_uid;
+      copied.meta.gid = after.st_gid;
+      if (options_.owners && !options_.numeric_ids) {
+        copied.meta.user = user_name(after.st_uid);
+        copied.meta.group = group_name(after.st_gid);
+      }
+      copied.hash = sha.finish();
+      sink->commit(copied);
+      ++result_.files_copied;
+      result_.bytes_copied += total;
+      progress_->add_file();
+      copied_.emplace(copied.path, std::move(copied));
+      return CopyOutcome::kDone;
+    }
+    return CopyOutcome::kUnstable;
+  }
+
+  bool closed_since_written(const std::string& path, const struct stat& st) const {
+    if (options_.closed_files == nullptr) return false;
+    auto it = options_.closed_files->find(path);
+    return it != options_.closed_files->end() && it->second.size == static_cast<uint64_t>(st.st_size) &&
+           it->second.mtime_ns == mtime_ns(st);
+  }
+
+  // --bwlimit: sleeps so that the bytes read so far do not exceed the rate.
+  void throttle(uint64_t n) {
+    if (options_.bwlimit_bytes_per_second == 0) return;
+    if (throttled_bytes_ == 0) throttle_start_ = Clock::now();
+    throttled_bytes_ += n;
+    const auto due =
+        throttle_start_ +
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+            static_cast<double>(throttled_bytes_) / static_cast<double>(options_.bwlimit_bytes_per_second)));
+    std::this_thread::sleep_until(due);
+  }
+
+  // The index after this cycle: the source as mirrored, plus the
+  // destination-only nodes that were kept (excluded, or no --delete).
+  std::vector<Entry> next_index(const std::vector<Entry>& source, const std::vector<Entry>& dest,
+                                const PlanOptions& plan_options) {
+    std::unordered_set<std::string> removed;  // deleted, or a directory replaced by a non-directory
+    std::unordered_map<std::string, const Entry*> dest_by_path;
+    dest_by_path.reserve(dest.size());
+    for (const Entry& d : dest) dest_by_path.emplace(d.path, &d);
+    std::vector<Entry> out;
+    out.reserve(source.size());
+    for (const Entry& s : source) {
+      auto d = dest_by_path.find(s.path);
+      if (d != dest_by_path.end() && d->second->meta.type == NodeType::kDir && s.meta.type != NodeType::kDir) {
+        removed.insert(s.path);
+      }
+      if (failed_.count(s.path) != 0) {
+        if (d != dest_by_path.end() && d->second->meta.type == s.meta.type) out.push_back(*d->second);
+        continue;
+      }
+      auto c = copied_.find(s.path);
+      if (c != copied_.end()) {
+        out.push_back(c->second);
+        continue;
+      }
+      out.push_back(s);
+      if (s.meta.type == NodeType::kFile && !hash_known(s.hash) && d != dest_by_path.end() &&
+          d->second->meta.same_content_meta(s.meta)) {
+        out.back().hash = d->second->hash;
+      }
+    }
+    std::unordered_set<std::string> source_paths;
+    source_paths.reserve(source.size());
+    for (const Entry& s : source) source_paths.insert(s.path);
+    for (const Entry& d : dest) {
+      if (source_paths.count(d.path) != 0) continue;
+      if (plan_options.delete_extra && !excluded_path(d, plan_options)) continue;  // deleted
+      bool gone = false;
+      for (size_t pos = d.path.find('/'); pos != std::string::npos && !gone; pos = d.path.find('/', pos + 1)) {
+        gone = removed.count(d.path.substr(0, pos)) != 0;
+      }
+      if (!gone) out.push_back(d);
+    }
+    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+    return out;
+  }
+
+  static bool excluded_path(const Entry& e, const PlanOptions& plan_options) {
+    if (plan_options.excludes == nullptr || plan_options.excludes->empty()) return false;
+    if (plan_options.excludes->excluded(e.path, e.meta.type == NodeType::kDir)) return true;
+    for (size_t pos = e.path.find('/'); pos != std::string::npos; pos = e.path.find('/', pos + 1)) {
+      if (plan_options.excludes->excluded(std::string_view(e.path).substr(0, pos), true)) return true;
+    }
+    return false;
+  }
+
+  std::string marker_json(const Index& next, const ScanResult& source) {
+    uint64_t files = 0, dirs = 0, symlinks = 0, bytes = 0;
+    for (const Entry& e : next.entries) {
+      if (e.meta.type == NodeType::kFile) {
+        ++files;
+        bytes += e.meta.size;
+      } else if (e.meta.type == NodeType::kDir) {
+        ++dirs;
+      } else {
+        ++symlinks;
+      }
+    }
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    const int64_t now = now_ns();
+    const time_t secs = static_cast<time_t>(now / 1000000000);
+    tm utc;
+    ::gmtime_r(&secs, &utc);
+    char when[32];
+    std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    nlohmann::json j = {{"sequence", next.sequence},
+                        {"completed_at", when},
+                        {"completed_unix", static_cast<double>(now) / 1e9},
+                        {"files", files},
+                        {"dirs", dirs},
+                        {"symlinks", symlinks},
+                        {"bytes", bytes},
+                        {"source_host", host},
+                        {"source", options_.source},
+                        {"source_dev", static_cast<uint64_t>(source.root_dev)},
+                        {"cycle_seconds", result_.seconds}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  Destination& dest_;
+  const MirrorOptions& options_;
+  CycleResult& result_;
+  std::vector<uint8_t> buffer_;
+  int root_fd_ = -1;
+  std::optional<Progress> progress_;
+  uint64_t throttled_bytes_ = 0;
+  Clock::time_point throttle_start_;
+  std::unordered_set<std::string> failed_;
+  std::unordered_map<std::string, Entry> copied_;
+};
+
+}  // namespace
+
+CycleResult run_cycle(Destination& dest, const MirrorOptions& options) {
+  CycleResult result;
+  Cycle cycle(dest, options, result);
+  cycle.run();
+  return result;
+}
+
+std::string cycle_json(const CycleResult& r, const MirrorOptions& options, const std::string& dest) {
+  nlohmann::json j = {{"source", options.source},
+                      {"destination", dest},
+                      {"dry_run", options.dry_run},
+                      {"refused", r.refused},
+                      {"complete", r.complete},
+                      {"sequence", r.sequence},
+                      {"seconds", r.seconds},
+                      {"planned",
+                       {{"dirs", r.planned.dirs},
+                        {"files", r.planned.files},
+                        {"symlinks", r.planned.symlinks},
+                        {"meta", r.planned.meta},
+                        {"deletes", r.planned.deletes},
+                        {"delete_files", r.planned.delete_files},
+                        {"bytes", r.planned.bytes}}},
+                      {"done",
+                       {{"dirs", r.dirs_made},
+                        {"files", r.files_copied},
+                        {"bytes", r.bytes_copied},
+                        {"symlinks", r.symlinks_made},
+                        {"meta", r.meta_set},
+                        {"deleted", r.deleted}}},
+                      {"source_scan",
+                       {{"files", r.source_stats.files},
+                        {"dirs", r.source_stats.dirs},
+                        {"symlinks", r.source_stats.symlinks},
+                        {"bytes", r.source_stats.bytes},
+                        {"hardlinked", r.source_stats.hardlinked},
+                        {"special_skipped", r.source_stats.special},
+                        {"vanished", r.source_stats.vanished}}},
+                      {"reread", r.reread},
+                      {"unsettled", r.unsettled},
+                      {"vanished", r.vanished},
+                      {"warnings", r.warnings}};
+  if (r.refused) j["refusal"] = r.refusal;
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace galaxis::fsmirror

@@ -1,0 +1,262 @@
+// RemoteDestination (remote_destination.h).
+#include "galaxis/fsmirror/remote_destination.h"
+
+#include "galaxis/common/error.h"
+#include "galaxis/common/log.h"
+#include "galaxis/fsmirror/index.h"
+
+namespace galaxis::fsmirror {
+namespace {
+
+using protocol::FrameType;
+
+constexpr size_t kMaxBlob = size_t{4} << 30;
+constexpr size_t kDataChunk = 1 << 20;
+
+class RemoteDestination;
+
+class RemoteFileSink : public FileSink {
+ public:
+  RemoteFileSink(RemoteDestination& owner, std::string path) : owner_(owner), path_(std::move(path)) {}
+  ~RemoteFileSink() override { abort(); }
+  void write(const uint8_t* data, size_t size) override;
+  void commit(const Entry& entry) override;
+  void abort() noexcept override;
+
+ private:
+  void send_chunk(std::string_view chunk);
+  RemoteDestination& owner_;
+  std::string path_;
+  std::string pending_;
+  bool open_ = true;
+  bool compressible_ = true;  // until a chunk of this file did not shrink
+};
+
+class RemoteDestination : public Destination {
+ public:
+  RemoteDestination(ByteStream& stream, std::string describe, DestinationOptions options)
+      : conn_(stream), describe_(std::move(describe)), options_(options) {}
+
+  ~RemoteDestination() override {
+    try {
+      conn_.send(FrameType::kBye, "");
+      conn_.flush();
+    } catch (const Error&) {
+      // The far side is gone already; nothing to say goodbye to.
+    }
+  }
+
+  std::string describe() const override { return describe_; }
+
+  void open(bool read_only) override {
+    std::string hello(8, '\0');
+    for (int i = 0; i < 4; ++i) hello[i] = static_cast<char>((protocol::kVersion >> (8 * i)) & 0xff);
+    hello[4] = read_only;
+    hello[5] = options_.fsync;
+    hello[6] = options_.set_owner;
+    hello[7] = options_.numeric_ids;
+    conn_.send(FrameType::kHello, hello);
+    expect_ok("opening the destination");
+  }
+
+  std::optional<Index> load_index() override {
+    drain_after_failure();
+    conn_.send(FrameType::kLoadIndex, "");
+    const std::string blob = receive_blob("loading the index");
+    expect_ok("loading the index");
+    if (blob.empty() || blob[0] == '\0') return std::nullopt;
+    return parse_index(std::string_view(blob).substr(1));
+  }
+
+  ScanResult scan(bool hash_files) override {
+    drain_after_failure();
+    conn_.send(FrameType::kScan, std::string(1, hash_files ? '\1' : '\0'));
+    const std::string blob = receive_blob("scanning the destination");
+    expect_ok("scanning the destination");
+    ScanResult result;
+    result.root_exists = true;
+    result.entries = parse_index(blob).entries;
+    return result;
+  }
+
+  void begin_cycle() override { conn_.send(FrameType::kBeginCycle, ""); }
+
+  void make_dir(const Entry& entry, bool replace) override {
+    std::string p;
+    append_entry(p, entry);
+    p += replace ? '\1' : '\0';
+    conn_.send(FrameType::kMakeDir, p);
+  }
+
+  std::unique_ptr<FileSink> open_file(const std::string& path) override {
+    conn_.send(FrameType::kFileOpen, path);
+    return std::make_unique<RemoteFileSink>(*this, path);
+  }
+
+  void make_symlink(const Entry& entry) override { send_entry(FrameType::kSymlink, entry); }
+  void set_meta(const Entry& entry) override { send_entry(FrameType::kSetMeta, entry); }
+  void remove(const Entry& entry) override {
+    drain();  // every addition confirmed before anything is deleted
+    send_entry(FrameType::kRemove, entry);
+    expect_ok("deleting");
+  }
+  void set_root_meta(const Meta& meta) override {
+    Entry root;
+    root.path = "-root-";  // ignored by the far side; a valid record needs a path
+    root.meta = meta;
+    std::string p;
+    append_entry(p, root);
+    conn_.send(FrameType::kRootMeta, p);
+  }
+
+  void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
+    drain();  // the marker only after every file is confirmed
+    conn_.send(FrameType::kFinish, std::string(1, entries_changed ? '\1' : '\0') + marker_json);
+    conn_.send_blob(entries_changed ? serialize_index(index) : std::string());
+    expect_ok("finishing the cycle");
+  }
+
+  std::string read_marker() override {
+    drain_after_failure();
+    conn_.send(FrameType::kReadMarker, "");
+    std::string blob = receive_blob("reading the completion marker");
+    expect_ok("reading the completion marker");
+    return blob;
+  }
+
+  FrameConnection& conn() { return conn_; }
+
+  // A file commit is answered, but its answer is read later: up to
+  // kMaxInFlight commits are in flight, so the far side writes one file while
+  // this side reads the next. Any failure still surfaces before a deletion
+  // or the completion marker (both drain first).
+  void commit_sent() {
+    ++in_flight_;
+    if (in_flight_ > kMaxInFlight) {
+      --in_flight_;
+      expect_ok("publishing a file");
+    }
+  }
+
+  void drain() {
+    while (in_flight_ > 0) {
+      --in_flight_;
+      expect_ok("publishing a file");
+    }
+  }
+
+  // Answers left over from a cycle that failed part-way (--watch retries on
+  // the same connection): already reported by that cycle's error.
+  void drain_after_failure() {
+    while (in_flight_ > 0) {
+      --in_flight_;
+      try {
+        expect_ok("publishing a file");
+      } catch (const Error& e) {
+        if (e.retryable()) throw;
+        log::debug("mirror: answer of the failed cycle: {}", e.what());
+      }
+    }
+  }
+
+  void expect_ok(const char* what) {
+    conn_.flush();
+    Frame frame;
+    if (!conn_.receive(&frame)) throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
+    if (frame.type == FrameType::kOk) return;
+    if (frame.type == FrameType::kError) throw_remote(frame.payload, what);
+    throw_error(Error::Kind::kCorrupt, "{}: {}: unexpected answer {}", describe_, what,
+                protocol::frame_type_name(frame.type));
+  }
+
+ private:
+  void send_entry(FrameType type, const Entry& entry) {
+    std::string p;
+    append_entry(p, entry);
+    conn_.send(type, p);
+  }
+
+  std::string receive_blob(const char* what) {
+    conn_.flush();
+    std::string out;
+    Frame frame;
+    while (true) {
+      if (!conn_.receive(&frame))
+        throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
+      if (frame.type == FrameType::kBlobEnd) return out;
+      if (frame.type == FrameType::kError) throw_remote(frame.payload, what);
+      if (frame.type != FrameType::kBlobPart || out.size() + frame.payload.size() > kMaxBlob) {
+        throw_error(Error::Kind::kCorrupt, "{}: {}: unexpected frame {}", describe_, what,
+                    protocol::frame_type_name(frame.type));
+      }
+      out += frame.payload;
+    }
+  }
+
+  [[noreturn]] void throw_remote(const std::string& payload, const char* what) {
+    Error::Kind kind = Error::Kind::kRuntime;
+    if (!payload.empty() && static_cast<uint8_t>(payload[0]) <= static_cast<uint8_t>(Error::Kind::kAuth)) {
+      kind = static_cast<Error::Kind>(static_cast<uint8_t>(payload[0]));
+    }
+    // A usage error on the far side is not the operator's command line here.
+    if (kind == Error::Kind::kUsage) kind = Error::Kind::kRuntime;
+    throw Error(kind, fmt::format("{}: {}: {}", describe_, what, payload.size() > 1 ? payload.substr(1) : "error"));
+  }
+
+  static constexpr int kMaxInFlight = 64;
+  FrameConnection conn_;
+  std::string describe_;
+  DestinationOptions options_;
+  int in_flight_ = 0;
+};
+
+void RemoteFileSink::write(const uint8_t* data, size_t size) {
+  pending_.append(reinterpret_cast<const char*>(data), size);
+  while (pending_.size() >= kDataChunk) {
+    send_chunk(std::string_view(pending_).substr(0, kDataChunk));
+    pending_.erase(0, kDataChunk);
+  }
+}
+
+void RemoteFileSink::commit(const Entry& entry) {
+  if (!pending_.empty()) send_chunk(pending_);
+  pending_.clear();
+  std::string p;
+  append_entry(p, entry);
+  owner_.conn().send(FrameType::kFileCommit, p);
+  open_ = false;
+  owner_.commit_sent();
+}
+
+// Compressed media (JPEG, PDF, ZIP) does not shrink: after one chunk that
+// did not, the rest of the file goes raw instead of paying zstd for nothing.
+// A 16 KiB sample decides for a large chunk: compressing a whole incompressible
+// MiB only to throw the result away cost more than the encryption.
+void RemoteFileSink::send_chunk(std::string_view chunk) {
+  constexpr size_t kSample = 16 << 10;
+  if (compressible_ && chunk.size() > 4 * kSample) {
+    std::string scratch;
+    if (!protocol::compress(chunk.substr(0, kSample), &scratch)) compressible_ = false;
+  }
+  const bool sent_compressed = owner_.conn().send(FrameType::kFileData, chunk, compressible_);
+  if (compressible_ && !sent_compressed && chunk.size() >= 4096) compressible_ = false;
+}
+
+void RemoteFileSink::abort() noexcept {
+  if (!open_) return;
+  open_ = false;
+  try {
+    owner_.conn().send(FrameType::kFileAbort, "");
+  } catch (const Error&) {
+    // Connection gone: the far side removes the temp when its sink dies.
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Destination> make_remote_destination(ByteStream& stream, std::string describe,
+                                                     const DestinationOptions& options) {
+  return std::make_unique<RemoteDestination>(stream, std::move(describe), options);
+}
+
+}  // namespace galaxis::fsmirror

@@ -1,0 +1,325 @@
+// `galaxis-relay mirror SRC DEST` on real trees. Every check compares DEST
+// with SRC by an independent walk (tree_util.h), and with rsync/diff as
+// oracles; nothing trusts the mirror's own index.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "galaxis/testing/ssh_server.h"
+#include "tree_util.h"
+
+namespace galaxis::fsmirror::test {
+namespace {
+
+// Oracles: rsync's itemised dry run and diff must both see no difference.
+void expect_oracles_agree(const std::string& src, const std::string& dest) {
+  std::string out;
+  EXPECT_EQ(shell("rsync -ani --delete --exclude=/.galaxis-mirror '" + src + "/' '" + dest + "/' 2>&1", &out), 0);
+  EXPECT_EQ(out, "") << "rsync --dry-run --itemize-changes sees differences";
+  EXPECT_EQ(shell("diff -r --no-dereference -x .galaxis-mirror '" + src + "' '" + dest + "' 2>&1", &out), 0) << out;
+}
+
+void expect_mirrored(const std::string& src, const std::string& dest) {
+  EXPECT_EQ(compare_trees(src, dest), "");
+  EXPECT_TRUE(temp_files(dest).empty());
+  expect_oracles_agree(src, dest);
+}
+
+// Each scenario runs local -> local and local -> ssh (the harness's sshd):
+// in ssh mode a destination folder argument becomes ssh://user@127.0.0.1:PORT/folder.
+bool g_ssh = false;
+
+std::vector<std::string> mirror_args(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"mirror", "--settle", "0", "--quiet"};
+  for (const std::string& a : args) {
+    if (g_ssh && a.rfind("/tmp/gx-fsmirror-dest-", 0) == 0) {
+      all.push_back(testing::shared_ssh_server().url(a));
+    } else {
+      all.push_back(a);
+    }
+  }
+  if (g_ssh) {
+    const testing::SshServer& sshd = testing::shared_ssh_server();
+    all.insert(all.end(),
+               {"--identity", sshd.user_key(), "--known-hosts", sshd.known_hosts(), "--remote-path", GALAXIS_BINARY});
+  }
+  return all;
+}
+
+RunResult mirror(const std::vector<std::string>& args) { return run_cli(mirror_args(args)); }
+
+class Mirror : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { g_ssh = GetParam() == "ssh"; }
+  void TearDown() override { g_ssh = false; }
+};
+
+nlohmann::json summary(const RunResult& r) {
+  const size_t start = r.out.find('{');
+  return start == std::string::npos ? nlohmann::json() : nlohmann::json::parse(r.out.substr(start));
+}
+
+void make_sample_tree(const std::string& src) {
+  make_dirs(src + "/uploads/2024/05");
+  make_dirs(src + "/sessions");
+  write_file(src + "/uploads/2024/05/a.jpg", random_bytes(300000, 1));
+  write_file(src + "/uploads/2024/05/empty", "");
+  write_file(src + "/uploads/private.txt", "secret", 0600);
+  write_file(src + "/uploads/run.sh", "#!/bin/sh\n", 0755);
+  write_file(src + "/sessions/sess_1", "s1", 0600);
+  ::symlink("2024/05/a.jpg", (src + "/uploads/latest.jpg").c_str());
+  ::chmod((src + "/sessions").c_str(), 0700);
+  set_mtime(src + "/uploads/private.txt", 1500000000);
+}
+
+TEST_P(Mirror, CopiesThenUpdatesThenDeletes) {
+  TempDir src("src"), dest("dest");
+  make_sample_tree(src.path());
+  RunResult r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  nlohmann::json j = summary(r);
+  EXPECT_EQ(j["done"]["files"], 5);
+  EXPECT_EQ(j["sequence"], 1);
+  const nlohmann::json marker = nlohmann::json::parse(read_file(dest / ".galaxis-mirror/complete.json"));
+  EXPECT_EQ(marker["sequence"], 1);
+  EXPECT_EQ(marker["files"], 5);
+  EXPECT_EQ(marker["bytes"], 300000 + 6 + 10 + 2);
+  EXPECT_FALSE(marker["source_host"].get<std::string>().empty());
+
+  // No change: nothing copied, marker sequence advances.
+  r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = summary(r);
+  EXPECT_EQ(j["done"]["files"], 0);
+  EXPECT_EQ(j["done"]["deleted"], 0);
+  EXPECT_EQ(j["sequence"], 2);
+
+  // Change, add, chmod, retarget a link, delete (with --delete, within --max-delete).
+  write_file(src / "uploads/2024/05/a.jpg", random_bytes(1000, 2));
+  write_file(src / "uploads/new file", "n");
+  ::chmod((src / "uploads/run.sh").c_str(), 0700);
+  ::unlink((src / "uploads/latest.jpg").c_str());
+  ::symlink("private.txt", (src / "uploads/latest.jpg").c_str());
+  ::unlink((src / "sessions/sess_1").c_str());
+  r = mirror({src.path(), dest.path(), "--delete", "--max-delete", "50%", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  j = summary(r);
+  EXPECT_EQ(j["done"]["deleted"], 1);
+  EXPECT_EQ(j["done"]["files"], 2);
+}
+
+TEST_P(Mirror, ChecksumFindsSameSizeSameMtimeChanges) {
+  TempDir src("src"), dest("dest");
+  write_file(src / "f", "aaaa");
+  write_file(src / "g", "gggg");
+  set_mtime(src / "f", 1600000000);
+  ASSERT_EQ(mirror({src.path(), dest.path()}).exit_code, 0);
+  // Rewrite in place (same inode), same size, restore the mtime.
+  write_file(src / "f", "bbbb");
+  set_mtime(src / "f", 1600000000);
+  RunResult r = mirror({src.path(), dest.path(), "--json"});
+  EXPECT_EQ(summary(r)["done"]["files"], 0);  // size+mtime+inode equal: not noticed
+  r = mirror({src.path(), dest.path(), "--json", "--checksum"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 1);
+  expect_mirrored(src.path(), dest.path());
+}
+
+TEST_P(Mirror, HostileNamesAndSymlinksAreCopiedAsLinks) {
+  TempDir src("src"), dest("dest"), outside("outside");
+  const std::vector<std::string> names = {"with space",           "new\nline",           "-leading-dash", "--delete",
+                                          "\xff\xfe-latin1-\xe9", std::string(255, 'L'), "back\\slash",   "*glob?[x]"};
+  for (const std::string& n : names) write_file(src / n, n);
+  std::string deep = src.path();
+  for (int i = 0; i < 100; ++i) deep += "/d" + std::to_string(i % 10);
+  make_dirs(deep);
+  write_file(deep + "/bottom", "deep");
+  make_dirs(src / "a/b");
+  ::symlink("/etc", (src / "etc-link").c_str());
+  ::symlink("../../outside", (src / "a/b/out").c_str());
+  ::symlink(outside.path().c_str(), (src / "abs-outside").c_str());
+  ::symlink("dangling/target", (src / "dangling").c_str());
+  write_file(outside / "sentinel", "x");
+
+  RunResult r = mirror({src.path(), dest.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  struct stat st;
+  ASSERT_EQ(::lstat((dest / "etc-link").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  ASSERT_EQ(::lstat((dest / "a/b/out").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  // Nothing behind the links was read or written.
+  EXPECT_EQ(walk_tree(outside.path()).size(), 2u);  // root + sentinel
+  EXPECT_EQ(walk_tree(dest.path()).count("etc-link/passwd"), 0u);
+
+  // DEST tampered with: a directory replaced by a symlink to elsewhere. The
+  // writer must not follow it: with the index it fails, with --verify it replaces the link.
+  write_file(src / "a/b/new", "new");
+  std::filesystem::remove_all(dest / "a/b");
+  ::symlink(outside.path().c_str(), (dest / "a/b").c_str());
+  r = mirror({src.path(), dest.path()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("refusing to write through it"), std::string::npos) << r.err;
+  EXPECT_EQ(walk_tree(outside.path()).size(), 2u);
+  r = mirror({src.path(), dest.path(), "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  EXPECT_EQ(walk_tree(outside.path()).size(), 2u);
+}
+
+TEST_P(Mirror, ExcludeAndDryRun) {
+  TempDir src("src"), dest("dest");
+  make_sample_tree(src.path());
+  make_dirs(src / "cache/x");
+  write_file(src / "cache/x/big", "c");
+  write_file(src / "uploads/x.tmp", "t");
+  RunResult r = mirror({src.path(), dest / "sub", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("copy    uploads/2024/05/a.jpg (300000 bytes)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("symlink uploads/latest.jpg -> 2024/05/a.jpg"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dest / "sub"));
+  r = mirror({src.path(), dest.path(), "--exclude", "cache/", "--exclude", "*.tmp"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dest / "cache"));
+  EXPECT_FALSE(std::filesystem::exists(dest / "uploads/x.tmp"));
+  // Apart from the excluded paths (and the mtimes of their directories), equal.
+  std::filesystem::remove_all(src / "cache");
+  ::unlink((src / "uploads/x.tmp").c_str());
+  r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 0);
+  expect_mirrored(src.path(), dest.path());
+}
+
+TEST_P(Mirror, DeleteGuardRefusesAndForceProceeds) {
+  TempDir src("src"), dest("dest");
+  make_dirs(src / "u");
+  for (int i = 0; i < 20; ++i) write_file(src / ("u/f" + std::to_string(i)), std::to_string(i));
+  ASSERT_EQ(mirror({src.path(), dest.path(), "--delete"}).exit_code, 0);
+  const auto before = walk_tree(dest.path());
+
+  // 50% deleted.
+  for (int i = 0; i < 10; ++i) ::unlink((src / ("u/f" + std::to_string(i))).c_str());
+  RunResult r = mirror({src.path(), dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("would delete 10 of the destination's 20 files (50.0%)"), std::string::npos) << r.err;
+  EXPECT_EQ(walk_tree(dest.path()), before);
+  r = mirror({src.path(), dest.path(), "--delete", "--max-delete", "10"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  const auto half = walk_tree(dest.path());
+
+  // Emptied source (even without --delete: the empty source is suspicious).
+  std::filesystem::remove_all(src / "u");
+  r = mirror({src.path(), dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("source root is empty"), std::string::npos) << r.err;
+  EXPECT_EQ(walk_tree(dest.path()), half);
+
+  // Missing source.
+  r = mirror({src / "nonexistent", dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+  EXPECT_EQ(walk_tree(dest.path()), half);
+
+  // An empty file system mounted over the source; then one with the same files.
+  make_dirs(src / "u");
+  for (int i = 10; i < 20; ++i) write_file(src / ("u/f" + std::to_string(i)), std::to_string(i));
+  ASSERT_EQ(shell("mount -t tmpfs -o size=1m gx-fsmirror-src '" + src.path() + "'"), 0);
+  r = mirror({src.path(), dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(walk_tree(dest.path()), half);
+  ASSERT_EQ(shell("cp -a '" + dest.path() + "/u' '" + src.path() + "/'"), 0);
+  r = mirror({src.path(), dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("another file system"), std::string::npos) << r.err;
+  EXPECT_EQ(walk_tree(dest.path()), half);
+  // --force-delete proceeds (and remembers the new file system).
+  ::unlink((src / "u/f10").c_str());
+  r = mirror({src.path(), dest.path(), "--delete", "--force-delete"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src.path(), dest.path());
+  r = mirror({src.path(), dest.path(), "--delete"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST_P(Mirror, SigkillMidCopyThenRerunConverges) {
+  TempDir src("src"), dest("dest");
+  write_file(src / "small", "s");
+  ASSERT_EQ(mirror({src.path(), dest.path()}).exit_code, 0);
+  const std::string big = random_bytes(24 << 20, 3);
+  write_file(src / "big", big);
+  write_file(src / "small", "changed");
+  // --bwlimit makes the copy take ~3 s, so the kill lands mid-file for sure.
+  Child child = start_cli(mirror_args({"--bwlimit", "8192", src.path(), dest.path()}));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const std::string& t : temp_files(dest.path())) {
+          struct stat st;
+          if (::stat((dest / t).c_str(), &st) == 0 && st.st_size > (1 << 20)) return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(30)));
+  ::kill(child.pid, SIGKILL);
+  const RunResult killed = wait_cli(child);
+  EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
+  EXPECT_FALSE(std::filesystem::exists(dest / "big"));  // never visible partially
+  if (!g_ssh) {
+    // Locally the killed process leaves its temp file: the next run must clean it.
+    // (Over ssh the far side sees the connection end and removes its own temp.)
+    EXPECT_FALSE(temp_files(dest.path()).empty());
+  }
+  const RunResult r = mirror({src.path(), dest.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  if (!g_ssh) {
+    EXPECT_NE(r.err.find("did not finish"), std::string::npos) << r.err;
+  }
+  expect_mirrored(src.path(), dest.path());
+  EXPECT_EQ(read_file(dest / "big"), big);
+}
+
+TEST_P(Mirror, FullDestinationFailsCleanly) {
+  TempDir src("src"), dest("dest");
+  write_file(src / "a-small", "small");
+  write_file(src / "b-big", random_bytes(3 << 20, 4));
+  make_dirs(dest / "d");
+  ASSERT_EQ(shell("mount -t tmpfs -o size=1m gx-fsmirror-full '" + dest / "d" + "'"), 0);
+  const RunResult r = mirror({src.path(), dest / "d"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no space left"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("b-big"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dest / "d/b-big"));
+  EXPECT_TRUE(temp_files(dest / "d").empty());
+  EXPECT_FALSE(std::filesystem::exists(dest / "d/.galaxis-mirror/complete.json"));
+}
+
+TEST(LocalMirror, ConfigFileAndUsageErrors) {
+  TempDir src("src"), dest("dest");
+  write_file(src / "f", "f");
+  const std::string config = dest.path() + ".toml";
+  write_file(config, "source = \"mysql://x@db:3306\"\n[mirror]\nsource = \"" + src.path() + "\"\ndest = \"" +
+                         dest.path() + "\"\nsettle = 0\nexclude = [\"*.tmp\"]\n");
+  RunResult r = run_cli({"mirror", "--quiet", "--config", config});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(compare_trees(src.path(), dest.path()), "");
+  r = run_cli({"mirror", src.path()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = run_cli({"mirror", src.path(), dest.path(), "--max-delete", "lots"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  ::unlink(config.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Destinations, Mirror, ::testing::Values("local", "ssh"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+}  // namespace
+}  // namespace galaxis::fsmirror::test
