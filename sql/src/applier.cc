@@ -550,7 +550,8 @@ void Applier::send() {
   }
   check_batch_warnings(
       connection_, [this](size_t i) { return describe_origin(i); },
-      [this](size_t i) { return batch_.statement_text(i); }, [this](size_t i) { return diagnose_statement(i); });
+      [this](size_t i) { return batch_.statement_text(i); }, [this](size_t i) { return diagnose_statement(i); },
+      [this](size_t i) { return batch_.origin(i).expected_warnings; });
   stats_.send_microseconds += static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
   ++stats_.round_trips;

@@ -16,6 +16,15 @@ size_t image_position(const std::vector<size_t>& map, size_t column) {
   return std::string::npos;
 }
 
+// ENUM error values ('' = index 0) among the written values of an image.
+uint32_t enum_error_values(const binlog::RowImage& image, const std::vector<size_t>& positions) {
+  uint32_t n = 0;
+  for (size_t pos : positions) {
+    if (const auto* e = std::get_if<binlog::Enum>(&image[pos]); e != nullptr && e->index == 0) ++n;
+  }
+  return n;
+}
+
 void check_image(const binlog::RowImage& image, const std::vector<size_t>& map, const TableSchema& schema,
                  const char* which) {
   if (image.size() != map.size()) {
@@ -171,6 +180,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
         }
         sql_.push_back(')');
         ++open_rows_;
+        origins_.back().expected_warnings += enum_error_values(change.after, signature);
         break;
       }
       case binlog::RowsKind::kDelete: {
@@ -222,6 +232,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           if (versioned_update(change, map, schema, &prefix, &expected_history)) break;
         }
         std::string assignments;
+        std::vector<size_t> assigned;  // after-image positions written
         for (size_t pos = 0; pos < map.after.size(); ++pos) {
           size_t column = map.after[pos];
           const ColumnSchema& info = schema.columns[column];
@@ -230,6 +241,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           size_t before_pos = image_position(map.before, column);
           if (before_pos != std::string::npos && change.before[before_pos] == value) continue;
           if (!assignments.empty()) assignments.push_back(',');
+          assigned.push_back(pos);
           std::string name = quote_identifier(info.name);
           assignments += name;
           assignments.push_back('=');
@@ -261,6 +273,7 @@ size_t StatementBatch::add_rows(const binlog::RowsEvent& event, const TableSchem
           statement += " LIMIT 1";
         }
         add_statement(statement, 1);
+        origins_.back().expected_warnings += enum_error_values(change.after, assigned);
         break;
       }
     }

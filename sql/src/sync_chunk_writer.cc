@@ -11,8 +11,8 @@
 namespace galaxis::sql::sync {
 
 std::string writer_session_sql() {
-  // The applier's sql_mode (target_session.h): strict, so a value the target
-  // cannot hold fails its chunk instead of being stored coerced.
+  // The applier's sql_mode (target_session.h); every warning is read before
+  // the chunk commits.
   return std::string("SET NAMES utf8mb4;SET time_zone='+00:00', sql_mode='") + kApplierSqlMode +
          "', foreign_key_checks=0, unique_checks=0, " + kApplyingVariable + "=1";
 }
@@ -22,43 +22,34 @@ TargetSink::TargetSink(Connection connection) : connection_(std::move(connection
 }
 
 void TargetSink::write(ChunkJob& job) {
-  sql_.clear();
-  std::vector<size_t> starts;  // statement offsets, for the warning diagnosis
-  const auto add = [&](std::string_view statement) {
-    if (!sql_.empty()) sql_ += ';';
-    starts.push_back(sql_.size());
-    sql_ += statement;
-  };
-  add("START TRANSACTION");
-  if (!job.before_sql.empty()) add(job.before_sql);
+  // Each INSERT group is the last statement of its round trip, so SHOW
+  // WARNINGS has its text when it warns (groups are statement_bytes large:
+  // the extra round trips cost little); COMMIT goes once all were checked.
+  std::vector<std::string> trips;
+  trips.push_back("START TRANSACTION" + (job.before_sql.empty() ? std::string() : ";" + job.before_sql));
   const std::string head = "INSERT INTO " + job.table->target_name() + " " + column_list(*job.table) + " VALUES ";
-  for (const std::string& group : job.value_groups) add(head + group);
-  if (!job.after_sql.empty()) add(job.after_sql);
-  const auto statement = [&](size_t i) -> std::string_view {
-    if (i >= starts.size()) return {};
-    size_t end = i + 1 < starts.size() ? starts[i + 1] - 1 : sql_.size();
-    return std::string_view(sql_).substr(starts[i], end - starts[i]);
+  for (const std::string& group : job.value_groups) trips.push_back(head + group);
+  if (!job.after_sql.empty()) trips.push_back(job.after_sql);
+  // The layout check made the target's ENUMs those of the source, so a 1265
+  // on an ENUM column is its error value '' (index 0), stored as the source has it.
+  const auto harmless = [&](const ServerWarning& w) {
+    if (w.code != 1265) return false;
+    const std::string name = message_column(w.message);
+    for (const SyncColumn& column : job.table->columns) {
+      if (column.name == name) return column.column_type.rfind("enum(", 0) == 0;
+    }
+    return false;
   };
-  // COMMIT goes alone, after the warnings of every statement were read (a
-  // multi-statement batch runs on after a warning).
-  const auto check_warnings = [&] {
+  const auto send_checked = [&](const std::string& sql) {
+    connection_.exec(sql);
+    if (connection_.last_warnings().empty()) return;
+    std::vector<ServerWarning> shown = connection_.show_warnings();
+    bool all_harmless = connection_.last_warnings().size() == 1 && !shown.empty();
+    for (const ServerWarning& w : shown) all_harmless = all_harmless && harmless(w);
+    if (all_harmless) return;
     check_batch_warnings(
         connection_, [&](size_t) { return fmt::format("chunk {} of {}", job.chunk.number, job.table->source_name()); },
-        [&](size_t i) { return truncate_statement(statement(i), 200); },
-        [&](size_t i) {
-          // Run the chunk again up to statement i, read its warnings, roll back.
-          std::vector<ServerWarning> out;
-          try {
-            connection_.exec("ROLLBACK");
-            connection_.exec(std::string_view(sql_).substr(0, starts[i] - 1));
-            connection_.exec(statement(i));
-            out = connection_.show_warnings();
-            connection_.exec("ROLLBACK");
-          } catch (const Error& e) {
-            log::debug("sync: could not read the warnings' text again: {}", e.what());
-          }
-          return out;
-        });
+        [&](size_t) { return truncate_statement(sql, 200); });
   };
   // A chunk is one target transaction. Parallel writers can deadlock on the
   // shared sync_progress rows (gap locks of its unique key); InnoDB then
@@ -67,8 +58,7 @@ void TargetSink::write(ChunkJob& job) {
   with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
     for (unsigned attempt = 1;; ++attempt) {
       try {
-        connection_.exec(sql_);
-        check_warnings();
+        for (const std::string& sql : trips) send_checked(sql);
         connection_.exec("COMMIT");
         return;
       } catch (const Error&) {

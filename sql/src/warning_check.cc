@@ -109,10 +109,14 @@ std::string describe_warnings(const std::vector<ServerWarning>& warnings) {
 
 void check_batch_warnings(Connection& connection, const std::function<std::string(size_t)>& where,
                           const std::function<std::string(size_t)>& statement_text,
-                          const std::function<std::vector<ServerWarning>(size_t)>& diagnose) {
+                          const std::function<std::vector<ServerWarning>(size_t)>& diagnose,
+                          const std::function<uint32_t(size_t)>& expected) {
   const std::vector<StatementWarnings> list = connection.last_warnings();
   if (list.empty()) return;
-  const StatementWarnings first = list.front();
+  auto it = list.begin();
+  while (it != list.end() && expected && it->count == expected(it->statement)) ++it;
+  if (it == list.end()) return;
+  const StatementWarnings first = *it;
   const size_t statements = connection.last_statement_count();
   std::string text;
   std::string column;

@@ -56,7 +56,7 @@ TEST(TargetSession, SetNamesRunsAloneBeforeAnyLiteral) {
   for (bool mariadb : {false, true}) {
     const std::string sql = session_setup_sql(mariadb);
     EXPECT_EQ(sql.rfind("SET NAMES utf8mb4;", 0), 0u) << sql;
-    EXPECT_NE(sql.find("STRICT_ALL_TABLES"), std::string::npos);
+    EXPECT_NE(sql.find("sql_mode='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'"), std::string::npos);
     EXPECT_EQ(sql.find("check_constraint_checks=1") != std::string::npos, mariadb) << sql;
     EXPECT_EQ(sql.find("system_versioning_alter_history=DEFAULT") != std::string::npos, mariadb) << sql;
   }
@@ -206,6 +206,38 @@ TEST(OnUpdateColumns, AreSetFromTheAfterImageEvenWhenUnchanged) {
   StatementBatch none;
   none.add_rows(e, t);
   EXPECT_TRUE(none.empty());
+}
+
+TEST(EnumErrorValue, IsAnExpectedWarningOfItsStatement) {
+  TableSchema t;
+  t.database = "d";
+  t.table = "t";
+  ColumnSchema id = target("int", "int(11)");
+  id.name = "id";
+  ColumnSchema e = target("enum", "enum('a','b')");
+  e.name = "e";
+  t.columns = {id, e};
+  t.key_kind = KeyKind::kPrimary;
+  t.key_columns = {0};
+  binlog::RowsEvent w;
+  w.kind = binlog::RowsKind::kWrite;
+  w.column_count = 2;
+  w.columns_after.assign(2, true);
+  w.rows.push_back({{}, {int64_t{1}, binlog::Enum{0}}});
+  w.rows.push_back({{}, {int64_t{2}, binlog::Enum{1}}});
+  w.rows.push_back({{}, {int64_t{3}, binlog::Enum{0}}});
+  StatementBatch batch;
+  batch.add_rows(w, t);
+  binlog::RowsEvent u;
+  u.kind = binlog::RowsKind::kUpdate;
+  u.column_count = 2;
+  u.columns_before.assign(2, true);
+  u.columns_after.assign(2, true);
+  u.rows.push_back({{int64_t{2}, binlog::Enum{1}}, {int64_t{2}, binlog::Enum{0}}});
+  batch.add_rows(u, t);
+  ASSERT_EQ(batch.statements(), 2u);
+  EXPECT_EQ(batch.origin(0).expected_warnings, 2u);  // one multi-row INSERT, two '' values
+  EXPECT_EQ(batch.origin(1).expected_warnings, 1u);
 }
 
 }  // namespace

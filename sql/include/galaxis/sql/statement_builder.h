@@ -60,6 +60,10 @@ class StatementBatch {
   struct Origin {
     uint64_t offset = 0;
     uint64_t transaction = 0;
+    // Warnings the statement leaves by design: one Note/Warning 1265 per
+    // ENUM error value '' (index 0) it writes — the server warns, and stores
+    // exactly what the master has.
+    uint32_t expected_warnings = 0;
   };
   void set_origin(Origin origin) { origin_ = origin; }
   Origin origin(size_t statement) const { return statement < origins_.size() ? origins_[statement] : Origin{}; }

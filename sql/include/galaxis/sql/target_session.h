@@ -2,19 +2,18 @@
 //
 // Only session variables a plain user may set (no SUPER, no replica rights):
 //   time_zone '+00:00'          TIMESTAMP literals are UTC wall time
-//   sql_mode STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES
-//                               strict: a value the target cannot hold is an
-//                               error that stops the batch before its COMMIT
-//                               (never a silent NULL/truncation; warnings
-//                               strict mode leaves are caught by
-//                               warning_check.h); an explicit 0 in an
-//                               AUTO_INCREMENT column stays 0; no
-//                               NO_ZERO_DATE / NO_ZERO_IN_DATE and
-//                               ALLOW_INVALID_DATES, so zero and invalid
+//   sql_mode NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES
+//                               an explicit 0 in an AUTO_INCREMENT column
+//                               stays 0; no NO_ZERO_DATE / NO_ZERO_IN_DATE
+//                               and ALLOW_INVALID_DATES, so zero and invalid
 //                               dates load as the source wrote them (a row
 //                               replica does not check them either); no
 //                               NO_BACKSLASH_ESCAPES (literal.h escapes with
-//                               backslashes)
+//                               backslashes). Not strict: the ENUM error
+//                               value '' (index 0) a non-strict master stores
+//                               can only be written with a warning; instead
+//                               every warning is read (warning_check.h)
+//                               before the target transaction commits.
 //   NAMES utf8mb4               string literals carry their own _charset
 //                               introducer, so bytes pass unconverted
 //   foreign_key_checks, unique_checks = 1, then following each row event's
@@ -48,7 +47,7 @@
 
 namespace galaxis::sql {
 
-inline constexpr const char* kApplierSqlMode = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
+inline constexpr const char* kApplierSqlMode = "NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES";
 
 // The statements that establish (or, after a DDL, restore) the session;
 // `mariadb` adds the MariaDB-only variables. SET NAMES is a statement of its

@@ -1,14 +1,13 @@
 // galaxis/sql/warning_check.h — no value reaches the target coerced without
 // a word: what to do with the warnings a statement left.
 //
-// The applier's session runs in strict mode (target_session.h), so a value
-// the target cannot hold is an error that stops its batch before COMMIT. What
-// strict mode leaves as a warning or note (a DECIMAL rounded to fewer
-// digits, trailing spaces cut, anything unforeseen) is caught here:
-// Connection::exec_multi records each statement's warning count from its
-// result (no round trip); only when one is non-zero does the caller spend a
-// round trip on SHOW WARNINGS (which keeps the text of a batch's last
-// statement only).
+// The applier's session is not strict (target_session.h: the ENUM error
+// value could not be written), so a value the target cannot hold is stored
+// coerced with a warning or note — inside the open target transaction,
+// whose COMMIT waits for this check. Connection::exec_multi records each
+// statement's warning count from its result (no round trip); only when one
+// is non-zero does the caller spend a round trip on SHOW WARNINGS (which
+// keeps the text of a batch's last statement only).
 //
 // Policy (sql/APPLIER.md "Warnings"):
 //   row statements, sync chunk INSERTs      every warning and note is fatal
@@ -53,9 +52,12 @@ std::string describe_warnings(const std::vector<ServerWarning>& warnings);
 // caller rolls its transaction back. No round trip when there was none.
 // `diagnose(statement index)`, when given, is asked for the text of a
 // statement that is not the batch's last (e.g. by running it again inside a
-// transaction that is rolled back); it may return nothing.
+// transaction that is rolled back); it may return nothing. `expected(i)`:
+// how many warnings statement i leaves by design (ENUM error values); a
+// statement with exactly that many passes.
 void check_batch_warnings(Connection& connection, const std::function<std::string(size_t)>& where,
                           const std::function<std::string(size_t)>& statement_text,
-                          const std::function<std::vector<ServerWarning>(size_t)>& diagnose = {});
+                          const std::function<std::vector<ServerWarning>(size_t)>& diagnose = {},
+                          const std::function<uint32_t(size_t)>& expected = {});
 
 }  // namespace galaxis::sql

@@ -6,7 +6,10 @@
 // them in the same transaction (the resume mark). A ChunkSink consumes jobs
 // on one thread: TargetSink writes
 //   START TRANSACTION; INSERT INTO t (cols) VALUES ...; ...; <mark>; COMMIT
-// in one round trip on its own target connection (session: time zone
+// one INSERT per round trip, each checked for warnings before the COMMIT
+// (warning_check.h: a value the target cannot store stops the copy; only
+// 1265 on an ENUM column, its error value '', passes), on its own target
+// connection (session: time zone
 // '+00:00', foreign_key_checks=0 and unique_checks=0 — the source snapshot
 // is consistent, and chunk order is not parent-before-child).
 //
