@@ -1,5 +1,6 @@
 // galaxis/testing/ssh_server.h — a throw-away sshd on a loopback port for
-// tests of ssh:// destinations (Debian's openssh-server, scripts/install-deps).
+// tests of ssh:// destinations and the deploy tests' ssh:// fetches and peers
+// (Debian's openssh-server, scripts/install-deps).
 //
 // The server gets a temp host key (ed25519), accepts public-key logins of the
 // current user (root) for the ed25519 user key in its temp authorized_keys,
