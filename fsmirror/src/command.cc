@@ -117,9 +117,9 @@ int run_mirror(const CommandOptions& options) {
     WatchOptions watch;
     watch.verify_interval_seconds = options.verify_interval_seconds;
     MirrorStats stats;
-    std::unique_ptr<HealthListener> health;
+    std::unique_ptr<http::Server> health;
     if (!options.health_listen.empty()) {
-      health = std::make_unique<HealthListener>(options.health_listen, stats, options.max_age_seconds);
+      health = start_health_server(options.health_listen, stats, options.max_age_seconds);
       watch.heartbeat_seconds = std::max(0.5, options.max_age_seconds / 3);
     }
     watch.on_cycle = [&](const CycleResult& result, const std::string& error) {

@@ -91,7 +91,13 @@ SshServer::SshServer() {
                                        // libssh2 1.10 signs RSA only with ssh-rsa: allow it so that the
                                        // client-side refusal is what the RSA test sees.
                                        << "PubkeyAcceptedAlgorithms +ssh-rsa\n"
-                                       << "LogLevel ERROR\nMaxStartups 100\n";
+                                       << "LogLevel ERROR\nMaxStartups 100\n"
+                                       // Bash sources ~/.bashrc when sshd starts it for a command, but only
+                                       // at SHLVL < 2. This machine's root .bashrc runs `pyenv init`
+                                       // (1-5 s per session under load), which made every ssh session of the
+                                       // tests that slow; a test's remote command must not depend on the
+                                       // user's rc files anyway. SHLVL=1 makes the session's bash level 2.
+                                       << "SetEnv SHLVL=1\n";
   pid_ = internal::spawn({"/usr/sbin/sshd", "-D", "-e", "-f", dir_ + "/sshd_config", "-p", std::to_string(port_)},
                          dir_ + "/sshd.log");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

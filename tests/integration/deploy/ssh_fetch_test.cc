@@ -1,4 +1,5 @@
-// Fetching over ssh:// through a throw-away sshd: an ed25519 deploy key and
+// Fetching over ssh:// through the harness's throw-away sshd
+// (galaxis/testing/ssh_server.h, one per test binary): an ed25519 deploy key and
 // a pinned known_hosts deploy; a host key not in known_hosts, no
 // known_hosts at all, and a key the server refuses each fail fast (no
 // credential loop) with current unchanged.
@@ -8,7 +9,7 @@
 
 #include "deploy_support.h"
 #include "galaxis/deploy/release.h"
-#include "sshd_fixture.h"
+#include "galaxis/testing/ssh_server.h"
 
 namespace galaxis::testing {
 namespace {
@@ -19,16 +20,16 @@ using Outcome = DeployResult::Outcome;
 TEST(DeploySsh, FetchesWithPinnedHostKeyAndRefusesEverythingElse) {
   TempDir tmp("ssh");
   Origin origin(tmp.path());
-  Sshd sshd(tmp.path() / "sshd");
+  SshServer& sshd = shared_ssh_server();
   const std::string a = origin.commit({{"index.php", "over ssh"}});
 
   deploy::DeployOptions o;
-  o.repo = sshd.url(tmp.path() / "origin.git");
+  o.repo = sshd.url((tmp.path() / "origin.git").string());
   o.root = tmp.path() / "app";
-  o.identity = sshd.user_key().string();
-  o.known_hosts = sshd.known_hosts().string();
+  o.identity = sshd.user_key();
+  o.known_hosts = sshd.known_hosts();
   DeployResult r = deploy::deploy(o);
-  ASSERT_EQ(r.outcome, Outcome::kDeployed) << r.message << "\n" << read_text(tmp.path() / "sshd" / "sshd.log");
+  ASSERT_EQ(r.outcome, Outcome::kDeployed) << r.message << "\n" << read_text(sshd.dir() + "/sshd.log");
   EXPECT_EQ(current_sha(o.root), a);
   EXPECT_EQ(read_text(o.root / "current" / "index.php"), "over ssh");
 
@@ -42,13 +43,13 @@ TEST(DeploySsh, FetchesWithPinnedHostKeyAndRefusesEverythingElse) {
     EXPECT_EQ(current_sha(o.root), a);
   };
   deploy::DeployOptions wrong_host = o;
-  wrong_host.known_hosts = sshd.wrong_known_hosts().string();
+  wrong_host.known_hosts = sshd.wrong_known_hosts();
   refused(wrong_host, "is not in");
   deploy::DeployOptions no_pin = o;
   no_pin.known_hosts.clear();
   refused(no_pin, "needs --known-hosts");
   deploy::DeployOptions wrong_key = o;
-  wrong_key.identity = sshd.other_key().string();
+  wrong_key.identity = sshd.other_key();
   refused(wrong_key, "refused");
 }
 
@@ -58,15 +59,15 @@ TEST(DeploySsh, FetchesWithPinnedHostKeyAndRefusesEverythingElse) {
 TEST(DeploySsh, PeerEndsOnTheSameShaAndAnUnreachablePeerIsReported) {
   TempDir tmp("peer");
   Origin origin(tmp.path());
-  Sshd sshd(tmp.path() / "sshd");
+  SshServer& sshd = shared_ssh_server();
   const std::string a = origin.commit({{"index.php", "v1"}});
   deploy::DeployOptions o;
   o.repo = origin.url();
   o.root = tmp.path() / "active";
-  o.identity = sshd.user_key().string();
-  o.known_hosts = sshd.known_hosts().string();
+  o.identity = sshd.user_key();
+  o.known_hosts = sshd.known_hosts();
   o.peer_binary = GALAXIS_BINARY;
-  o.peers = {sshd.url(tmp.path() / "passive")};
+  o.peers = {sshd.url((tmp.path() / "passive").string())};
   o.active_only = {"touch ../../migrated"};
   DeployResult r = deploy::deploy(o);
   ASSERT_EQ(r.outcome, Outcome::kDeployed) << r.message;
@@ -86,7 +87,7 @@ TEST(DeploySsh, PeerEndsOnTheSameShaAndAnUnreachablePeerIsReported) {
   // Unreachable passive (nothing listens there): the active deploys and says so.
   const std::string c = origin.commit({{"index.php", "v3"}});
   deploy::DeployOptions down = o;
-  down.peers = {"ssh://root@127.0.0.1:1" + (tmp.path() / "passive").string()};
+  down.peers = {"ssh://" + sshd.user() + "@127.0.0.1:1" + (tmp.path() / "passive").string()};
   const auto t = std::chrono::steady_clock::now();
   r = deploy::deploy(down);
   EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::seconds(15));

@@ -193,7 +193,7 @@ TEST(WatchMirror, QueueOverflowFallsBackToFullRescan) {
 std::string http_get(uint16_t port, const std::string& target) {
   std::string out;
   const std::string cmd = "exec 3<>/dev/tcp/127.0.0.1/" + std::to_string(port) + " && printf 'GET " + target +
-                          " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3 && cat <&3";
+                          " HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' >&3 && cat <&3";
   if (shell("bash -c \"" + cmd + "\" 2>/dev/null", &out) != 0) return "";
   const size_t sp = out.find(' ');
   const size_t body = out.find("\r\n\r\n");

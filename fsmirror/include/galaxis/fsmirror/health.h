@@ -7,10 +7,9 @@
 // (cycles, files, bytes, errors, refusals, last complete cycle age); other
 // paths 404, other methods 405.
 //
-// HealthListener is a small blocking HTTP/1.0-style server on its own thread
-// (one request per connection, request head at most 8 KiB, 5 s to send it).
-// The relay's Beast server (relay/src/health_server.cc) is bound to the
-// relay's metrics, so the mirror has this one instead of linking galaxis::relay.
+// start_health_server() serves it with the shared galaxis::http::Server
+// (Beast; the project does not hand-write HTTP parsing): request header at
+// most 8 KiB, no body, 5 s to send a request.
 // With --health-listen, --watch runs a (cheap, no-change) cycle at least every
 // max-age/3 seconds so an idle but healthy mirror stays fresh.
 #pragma once
@@ -20,7 +19,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
+
+#include "galaxis/http/server.h"
 
 namespace galaxis::fsmirror {
 
@@ -43,26 +43,11 @@ struct HealthReply {
 HealthReply handle_health_http(std::string_view method, std::string_view target, const MirrorStats& stats,
                                double max_age_seconds, int64_t now_ns);
 
-class HealthListener {
- public:
-  // "127.0.0.1:9102", "[::1]:9102". Throws Error(kUsage) for a bad address,
-  // Error(kIo) when it cannot bind.
-  HealthListener(const std::string& address, const MirrorStats& stats, double max_age_seconds);
-  ~HealthListener();
-  HealthListener(const HealthListener&) = delete;
-  HealthListener& operator=(const HealthListener&) = delete;
-  uint16_t port() const { return port_; }
-
- private:
-  void serve();
-  void answer(int fd);
-
-  const MirrorStats& stats_;
-  double max_age_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
+// Binds ADDR:PORT ("127.0.0.1:9102", "[::1]:9102"; port 0 = any, see
+// port()) and starts serving handle_health_http() on the server's own
+// thread; `stats` must outlive the server. Throws Error(kUsage) for a bad
+// address, Error(kIo) when it cannot bind.
+std::unique_ptr<http::Server> start_health_server(const std::string& address, const MirrorStats& stats,
+                                                  double max_age_seconds);
 
 }  // namespace galaxis::fsmirror

@@ -1,9 +1,11 @@
 // galaxis/testing/ssh_server.h — a throw-away sshd on a loopback port for
-// tests of ssh:// destinations (Debian's openssh-server, scripts/install-deps).
+// tests of ssh:// destinations and the deploy tests' ssh:// fetches and peers
+// (Debian's openssh-server, scripts/install-deps).
 //
 // The server gets a temp host key (ed25519), accepts public-key logins of the
 // current user (root) for the ed25519 user key in its temp authorized_keys,
-// listens on 127.0.0.1 only (StrictModes no, no passwords, no PAM). Also
+// listens on 127.0.0.1 only (StrictModes no, no passwords, no PAM; the
+// session's bash does not source ~/.bashrc, see SetEnv SHLVL in the .cc). Also
 // made: a known_hosts file with its host key, a second ed25519 key that is
 // NOT authorised, and an RSA key (authorised, for the libssh2 1.10 message).
 // The sshd is stopped (by PID) and the folder removed when destroyed.
