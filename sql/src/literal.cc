@@ -121,7 +121,45 @@ bool append_fixed_binary(std::string* out, const std::string& bytes, const Colum
   return true;
 }
 
+// UCS-2 (big-endian code units) as UTF-8; false for a surrogate code unit
+// or an odd length (not valid as utf8mb4 text).
+bool ucs2_to_utf8(std::string_view ucs2, std::string* utf8) {
+  if (ucs2.size() % 2 != 0) return false;
+  utf8->reserve(ucs2.size() * 3 / 2);
+  for (size_t i = 0; i < ucs2.size(); i += 2) {
+    const unsigned unit = (static_cast<unsigned char>(ucs2[i]) << 8) | static_cast<unsigned char>(ucs2[i + 1]);
+    if (unit >= 0xD800 && unit <= 0xDFFF) return false;
+    if (unit < 0x80) {
+      utf8->push_back(static_cast<char>(unit));
+    } else if (unit < 0x800) {
+      utf8->push_back(static_cast<char>(0xC0 | (unit >> 6)));
+      utf8->push_back(static_cast<char>(0x80 | (unit & 0x3F)));
+    } else {
+      utf8->push_back(static_cast<char>(0xE0 | (unit >> 12)));
+      utf8->push_back(static_cast<char>(0x80 | ((unit >> 6) & 0x3F)));
+      utf8->push_back(static_cast<char>(0x80 | (unit & 0x3F)));
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string_view append_text_literal(std::string* out, std::string_view charset, std::string_view bytes) {
+  if (charset == "utf8mb3" || charset == "utf8") {
+    append_bytes_literal(out, "utf8mb4", bytes);
+    return "utf8mb4";
+  }
+  if (charset == "ucs2") {
+    std::string utf8;
+    if (ucs2_to_utf8(bytes, &utf8)) {
+      append_bytes_literal(out, "utf8mb4", utf8);
+      return "utf8mb4";
+    }
+  }
+  append_bytes_literal(out, charset, bytes);
+  return charset;
+}
 
 void append_quoted(std::string* out, std::string_view bytes) {
   out->reserve(out->size() + bytes.size() + 2);
@@ -248,7 +286,11 @@ void append_literal(std::string* out, const binlog::Value& value, const ColumnSc
           out->push_back('\'');
         } else if constexpr (std::is_same_v<T, Text>) {
           if (!column.is_character() && append_fixed_binary(out, v.bytes, column)) return;
-          append_bytes_literal(out, column.is_character() ? std::string_view(column.charset) : "binary", v.bytes);
+          if (column.is_character()) {
+            append_text_literal(out, column.charset, v.bytes);
+          } else {
+            append_bytes_literal(out, "binary", v.bytes);
+          }
         } else if constexpr (std::is_same_v<T, Enum>) {
           append_digits(out, v.index, 0);
         } else if constexpr (std::is_same_v<T, Set>) {

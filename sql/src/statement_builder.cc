@@ -77,16 +77,20 @@ void append_image_condition(std::string* out, const TableSchema& schema, const b
       out->append(quote_identifier(column.name));
     }
     out->append("<=>");
-    append_literal(out, before[pos], column);
-    if (column.is_character() && std::holds_alternative<binlog::Text>(before[pos])) {
+    const auto* text = std::get_if<binlog::Text>(&before[pos]);
+    if (column.is_character() && text != nullptr) {
       // _bin collations are PAD SPACE: 'a' would also match 'a ' (another
-      // row of a keyless table); the byte length makes the match exact.
+      // row of a keyless table); the byte length makes the match exact. The
+      // collation is the literal's (utf8mb3/ucs2 text is written as utf8mb4).
+      const std::string_view literal_charset = append_text_literal(out, column.charset, text->bytes);
       out->append(" COLLATE ");
-      out->append(column.charset);
+      out->append(literal_charset);
       out->append("_bin AND OCTET_LENGTH(");
       out->append(quote_identifier(column.name));
       out->append(")=");
-      out->append(std::to_string(std::get<binlog::Text>(before[pos]).bytes.size()));
+      out->append(std::to_string(text->bytes.size()));
+    } else {
+      append_literal(out, before[pos], column);
     }
   }
   if (first) out->append("1");

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "galaxis/common/log.h"
+#include "galaxis/sql/sync/checked_write.h"
 #include "galaxis/sql/sync/chunk_writer.h"
 #include "galaxis/sql/sync/row_stream.h"
 #include "galaxis/sql/sync/snapshot.h"
@@ -176,17 +177,23 @@ void ChecksumComparer::repair_rows(const SyncTable& table, const std::vector<Key
         });
     if (!values.empty()) sql += head + values + suffix + ";";
   }
-  sql += "COMMIT";
+  send_repair(sql, table);
+  rows_repaired_ += extra.size() + fetch.size();
+}
+
+void ChecksumComparer::send_repair(const std::string& sql, const SyncTable& table) {
   try {
-    target_.exec(sql);
-  } catch (...) {
+    send_checked(target_, sql, table, "checksum repair of " + table.source_name());
+    target_.exec("COMMIT");
+  } catch (const Error&) {
     try {
       target_.exec("ROLLBACK");
-    } catch (...) {
+    } catch (const Error& rollback_error) {
+      log::debug("sync: ROLLBACK after a failed repair of {} failed too: {}", table.target_name(),
+                 rollback_error.what());
     }
     throw;
   }
-  rows_repaired_ += extra.size() + fetch.size();
 }
 
 void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences* differences) {
@@ -245,16 +252,7 @@ void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences*
   std::string sql = "START TRANSACTION;" + deletes;
   if (!inserts.empty())
     sql += "INSERT INTO " + table.target_name() + " " + column_list(table) + " VALUES " + inserts + ";";
-  sql += "COMMIT";
-  try {
-    target_.exec(sql);
-  } catch (...) {
-    try {
-      target_.exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  send_repair(sql, table);
   rows_repaired_ += repaired;
 }
 

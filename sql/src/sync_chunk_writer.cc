@@ -5,8 +5,8 @@
 
 #include "galaxis/common/log.h"
 #include "galaxis/sql/schema_cache.h"
+#include "galaxis/sql/sync/checked_write.h"
 #include "galaxis/sql/target_session.h"
-#include "galaxis/sql/warning_check.h"
 
 namespace galaxis::sql::sync {
 
@@ -30,27 +30,7 @@ void TargetSink::write(ChunkJob& job) {
   const std::string head = "INSERT INTO " + job.table->target_name() + " " + column_list(*job.table) + " VALUES ";
   for (const std::string& group : job.value_groups) trips.push_back(head + group);
   if (!job.after_sql.empty()) trips.push_back(job.after_sql);
-  // The layout check made the target's ENUMs those of the source, so a 1265
-  // on an ENUM column is its error value '' (index 0), stored as the source has it.
-  const auto harmless = [&](const ServerWarning& w) {
-    if (w.code != 1265) return false;
-    const std::string name = message_column(w.message);
-    for (const SyncColumn& column : job.table->columns) {
-      if (column.name == name) return column.column_type.rfind("enum(", 0) == 0;
-    }
-    return false;
-  };
-  const auto send_checked = [&](const std::string& sql) {
-    connection_.exec(sql);
-    if (connection_.last_warnings().empty()) return;
-    std::vector<ServerWarning> shown = connection_.show_warnings();
-    bool all_harmless = connection_.last_warnings().size() == 1 && !shown.empty();
-    for (const ServerWarning& w : shown) all_harmless = all_harmless && harmless(w);
-    if (all_harmless) return;
-    check_batch_warnings(
-        connection_, [&](size_t) { return fmt::format("chunk {} of {}", job.chunk.number, job.table->source_name()); },
-        [&](size_t) { return truncate_statement(sql, 200); });
-  };
+  const std::string where = fmt::format("chunk {} of {}", job.chunk.number, job.table->source_name());
   // A chunk is one target transaction. Parallel writers can deadlock on the
   // shared sync_progress rows (gap locks of its unique key); InnoDB then
   // rolls the whole chunk back, so sending it again is safe.
@@ -58,7 +38,7 @@ void TargetSink::write(ChunkJob& job) {
   with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
     for (unsigned attempt = 1;; ++attempt) {
       try {
-        for (const std::string& sql : trips) send_checked(sql);
+        for (const std::string& sql : trips) send_checked(connection_, sql, *job.table, where);
         connection_.exec("COMMIT");
         return;
       } catch (const Error&) {

@@ -154,11 +154,7 @@ void append_value(std::string* out, const SyncColumn& column, const std::optiona
       }
       *out += *value;
       return;
-    case ValueKind::kText:
-      *out += '_';
-      *out += column.charset;
-      append_quoted(out, *value);
-      return;
+    case ValueKind::kText: append_text_literal(out, column.charset, *value); return;
     case ValueKind::kJson:
       *out += "_utf8mb4";
       append_quoted(out, *value);

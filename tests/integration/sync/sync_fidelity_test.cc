@@ -1,7 +1,8 @@
-// `sync --mode copy` never stores a value coerced (issue #14): a target
-// column that passes the layout check (same COLUMN_TYPE) but cannot hold a
-// source value — a charset changed by hand — stops the copy with the table,
-// column and the server's text; the chunk is not committed.
+// `sync` never stores a value coerced (issue #14): a target column that
+// passes the layout check (same COLUMN_TYPE) but cannot hold a source value
+// — a charset changed by hand — stops the copy (`--mode copy`) and the
+// repair (`--mode checksum`) with the table, column and the server's text;
+// the chunk or repair batch is not committed.
 #include <gtest/gtest.h>
 
 #include "sync_support.h"
@@ -51,6 +52,35 @@ TEST_P(SyncFidelityTest, CopyStopsOnAValueTheTargetCannotStore) {
                                     "AND binlog_file <> ''"),
               "0");
   }
+}
+
+TEST_P(SyncFidelityTest, ChecksumRepairStopsOnAValueTheTargetCannotStore) {
+  master_->exec(
+      "DROP DATABASE IF EXISTS fid_session_sum; CREATE DATABASE fid_session_sum;"
+      "CREATE TABLE fid_session_sum.t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET utf8mb4);"
+      "INSERT INTO fid_session_sum.t VALUES (1, 'plain'), (2, _utf8mb4 0xF09F9880), (3, 'more')");
+  // Row 1 differs and row 2 is missing: one repair batch must fix both, and
+  // row 2 cannot be stored in latin1.
+  passive_->exec(
+      "DROP DATABASE IF EXISTS fid_session_sum; CREATE DATABASE fid_session_sum;"
+      "CREATE TABLE fid_session_sum.t (id INT PRIMARY KEY, v VARCHAR(10) CHARACTER SET latin1);"
+      "INSERT INTO fid_session_sum.t VALUES (1, 'stale'), (3, 'more')");
+  sql::sync::SyncOptions options = sync_options(*master_, *passive_);
+  options.filter.include = {"fid_session_sum"};
+  options.stream = "fid_session_sum";
+  options.mode = sql::sync::SyncMode::kChecksum;
+  try {
+    sql::sync::run_sync(options);
+    ADD_FAILURE() << "the repair stored a value the target cannot hold: "
+                  << passive_->query_value("SELECT GROUP_CONCAT(HEX(v) ORDER BY id) FROM fid_session_sum.t");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("fid_session_sum"), std::string::npos) << message;
+    EXPECT_NE(message.find("1366"), std::string::npos) << message;
+  }
+  // Nothing of the failed repair batch was committed.
+  EXPECT_EQ(passive_->query_value("SELECT GROUP_CONCAT(id, '=', v ORDER BY id) FROM fid_session_sum.t"),
+            "1=stale,3=more");
 }
 
 INSTANTIATE_TEST_SUITE_P(Flavors, SyncFidelityTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());

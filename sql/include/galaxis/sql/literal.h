@@ -54,6 +54,15 @@ namespace galaxis::sql {
 void append_literal(std::string* out, const binlog::Value& value, const ColumnSchema& column);
 std::string literal(const binlog::Value& value, const ColumnSchema& column);
 
+// Appends `bytes` (text in `charset`, as stored) as a string literal that
+// stores exactly those bytes in a column of that charset, and returns the
+// charset of the literal (for a COLLATE <charset>_bin next to it). MySQL
+// warns (1287, deprecated) for every `_utf8mb3` / `_ucs2` introducer, and
+// the applier stops on any warning: utf8mb3 text (a subset of utf8mb4) is
+// written `_utf8mb4`, valid ucs2 text transcoded to `_utf8mb4`; the server
+// converts it back losslessly. Everything else keeps its own introducer.
+std::string_view append_text_literal(std::string* out, std::string_view charset, std::string_view bytes);
+
 // Appends 'bytes' with backslash escapes for \0 \n \r \\ ' " and \x1a.
 void append_quoted(std::string* out, std::string_view bytes);
 

@@ -70,6 +70,9 @@ class ChecksumComparer {
  private:
   void compare_keyless(const SyncTable& table, TableDifferences* differences);
   void repair_rows(const SyncTable& table, const std::vector<KeyValue>& extra, const std::vector<KeyValue>& fetch);
+  // Sends a repair batch (it starts its transaction), checks its warnings
+  // (checked_write.h), then commits; rolls back and rethrows on any error.
+  void send_repair(const std::string& sql, const SyncTable& table);
   std::string upsert_suffix(const SyncTable& table) const;
 
   Connection& source_;
