@@ -159,7 +159,7 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
     Rows rows = source.query(
         "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, COALESCE(TABLE_ROWS, 0), COALESCE(AVG_ROW_LENGTH, 0), "
         "COALESCE(ENGINE, '') "
-        "FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') "
+        "FROM information_schema.TABLES WHERE TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE', 'SYSTEM VERSIONED') "
         "ORDER BY TABLE_SCHEMA, TABLE_NAME");
     SchemaCache cache(&source);
     std::vector<SyncTable> tables;
@@ -170,6 +170,15 @@ std::vector<SyncTable> list_source_tables(Connection& source, const Filter& filt
       if (row[2].value_or("") == "SEQUENCE") {
         log::warn("sync: skipping sequence {} (sequences are not copied)", qualified_name(db, name));
         continue;
+      }
+      if (row[2].value_or("") == "SYSTEM VERSIONED") {
+        // A copy of the current rows would lose the history rows and the
+        // master's row_start/row_end: a silent divergence. Stop instead.
+        throw_error(Error::Kind::kUnsupported,
+                    "{} is system-versioned: sync cannot copy its history rows and row_start/row_end times; "
+                    "leave it out (--exclude {}.{}) and copy it with mariadb-dump, or let `run` stream it from "
+                    "the master's binlog",
+                    qualified_name(db, name), db, name);
       }
       const std::string engine = row[5].value_or("");
       if (engine != "InnoDB" && engine != "ROCKSDB") {

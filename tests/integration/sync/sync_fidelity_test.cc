@@ -83,6 +83,26 @@ TEST_P(SyncFidelityTest, ChecksumRepairStopsOnAValueTheTargetCannotStore) {
             "1=stale,3=more");
 }
 
+TEST_P(SyncFidelityTest, SystemVersionedTableIsRefusedNotCopiedWithoutItsHistory) {
+  if (!is_mariadb(GetParam())) GTEST_SKIP() << "MariaDB only (WITH SYSTEM VERSIONING)";
+  master_->exec(
+      "DROP DATABASE IF EXISTS fid_session_vers; CREATE DATABASE fid_session_vers;"
+      "CREATE TABLE fid_session_vers.t (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING;"
+      "INSERT INTO fid_session_vers.t VALUES (1, 1); UPDATE fid_session_vers.t SET v = 2");
+  passive_->exec("DROP DATABASE IF EXISTS fid_session_vers");
+  sql::sync::SyncOptions options = sync_options(*master_, *passive_);
+  options.filter.include = {"fid_session_vers"};
+  options.stream = "fid_session_vers";
+  try {
+    sql::sync::run_sync(options);
+    ADD_FAILURE() << "sync copied a system-versioned table without its history";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("`fid_session_vers`.`t` is system-versioned"), std::string::npos) << message;
+    EXPECT_NE(message.find("--exclude fid_session_vers.t"), std::string::npos) << message;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Flavors, SyncFidelityTest, ::testing::ValuesIn(all_flavors()), FlavorParamName());
 
 }  // namespace
