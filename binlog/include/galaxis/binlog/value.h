@@ -115,7 +115,7 @@ struct JsonDiffOp {
   Kind kind = Kind::kReplace;
   std::string path;        // e.g. "$.a[1]"
   std::string value_json;  // compact JSON text; empty for kRemove
-  std::string value_sql;   // as Json::sql: the exact expression when the text loses a type, else 
+  std::string value_sql;   // as Json::sql: the exact expression when the text loses a type, else
   bool operator==(const JsonDiffOp&) const = default;
 };
 struct JsonDiff {
