@@ -25,46 +25,12 @@ InitialPosition parse_initial_position(std::string_view text) {
   throw_error(Error::Kind::kUsage, "--initial '{}': expected from-start, from-now or snapshot", text);
 }
 
-bool retryable_target_error(const Error& error, unsigned server_errno) {
-  if (error.kind() == Error::Kind::kNetwork) return true;
-  switch (server_errno) {
-    case 1053:  // ER_SERVER_SHUTDOWN
-    case 1205:  // ER_LOCK_WAIT_TIMEOUT
-    case 1213:  // ER_LOCK_DEADLOCK
-    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
-    case 2006:  // CR_SERVER_GONE_ERROR
-    case 2013:  // CR_SERVER_LOST
-      return true;
-    default: return false;
-  }
-}
-
 namespace {
 
 // Thrown inside the reader when the pipeline closed the queue: unwinds the stream.
 struct QueueClosed : Error {
   QueueClosed() : Error(Kind::kRuntime, "pipeline stopping") {}
 };
-
-// The server errno a sql::Connection message names ("error 1053 (08S01)" or
-// "cannot connect: 1053 (..."), 0 when none: for failures without a live
-// connection to ask.
-unsigned errno_in_message(std::string_view message) {
-  for (std::string_view marker : {std::string_view("error "), std::string_view("cannot connect: ")}) {
-    for (size_t at = message.find(marker); at != std::string_view::npos; at = message.find(marker, at + 1)) {
-      size_t i = at + marker.size();
-      unsigned value = 0;
-      size_t digits = 0;
-      while (i < message.size() && message[i] >= '0' && message[i] <= '9' && digits < 6) {
-        value = value * 10 + static_cast<unsigned>(message[i] - '0');
-        ++i;
-        ++digits;
-      }
-      if (digits > 0 && i + 1 < message.size() && message[i] == ' ' && message[i + 1] == '(') return value;
-    }
-  }
-  return 0;
-}
 
 double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
@@ -309,8 +275,6 @@ void Pipeline::run() {
         throw;
       }
     } catch (Error& e) {
-      unsigned server_errno = applier ? applier->last_target_errno() : 0;
-      if (server_errno == 0) server_errno = errno_in_message(e.what());
       if (applier) {
         applier->rollback();
         rows_base_ += applier->total_stats().rows;
@@ -319,16 +283,14 @@ void Pipeline::run() {
       // A relay restarted right after a crash finds its previous dump
       // thread still registered under our server_id until the master's
       // next write to the dead socket (at most a heartbeat period or two).
-      const bool own_ghost = e.kind() == Error::Kind::kUsage &&
-                             std::string_view(e.what()).find("is connected to the master") != std::string_view::npos &&
-                             ghost_retries_ < 15;
+      const bool own_ghost = e.condition() == Error::Condition::kServerIdInUse && ghost_retries_ < 15;
       if (own_ghost) {
         ++ghost_retries_;
         log::warn("relay: {}; assuming it is our own previous connection, retrying in 1 s", e.what());
         for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
       }
-      if (stop_ || !retryable_target_error(e, server_errno)) {
+      if (stop_ || !sql::is_retryable_target_error(e)) {
         metrics_.set_state(RelayState::kFailed);
         throw;
       }

@@ -107,10 +107,11 @@ MasterInfo inspect_master(Connection& c, uint32_t our_server_id, bool check, boo
       const size_t id_column = hosts.column("Server_id");
       for (const auto& row : hosts.rows) {
         if (id_column < row.size() && row[id_column] && *row[id_column] == std::to_string(our_server_id)) {
-          throw_error(Error::Kind::kUsage,
-                      "another replica with server_id {} is connected to the master (it would be disconnected): "
-                      "choose another --server-id",
-                      our_server_id);
+          throw Error(Error::Kind::kUsage,
+                      fmt::format("another replica with server_id {} is connected to the master (it would be "
+                                  "disconnected): choose another --server-id",
+                                  our_server_id))
+              .set_condition(Error::Condition::kServerIdInUse);
         }
       }
     } catch (const ServerError& e) {

@@ -26,7 +26,9 @@ ServerError::ServerError(uint16_t code, std::string sql_state, std::string serve
                                 : fmt::format("server error {} ({}): {}", code, sql_state, server_message)),
       code_(code),
       sql_state_(std::move(sql_state)),
-      server_message_(std::move(server_message)) {}
+      server_message_(std::move(server_message)) {
+  set_server_error(code, sql_state_);
+}
 
 OkPacket parse_ok_packet(std::span<const uint8_t> packet) {
   WireReader r(packet);

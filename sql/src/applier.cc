@@ -361,7 +361,7 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
     connection_.exec_multi(batch);
     log_ddl_warnings(event);
   } catch (Error& e) {
-    unsigned code = connection_.last_errno();
+    const unsigned code = e.server_errno();
     if (e.kind() == Error::Kind::kNetwork) throw;
     if (query.error_code != 0 && code == query.error_code) {
       // The master logged the statement together with the error it got (a
@@ -584,11 +584,7 @@ void Applier::send() {
 void Applier::rollback() noexcept {
   batch_.clear();
   net_ = NetChanges(options_.max_statement_bytes);
-  try {
-    connection_.exec("ROLLBACK");
-  } catch (...) {
-    // The connection may be gone; the server rolls back on disconnect.
-  }
+  connection_.rollback_quietly();
   in_source_trx_ = false;
   target_open_ = false;
   target_sent_ = false;

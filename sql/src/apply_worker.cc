@@ -58,11 +58,6 @@ std::exception_ptr ApplyWorker::error() const {
   return error_;
 }
 
-unsigned ApplyWorker::error_errno() const {
-  std::lock_guard lock(mutex_);
-  return error_errno_;
-}
-
 ApplierStats ApplyWorker::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
@@ -80,14 +75,12 @@ void ApplyWorker::run() {
     busy_ = true;
     lock.unlock();
     std::exception_ptr failure;
-    unsigned failure_errno = 0;
     if (!skip) {
       try {
         execute(task);
       } catch (Error& e) {
         e.add_context(name_);
         failure = std::current_exception();
-        failure_errno = applier_->connection().last_errno();
       } catch (...) {
         failure = std::current_exception();
       }
@@ -97,7 +90,6 @@ void ApplyWorker::run() {
     busy_ = false;
     if (failure && !error_) {
       error_ = failure;
-      error_errno_ = failure_errno;
     }
     stats_ = applier_->stats();
     idle_.notify_all();
@@ -123,7 +115,6 @@ void ApplyWorker::execute(Task& task) {
       applier.rollback();
       std::lock_guard lock(mutex_);
       error_ = nullptr;
-      error_errno_ = 0;
       break;
     }
   }

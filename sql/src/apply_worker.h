@@ -49,9 +49,9 @@ class ApplyWorker {
   // Waits until the queued tasks hold at most `bytes` (streaming a huge
   // transaction: the coordinator must not run ahead of the target).
   void wait_queue_below(size_t bytes);
-  // The first error since the last rollback, and the target errno behind it.
+  // The first error since the last rollback (an Error carries the target's
+  // server errno in its fields).
   std::exception_ptr error() const;
-  unsigned error_errno() const;
   // The Applier's statistics after the last task.
   ApplierStats stats() const;
   // Idle workers only (after wait_idle()).
@@ -71,7 +71,6 @@ class ApplyWorker {
   bool busy_ = false;
   bool stopping_ = false;
   std::exception_ptr error_;
-  unsigned error_errno_ = 0;
   ApplierStats stats_;
   std::thread thread_;
 };

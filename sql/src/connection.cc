@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "galaxis/common/log.h"
+
 namespace galaxis::sql {
 namespace {
 
@@ -35,7 +37,36 @@ Error::Kind kind_for_errno(unsigned code) {
   }
 }
 
+// Every failure a server or the connector reported: the errno and SQLSTATE
+// travel as fields (callers branch on them), the message names the rest.
+[[noreturn]] void throw_server_error(Error::Kind kind, unsigned code, const char* sqlstate, std::string message) {
+  Error error(kind, std::move(message));
+  error.set_server_error(code, sqlstate == nullptr ? std::string() : std::string(sqlstate));
+  throw error;
+}
+
+[[noreturn]] void throw_closed(const std::string& role) {
+  // As the connector reports a connection that is gone (CR_SERVER_GONE_ERROR).
+  throw_server_error(Error::Kind::kNetwork, 2006, "HY000", fmt::format("{} connection is closed", role));
+}
+
 }  // namespace
+
+bool is_lock_conflict(unsigned server_errno) {
+  return server_errno == 1213 /* ER_LOCK_DEADLOCK */ || server_errno == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
+}
+
+bool is_retryable_target_error(const Error& error) {
+  if (error.kind() == Error::Kind::kNetwork) return true;
+  switch (error.server_errno()) {
+    case 1053:  // ER_SERVER_SHUTDOWN
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
+    case 2006:  // CR_SERVER_GONE_ERROR
+    case 2013:  // CR_SERVER_LOST
+      return true;
+    default: return is_lock_conflict(error.server_errno());
+  }
+}
 
 std::string quote_identifier(std::string_view name) {
   std::string out;
@@ -103,10 +134,11 @@ Connection::Connection(const ConnectionUrl& url, ConnectOptions options)
   if (mysql_real_connect(mysql_, host, url.user.c_str(), url.password.reveal().c_str(), database, url.port, socket,
                          CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS) == nullptr) {
     unsigned code = mysql_errno(mysql_);
-    std::string message = fmt::format("{} {}: cannot connect: {} ({}): {}", role_, display_, code,
-                                      mysql_sqlstate(mysql_), mysql_error(mysql_));
+    const std::string sqlstate = mysql_sqlstate(mysql_);
+    std::string message =
+        fmt::format("{} {}: cannot connect: {} ({}): {}", role_, display_, code, sqlstate, mysql_error(mysql_));
     close();
-    throw Error(kind_for_errno(code), std::move(message));
+    throw_server_error(kind_for_errno(code), code, sqlstate.c_str(), std::move(message));
   }
 }
 
@@ -136,18 +168,19 @@ void Connection::close() noexcept {
 }
 
 void Connection::throw_last_error(std::string_view statement) const {
-  if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
+  if (mysql_ == nullptr) throw_closed(role_);
   unsigned code = mysql_errno(mysql_);
   // On an established connection a TLS error (2026) means the peer went away.
   Error::Kind kind = code == 2026 ? Error::Kind::kNetwork : kind_for_errno(code);
-  throw Error(kind, fmt::format("{} {}: error {} ({}): {}; statement: {}", role_, display_, code,
-                                mysql_sqlstate(mysql_), mysql_error(mysql_), truncate_statement(statement)));
+  throw_server_error(kind, code, mysql_sqlstate(mysql_),
+                     fmt::format("{} {}: error {} ({}): {}; statement: {}", role_, display_, code,
+                                 mysql_sqlstate(mysql_), mysql_error(mysql_), truncate_statement(statement)));
 }
 
 void Connection::exec(std::string_view sql) { exec_multi(sql); }
 
 std::vector<uint64_t> Connection::exec_multi(std::string_view sql) {
-  if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
+  if (mysql_ == nullptr) throw_closed(role_);
   std::vector<uint64_t> affected;
   warnings_.clear();
   statements_run_ = 1;
@@ -180,7 +213,7 @@ std::vector<uint64_t> Connection::exec_multi(std::string_view sql) {
 }
 
 Rows Connection::query(std::string_view sql) {
-  if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
+  if (mysql_ == nullptr) throw_closed(role_);
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) throw_last_error(sql);
   Rows rows;
   MYSQL_RES* result = mysql_store_result(mysql_);
@@ -238,6 +271,16 @@ std::string Connection::quote(std::string_view value) {
   return out;
 }
 
+void Connection::rollback_quietly() noexcept {
+  if (mysql_ == nullptr) return;
+  try {
+    exec("ROLLBACK");
+  } catch (const Error& e) {
+    log::debug("{} {}: ROLLBACK after a failure failed too (the server rolls back on disconnect): {}", role_, display_,
+               e.what());
+  }
+}
+
 unsigned Connection::last_errno() const { return mysql_ == nullptr ? 2006 : mysql_errno(mysql_); }
 
 uint64_t Connection::thread_id() const { return mysql_ == nullptr ? 0 : mysql_thread_id(mysql_); }
@@ -249,15 +292,16 @@ std::string Connection::server_version() const {
 bool Connection::is_mariadb() const { return server_version().find("MariaDB") != std::string::npos; }
 
 PreparedStatement Connection::prepare(std::string_view sql) {
-  if (mysql_ == nullptr) throw_error(Error::Kind::kNetwork, "{} connection is closed", role_);
+  if (mysql_ == nullptr) throw_closed(role_);
   MYSQL_STMT* stmt = mysql_stmt_init(mysql_);
   if (stmt == nullptr) throw_last_error(sql);
   if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
     unsigned code = mysql_stmt_errno(stmt);
+    const std::string sqlstate = mysql_stmt_sqlstate(stmt);
     std::string message = fmt::format("{} {}: prepare: error {} ({}): {}; statement: {}", role_, display_, code,
-                                      mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), truncate_statement(sql));
+                                      sqlstate, mysql_stmt_error(stmt), truncate_statement(sql));
     mysql_stmt_close(stmt);
-    throw Error(kind_for_errno(code), std::move(message));
+    throw_server_error(kind_for_errno(code), code, sqlstate.c_str(), std::move(message));
   }
   return PreparedStatement(this, stmt, std::string(sql));
 }
@@ -289,9 +333,9 @@ unsigned PreparedStatement::param_count() const { return mysql_stmt_param_count(
 
 void PreparedStatement::throw_stmt_error() const {
   unsigned code = mysql_stmt_errno(stmt_);
-  throw Error(kind_for_errno(code),
-              fmt::format("{}: prepared statement error {} ({}): {}; statement: {}", connection_->display(), code,
-                          mysql_stmt_sqlstate(stmt_), mysql_stmt_error(stmt_), truncate_statement(sql_)));
+  throw_server_error(kind_for_errno(code), code, mysql_stmt_sqlstate(stmt_),
+                     fmt::format("{}: prepared statement error {} ({}): {}; statement: {}", connection_->display(),
+                                 code, mysql_stmt_sqlstate(stmt_), mysql_stmt_error(stmt_), truncate_statement(sql_)));
 }
 
 uint64_t PreparedStatement::execute(const std::vector<Param>& params) {

@@ -181,7 +181,6 @@ void ParallelApplier::retire_workers() {
 void ParallelApplier::check_workers() {
   for (auto& worker : workers_) {
     if (std::exception_ptr error = worker->error()) {
-      last_errno_ = worker->error_errno();
       std::rethrow_exception(error);
     }
   }
@@ -482,7 +481,10 @@ void ParallelApplier::rollback() noexcept {
       worker->post(std::move(task));
     }
     for (auto& worker : workers_) worker->wait_idle();
-  } catch (...) {
+  } catch (const std::exception& e) {
+    // Posting a task can only fail for lack of memory; the workers' sessions
+    // roll back when their connections close with the object.
+    log::warn("parallel applier: rolling back the workers failed: {}", e.what());
   }
   for (auto& tasks : pending_) tasks.clear();
   in_trx_ = false;
@@ -497,10 +499,6 @@ ApplierStats ParallelApplier::total_stats() const {
   ApplierStats total = retired_stats_;
   for (const auto& worker : workers_) add_stats(total, worker->stats());
   return total;
-}
-
-unsigned ParallelApplier::last_target_errno() const {
-  return last_errno_ != 0 ? last_errno_ : coordinator_.last_errno();
 }
 
 void ParallelApplier::record_start_position(const binlog::BinlogPosition& start) {

@@ -217,11 +217,8 @@ void replace_stream_rows(Connection& connection, const std::string& schema, cons
   with_context("rewriting the checkpoint rows of stream '" + stream + "'", [&] {
     try {
       connection.exec_multi(sql);
-    } catch (...) {
-      try {
-        connection.exec("ROLLBACK");
-      } catch (...) {
-      }
+    } catch (const Error&) {
+      connection.rollback_quietly();
       throw;
     }
   });

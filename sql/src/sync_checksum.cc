@@ -186,12 +186,7 @@ void ChecksumComparer::send_repair(const std::string& sql, const SyncTable& tabl
     send_checked(target_, sql, table, "checksum repair of " + table.source_name());
     target_.exec("COMMIT");
   } catch (const Error&) {
-    try {
-      target_.exec("ROLLBACK");
-    } catch (const Error& rollback_error) {
-      log::debug("sync: ROLLBACK after a failed repair of {} failed too: {}", table.target_name(),
-                 rollback_error.what());
-    }
+    target_.rollback_quietly();
     throw;
   }
 }

@@ -41,14 +41,9 @@ void TargetSink::write(ChunkJob& job) {
         for (const std::string& sql : trips) send_checked(connection_, sql, *job.table, where);
         connection_.exec("COMMIT");
         return;
-      } catch (const Error&) {
-        const unsigned code = connection_.last_errno();
-        try {
-          connection_.exec("ROLLBACK");
-        } catch (...) {
-        }
-        const bool transient = code == 1213 /* ER_LOCK_DEADLOCK */ || code == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
-        if (!transient || attempt == kMaxAttempts) throw;
+      } catch (const Error& e) {
+        connection_.rollback_quietly();
+        if (!is_lock_conflict(e.server_errno()) || attempt == kMaxAttempts) throw;
         std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
       }
     }

@@ -141,7 +141,9 @@ binlog::BinlogPosition mysql_snapshot(Connection& source) {
   } catch (...) {
     try {
       source.exec("UNLOCK TABLES");
-    } catch (...) {
+    } catch (const Error& unlock_error) {
+      // The session's locks go with it; the first error is the one to report.
+      log::debug("sync: UNLOCK TABLES after a failed snapshot start failed too: {}", unlock_error.what());
     }
     throw;
   }

@@ -159,11 +159,25 @@ TEST(Pipeline, InitialPositionAndRetryableErrors) {
   EXPECT_EQ(parse_initial_position("from-now"), InitialPosition::kFromNow);
   EXPECT_EQ(parse_initial_position("snapshot"), InitialPosition::kSnapshot);
   EXPECT_THROW(parse_initial_position("now"), Error);
-  EXPECT_TRUE(retryable_target_error(Error(Error::Kind::kNetwork, "x"), 0));
-  EXPECT_TRUE(retryable_target_error(Error(Error::Kind::kServer, "x"), 1213));
-  EXPECT_TRUE(retryable_target_error(Error(Error::Kind::kServer, "x"), 1053));
-  EXPECT_FALSE(retryable_target_error(Error(Error::Kind::kServer, "x"), 1062));
-  EXPECT_FALSE(retryable_target_error(Error(Error::Kind::kAuth, "x"), 1045));
+}
+
+Error server_error(Error::Kind kind, unsigned code) {
+  Error e(kind, "x");
+  e.set_server_error(code, "HY000");
+  return e;
+}
+
+TEST(TargetErrors, RetryableByKindAndServerErrnoNotByMessage) {
+  EXPECT_TRUE(sql::is_retryable_target_error(Error(Error::Kind::kNetwork, "x")));
+  EXPECT_TRUE(sql::is_retryable_target_error(server_error(Error::Kind::kServer, 1213)));
+  EXPECT_TRUE(sql::is_retryable_target_error(server_error(Error::Kind::kServer, 1205)));
+  EXPECT_TRUE(sql::is_retryable_target_error(server_error(Error::Kind::kServer, 1053)));
+  EXPECT_FALSE(sql::is_retryable_target_error(server_error(Error::Kind::kServer, 1062)));
+  EXPECT_FALSE(sql::is_retryable_target_error(server_error(Error::Kind::kAuth, 1045)));
+  // A message that merely mentions a retryable number is not retryable.
+  EXPECT_FALSE(sql::is_retryable_target_error(Error(Error::Kind::kServer, "error 1213 (40001): deadlock")));
+  EXPECT_TRUE(sql::is_lock_conflict(1213));
+  EXPECT_FALSE(sql::is_lock_conflict(1062));
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 // was wrong and where (file + offset, host + position, table + column).
 // Module boundaries add context with Error::add_context() and rethrow, so the
 // final message reads outermost-first: "relay: reading binlog.000003: ...".
+// Data a caller branches on travels in fields, never in the message: the
+// server's errno and SQLSTATE when a server answered with an error, and a
+// Condition for the few situations a caller must recognise by name.
 //
 // Never put a password, token or other secret into an Error message.
 // Never use assert() on input from the wire or a file: throw an Error.
@@ -33,9 +36,30 @@ class Error : public std::runtime_error {
     kAuth,         // authentication or privilege problem: exit 1, never retried
   };
 
+  // Situations a caller recognises (kNone for all others).
+  enum class Condition {
+    kNone,
+    kServerIdInUse,  // another replica with our server_id is connected to the master
+  };
+
   Error(Kind kind, std::string message) : std::runtime_error(message), kind_(kind), message_(std::move(message)) {}
 
   Kind kind() const noexcept { return kind_; }
+  // The MySQL/MariaDB error number (server or client library, e.g. 1213,
+  // 2013) when a server or connector reported the failure; 0 otherwise.
+  unsigned server_errno() const noexcept { return server_errno_; }
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  Condition condition() const noexcept { return condition_; }
+
+  Error& set_server_error(unsigned code, std::string sqlstate) {
+    server_errno_ = code;
+    sqlstate_ = std::move(sqlstate);
+    return *this;
+  }
+  Error& set_condition(Condition condition) {
+    condition_ = condition;
+    return *this;
+  }
   const char* what() const noexcept override { return message_.c_str(); }
 
   // Prefixes "context: " to the message. Returns *this so callers can write
@@ -51,6 +75,9 @@ class Error : public std::runtime_error {
  private:
   Kind kind_;
   std::string message_;
+  unsigned server_errno_ = 0;
+  std::string sqlstate_;
+  Condition condition_ = Condition::kNone;
 };
 
 // Throw helpers with fmt-style formatting: throw_error(Error::Kind::kIo, "open {}: {}", path, why).

@@ -117,9 +117,4 @@ class Pipeline {
   uint64_t commits_base_ = 0;
 };
 
-// Whether an error from the target may go away by reconnecting and resuming
-// (network loss, server shutdown, deadlock, lock wait timeout). `server_errno`
-// is the target connection's last_errno() (0 when unknown).
-bool retryable_target_error(const Error& error, unsigned server_errno);
-
 }  // namespace galaxis::relay

@@ -158,7 +158,6 @@ class Applier : public TransactionApplier {
   bool has_uncommitted() const override { return group_transactions_ > 0 || target_open_; }
   size_t uncommitted_transactions() const override { return group_transactions_; }
   ApplierStats total_stats() const override { return stats_; }
-  unsigned last_target_errno() const override { return connection_.last_errno(); }
   void record_start_position(const binlog::BinlogPosition& start) override;
   const ApplierStats& stats() const { return stats_; }
   Connection& connection() { return connection_; }

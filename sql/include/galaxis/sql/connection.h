@@ -62,6 +62,14 @@ struct StatementWarnings {
 
 class PreparedStatement;
 
+// Deadlock (1213) or lock wait timeout (1205): the transaction lost a lock
+// race; after ROLLBACK it can be sent again as a whole.
+bool is_lock_conflict(unsigned server_errno);
+// A failure after which reconnecting and resending the open transaction is
+// safe and may succeed: the connection is gone (Kind::kNetwork), the server
+// is shutting down or killed the session, or a lock conflict.
+bool is_retryable_target_error(const Error& error);
+
 class Connection {
  public:
   // Connects (TLS per url.ssl_mode, unix socket when url.socket is set).
@@ -98,8 +106,13 @@ class Connection {
   // 'escaped' for this connection's character set (mysql_real_escape_string).
   std::string quote(std::string_view value);
 
-  // mysql_errno() of the last failed call (0 after success).
+  // mysql_errno() of the last failed call (0 after success). A thrown Error
+  // carries the same number in Error::server_errno(); prefer that.
   unsigned last_errno() const;
+  // ROLLBACK for cleanup after a failure: a failing ROLLBACK (the connection
+  // is gone, and the server rolls back on disconnect anyway) is logged at
+  // debug level, never thrown, so it cannot hide the original error.
+  void rollback_quietly() noexcept;
   uint64_t thread_id() const;
   std::string server_version() const;  // "10.11.6-MariaDB-0+deb12u1", "9.7.0"
   bool is_mariadb() const;

@@ -64,7 +64,7 @@
 // more than stream_transaction_bytes: memory stays bounded.
 //
 // Errors: a worker's error is rethrown by the coordinator's next call
-// (begin/apply/commit/flush), with last_target_errno() its server errno;
+// (begin/apply/commit/flush), carrying its server errno (Error fields);
 // rollback() rolls back every worker. Then drop the object and build a new
 // one, which recovers from the rows.
 //
@@ -148,7 +148,6 @@ class ParallelApplier : public TransactionApplier {
   bool has_uncommitted() const override { return !router_.empty() || recovery_.has_value(); }
   size_t uncommitted_transactions() const override { return router_.transactions(); }
   ApplierStats total_stats() const override;
-  unsigned last_target_errno() const override;
   void record_start_position(const binlog::BinlogPosition& start) override;
 
   // Workers now (during a partial-epoch recovery: the old N).
@@ -220,7 +219,6 @@ class ParallelApplier : public TransactionApplier {
   size_t trx_bytes_ = 0;
 
   ApplierStats retired_stats_;  // of workers replaced after a recovery
-  unsigned last_errno_ = 0;
 };
 
 }  // namespace galaxis::sql

@@ -50,8 +50,6 @@ class TransactionApplier {
   virtual size_t uncommitted_transactions() const = 0;
   // Totals over the target connections, as of the last commit.
   virtual ApplierStats total_stats() const = 0;
-  // The MySQL errno of the target failure behind the last exception, 0 when none.
-  virtual unsigned last_target_errno() const = 0;
   // Writes `start` to the checkpoint at once (--initial from-now: a restart
   // before the first commit must not skip what came in between).
   virtual void record_start_position(const binlog::BinlogPosition& start) = 0;
