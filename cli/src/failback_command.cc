@@ -23,6 +23,10 @@
 //       sync can start it: refused (exit 3) with the exact sync command.
 //  4. The old active's role row becomes passive at the new active's epoch,
 //     then `run` is exec'd with the same accounts (--no-run: print it).
+//  Run again for the same promotion (old active already passive at that
+//  epoch, checkpoint present), failback only resumes the relay: the old
+//  active's binlog now also holds what the reverse relay applied, which is
+//  not errant.
 // Exit codes: 0 relay ran (or --no-run prepared), 1 runtime error, 2 usage
 // / no promotion recorded, 3 refused (errant transactions or a sync needed).
 #include <unistd.h>
@@ -144,6 +148,38 @@ void register_failback_command(CLI::App& app, int* exit_code) {
                   new_active.display(), promoted->epoch, old_active.display(), old_role->epoch);
     }
 
+    const sql::CheckpointStore checkpoints(flags->checkpoint_schema, flags->stream);
+    checkpoints.ensure_table(old_active);  // the old active was a source: usually no checkpoint table yet
+    const std::optional<sql::Checkpoint> checkpoint = checkpoints.load(old_active);
+
+    const auto start_relay = [&] {
+      std::vector<std::string> run = command("run", *source, *target, *flags);
+      run.insert(run.end(), flags->run_args.begin(), flags->run_args.end());
+      std::printf("reverse relay: %s\n", shell_join(run).c_str());
+      std::fflush(stdout);
+      if (flags->no_run) {
+        *exit_code = 0;
+        return;
+      }
+      // Same process image, same environment (passwords stay out of argv).
+      std::vector<char*> argv;
+      for (std::string& w : run) argv.push_back(w.data());
+      argv.push_back(nullptr);
+      ::execv("/proc/self/exe", argv.data());
+      throw_error(Error::Kind::kRuntime, "failback: cannot exec the relay: {}", std::strerror(errno));
+    };
+
+    // Failback already ran for this promotion: the old active's binlog now
+    // also holds what the reverse relay applied there, which must not be
+    // mistaken for errant transactions — just resume the relay.
+    if (old_role && old_role->role == sql::ServerRole::kPassive && old_role->epoch == promoted->epoch && checkpoint) {
+      std::printf("failback already ran for epoch %llu (%s is passive, checkpoint %s): resuming the reverse relay\n",
+                  static_cast<unsigned long long>(promoted->epoch), old_active.display().c_str(),
+                  checkpoint->position.to_string().c_str());
+      start_relay();
+      return;
+    }
+
     relay::ErrantOptions errant_options;
     errant_options.filter.include = flags->include;
     errant_options.filter.exclude = flags->exclude;
@@ -171,12 +207,9 @@ void register_failback_command(CLI::App& app, int* exit_code) {
     std::fwrite(listing.data(), 1, listing.size(), stdout);
 
     // Has a checksum sync toward the old active run since the promotion?
-    const sql::CheckpointStore checkpoints(flags->checkpoint_schema, flags->stream);
-    checkpoints.ensure_table(old_active);  // the old active was a source: usually no checkpoint table yet
     std::optional<sql::Checkpoint> synced;
-    if (auto cp = checkpoints.load(old_active);
-        cp && promoted->own_binlog && !sql::position_before(cp->position, promoted->own_binlog)) {
-      synced = cp;
+    if (checkpoint && promoted->own_binlog && !sql::position_before(checkpoint->position, promoted->own_binlog)) {
+      synced = checkpoint;
     }
     const std::string sync_command = shell_join(command("sync", *source, *target, *flags));
     if (!errant.transactions.empty() && !synced && !flags->discard_errant) {
@@ -226,20 +259,7 @@ void register_failback_command(CLI::App& app, int* exit_code) {
     roles.ensure_table(old_active);
     roles.store(old_active, passive);
 
-    std::vector<std::string> run = command("run", *source, *target, *flags);
-    run.insert(run.end(), flags->run_args.begin(), flags->run_args.end());
-    std::printf("reverse relay: %s\n", shell_join(run).c_str());
-    std::fflush(stdout);
-    if (flags->no_run) {
-      *exit_code = 0;
-      return;
-    }
-    // Same process image, same environment (passwords stay out of argv).
-    std::vector<char*> argv;
-    for (std::string& w : run) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    ::execv("/proc/self/exe", argv.data());
-    throw_error(Error::Kind::kRuntime, "failback: cannot exec the relay: {}", std::strerror(errno));
+    start_relay();
   });
 }
 

@@ -3,7 +3,9 @@
 // file:pos range, table, row count) and refused (exit 3); after
 // `sync --mode checksum` toward it, failback starts the reverse relay (new
 // active → old active), which streams what the new active committed since,
-// and the pair ends equal (compare_databases).
+// and the pair ends equal (compare_databases). Then a second switchover back
+// (epoch 2) with nothing errant: failback starts the relay exactly at the
+// promoted server's own binlog position and the pair ends equal again.
 //
 // The old active is the flavour's shared master; the new active is a server
 // of the same flavour with its own binlog started for this test (a promoted
@@ -132,7 +134,8 @@ TEST_P(FailbackTest, ErrantListedAndRefusedThenSyncAndReverseRelayEndEqual) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   new_active.exec("INSERT INTO " + db + ".t VALUES (101,'after sync')");  // must arrive via the reverse relay
   new_active.exec("UPDATE " + db + ".t2 SET n = n + 1");
-  failback_args.insert(failback_args.end(), {"--run-arg=--stop-at-end", "--run-arg=--server-id", "--run-arg=4245"});
+  failback_args.insert(failback_args.end(), {"--run-arg=--stop-at-end", "--run-arg=--server-id", "--run-arg=4245",
+                                             "--run-arg=--parallel", "--run-arg=1"});
   r = cli(new_active, old_active, failback_args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("a checksum sync toward the old active ran after the promotion"), std::string::npos) << r.out;
@@ -142,6 +145,45 @@ TEST_P(FailbackTest, ErrantListedAndRefusedThenSyncAndReverseRelayEndEqual) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->role, sql::ServerRole::kPassive);
   EXPECT_EQ(back->epoch, 1u);
+
+  // A second switchover back (epoch 2, as promote leaves it): the old active
+  // is active again, the new one fenced, nothing errant on it this time →
+  // failback starts the relay exactly at the promoted server's own binlog
+  // position, and the pair ends equal again.
+  const std::optional<sql::Checkpoint> reverse_applied = sql::CheckpointStore(meta, stream).load(old_sql);
+  ASSERT_TRUE(reverse_applied.has_value());
+  const BinlogStatus old_own = old_active.binlog_status();
+  sql::RoleRecord again;
+  again.role = sql::ServerRole::kActive;
+  again.epoch = 2;
+  again.promoted_source = reverse_applied->position;
+  again.own_binlog = binlog::BinlogPosition{old_own.file, old_own.position, old_own.gtid_set};
+  roles.store(old_sql, again);
+  fenced.epoch = 2;
+  roles.store(new_sql, fenced);
+  old_active.exec("INSERT INTO " + db + ".t VALUES (200,'epoch 2')");
+  const std::string new_reader =
+      "mysql://" + std::string(kSyncSourceUser) + "@127.0.0.1:" + std::to_string(new_active.port());
+  failback_args = {"failback",
+                   "--reader",
+                   new_reader,
+                   "--server-id",
+                   "4246",
+                   "--run-arg=--stop-at-end",
+                   "--run-arg=--server-id",
+                   "--run-arg=4247",
+                   "--run-arg=--parallel",
+                   "--run-arg=1"};
+  failback_args.insert(failback_args.end(), scope.begin(), scope.end());
+  r = cli(old_active, new_active, failback_args);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find(": 0, 0 rows"), std::string::npos) << "no errant transactions\n" << r.out;
+  EXPECT_NE(r.out.find("reverse relay starts at the new active's binlog position at the promotion: " + old_own.file +
+                       ":" + std::to_string(old_own.position)),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(new_active.query_value("SELECT v FROM " + db + ".t WHERE id = 200"), "epoch 2") << r.out << r.err;
+  EXPECT_EQ(compare_databases(old_active, db, new_active, db), "");
   old_active.exec("DROP DATABASE IF EXISTS " + db);
   old_active.exec("DROP DATABASE IF EXISTS " + meta);
 }
