@@ -263,5 +263,46 @@ TEST_F(HaproxyRoleTest, TrafficOnlyToTheActiveBeforeAndAfterTheFlip) {
   EXPECT_EQ(role_check(*b_), 0) << "active";
 }
 
+// `run --agent-listen` and GET /role on run's health endpoint: the relay's
+// own target is passive → "maint" / 503 with the relay's state in the body;
+// fenced → "down". The relay streams nothing of interest (--include of a
+// database nobody writes); the role rows are written with RoleStore.
+TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
+  if (a_->query_value("SELECT COUNT(*) FROM mysql.user WHERE user = 'lb_repl'") == "0") {
+    a_->create_user("lb_repl", kRolePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
+  }
+  if (b_->query_value("SELECT COUNT(*) FROM mysql.user WHERE user = 'lb_target'") == "0") {
+    b_->create_user(
+        "lb_target", kRolePassword,
+        "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*");
+  }
+  ::setenv("GALAXIS_SOURCE_PASSWORD", kRolePassword, 1);
+  set_role(*a_, sql::ServerRole::kActive, 1);
+  set_role(*b_, sql::ServerRole::kPassive, 1);
+  const uint16_t agent = any_free_port();
+  const uint16_t health = any_free_port();
+  RelayProcess relay(
+      {"run", "--source", "mysql://lb_repl@127.0.0.1:" + std::to_string(a_->port()), "--target",
+       "mysql://lb_target@127.0.0.1:" + std::to_string(b_->port()), "--initial", "from-now", "--stream", "lb_pair",
+       "--checkpoint-schema", "lb_meta", "--include", "lb_nothing", "--server-id", "7391", "--agent-listen",
+       "127.0.0.1:" + std::to_string(agent), "--health-listen", "127.0.0.1:" + std::to_string(health)},
+      ::testing::TempDir() + "lb_run.log");
+  ASSERT_TRUE(poll_until(
+      [&] {
+        const auto [code, body] = http_get(health, "/role");
+        return code == 503 && body.find("\"state\":\"streaming\"") != std::string::npos;
+      },
+      30s))
+      << http_get(health, "/role").second << relay.log();
+  EXPECT_EQ(agent_line(agent), "maint\n");
+  const auto [code, body] = http_get(health, "/role");
+  EXPECT_NE(body.find("\"role\":\"passive\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"lag_seconds\""), std::string::npos) << body;
+  set_role(*b_, sql::ServerRole::kFenced, 2);
+  EXPECT_TRUE(poll_until([&] { return agent_line(agent) == "down\n"; }, 10s)) << relay.log();
+  relay.signal(SIGTERM);
+  EXPECT_EQ(relay.wait(30), 0) << relay.log();
+}
+
 }  // namespace
 }  // namespace galaxis::testing
