@@ -4,8 +4,10 @@
 // `sync --mode checksum` toward it, failback starts the reverse relay (new
 // active → old active), which streams what the new active committed since,
 // and the pair ends equal (compare_databases). Then a second switchover back
-// (epoch 2) with nothing errant: failback starts the relay exactly at the
-// promoted server's own binlog position and the pair ends equal again.
+// (epoch 2), one errant transaction on the server coming back: refused, then
+// --discard-errant starts the relay exactly at the promoted server's own
+// binlog position (the discarded row stays, as documented) and, that row
+// removed, the pair ends equal again.
 //
 // The old active is the flavour's shared master; the new active is a server
 // of the same flavour with its own binlog started for this test (a promoted
@@ -147,9 +149,8 @@ TEST_P(FailbackTest, ErrantListedAndRefusedThenSyncAndReverseRelayEndEqual) {
   EXPECT_EQ(back->epoch, 1u);
 
   // A second switchover back (epoch 2, as promote leaves it): the old active
-  // is active again, the new one fenced, nothing errant on it this time →
-  // failback starts the relay exactly at the promoted server's own binlog
-  // position, and the pair ends equal again.
+  // is active again, the new one fenced → failback starts the relay exactly
+  // at the promoted server's own binlog position.
   const std::optional<sql::Checkpoint> reverse_applied = sql::CheckpointStore(meta, stream).load(old_sql);
   ASSERT_TRUE(reverse_applied.has_value());
   const BinlogStatus old_own = old_active.binlog_status();
@@ -175,14 +176,23 @@ TEST_P(FailbackTest, ErrantListedAndRefusedThenSyncAndReverseRelayEndEqual) {
                    "--run-arg=--parallel",
                    "--run-arg=1"};
   failback_args.insert(failback_args.end(), scope.begin(), scope.end());
+  // One errant transaction on the fenced server this time: refused, then
+  // the operator discards it.
+  new_active.exec("INSERT INTO " + db + ".t2 VALUES (300,300)");
+  r = cli(old_active, new_active, failback_args);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find(": 1, 1 rows"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": " + db + ".t2 1 row\n"), std::string::npos) << r.out;
+  failback_args.push_back("--discard-errant");
   r = cli(old_active, new_active, failback_args);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find(": 0, 0 rows"), std::string::npos) << "no errant transactions\n" << r.out;
   EXPECT_NE(r.out.find("reverse relay starts at the new active's binlog position at the promotion: " + old_own.file +
                        ":" + std::to_string(old_own.position)),
             std::string::npos)
       << r.out;
   EXPECT_EQ(new_active.query_value("SELECT v FROM " + db + ".t WHERE id = 200"), "epoch 2") << r.out << r.err;
+  EXPECT_EQ(new_active.query_value("SELECT n FROM " + db + ".t2 WHERE id = 300"), "300") << "discarded, not removed";
+  new_active.exec("DELETE FROM " + db + ".t2 WHERE id = 300");  // the operator's cleanup
   EXPECT_EQ(compare_databases(old_active, db, new_active, db), "");
   old_active.exec("DROP DATABASE IF EXISTS " + db);
   old_active.exec("DROP DATABASE IF EXISTS " + meta);
