@@ -18,6 +18,7 @@
 #include "galaxis/common/log.h"
 #include "galaxis/relay/binlog_history.h"
 #include "galaxis/relay/daemon.h"
+#include "galaxis/relay/role_agent.h"
 #include "galaxis/sql/filter.h"
 #include "galaxis/sql/sync/sync.h"
 
@@ -34,6 +35,8 @@ struct RunFlags {
   std::string checkpoint_schema = "galaxis_relay";
   std::string stream = "default";
   std::string health_listen;
+  std::string agent_listen;
+  std::string passive_reply = "maint";
   double max_lag = 10;
   double stats_interval = 10;
   size_t queue_mb = 32;
@@ -97,6 +100,10 @@ void register_run_command(CLI::App& app, int* exit_code) {
   run->add_option("--stream", flags->stream, "name of this stream's checkpoint row")->capture_default_str();
   run->add_option("--health-listen", flags->health_listen,
                   "serve GET /health and /metrics on ADDR:PORT (e.g. 127.0.0.1:9101)");
+  run->add_option("--agent-listen", flags->agent_listen,
+                  "answer HAProxy agent-check on ADDR:PORT from the target's role (docs/failover-lb.md)");
+  run->add_option("--passive-reply", flags->passive_reply, "agent-check reply while passive: maint or drain")
+      ->capture_default_str();
   run->add_option("--max-lag", flags->max_lag, "/health answers 503 above this lag (seconds)")->capture_default_str();
   run->add_option("--stats-interval", flags->stats_interval, "seconds between rate log lines")->capture_default_str();
   run->add_option("--queue-mb", flags->queue_mb,
@@ -150,6 +157,10 @@ void register_run_command(CLI::App& app, int* exit_code) {
     p.parallel_workers = flags->parallel;
     p.applier.compact_rows = flags->compact_rows;
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);
+    if (!flags->agent_listen.empty()) {
+      options.agent_listen = http::parse_listen_address(flags->agent_listen, "--agent-listen");
+    }
+    options.role.agent.passive_reply = relay::parse_passive_reply(flags->passive_reply);
     options.max_lag_seconds = flags->max_lag;
     options.stats_interval = std::chrono::milliseconds(static_cast<int64_t>(flags->stats_interval * 1000));
     sql::sync::SyncOptions sync;

@@ -11,6 +11,8 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/relay/agent_server.h"
+#include "galaxis/relay/role_monitor.h"
 #include "galaxis/relay/status.h"
 
 namespace galaxis::relay {
@@ -125,11 +127,37 @@ int run_daemon(DaemonOptions options) {
   std::unique_ptr<Pipeline> pipeline = std::make_unique<Pipeline>(options.pipeline, metrics);
   std::atomic<bool> stop_requested{false};
 
+  // The target's role for GET /role and the agent-check port (role_monitor.h):
+  // read on its own thread, with this relay's health added to every answer.
+  std::unique_ptr<RoleMonitor> role_monitor;
+  if (options.health_listen || options.agent_listen) {
+    RoleMonitorOptions role_options = options.role;
+    role_options.server = options.pipeline.target;
+    role_options.checkpoint_schema = options.pipeline.applier.checkpoint_schema;
+    role_options.pair = options.pipeline.applier.stream;
+    role_monitor = std::make_unique<RoleMonitor>(role_options, [&metrics]() -> std::optional<RelayHealthView> {
+      const MetricsSnapshot s = metrics.snapshot();
+      return RelayHealthView{std::string(to_string(s.state)), s.lag_seconds, s.last_error};
+    });
+    role_monitor->start();
+  }
+  std::unique_ptr<AgentServer> agent;
+  if (options.agent_listen) {
+    agent = std::make_unique<AgentServer>(*options.agent_listen,
+                                          [&role_monitor] { return role_monitor->decide().agent_reply; });
+    agent->start();
+    log::info("relay: HAProxy agent-check on {}:{}", options.agent_listen->host, agent->port());
+  }
+
   std::unique_ptr<HealthServer> health;
   if (options.health_listen) {
     HealthOptions health_options;
     health_options.max_lag_seconds = options.max_lag_seconds;
     health_options.stream = options.pipeline.applier.stream;
+    health_options.role = [&role_monitor] {
+      const RoleDecision d = role_monitor->decide();
+      return HttpReply{d.http_status, "application/json", d.http_body};
+    };
     health = std::make_unique<HealthServer>(*options.health_listen, metrics, health_options);
     health->start();
     log::info("relay: health endpoint on http://{}:{}/health and /metrics", options.health_listen->host,
@@ -161,6 +189,8 @@ int run_daemon(DaemonOptions options) {
     if (watcher.joinable()) watcher.join();
     monitor_thread.join();
     if (health) health->stop();
+    if (agent) agent->stop();
+    if (role_monitor) role_monitor->stop();
     monitor.write_status();
   };
   try {

@@ -53,10 +53,11 @@ HttpReply health(const MetricsSnapshot& s, const HealthOptions& options) {
 HttpReply handle_http(std::string_view method, std::string_view target, const MetricsSnapshot& snapshot,
                       const HealthOptions& options) {
   const std::string_view path = target.substr(0, target.find('?'));
-  const bool known = path == "/health" || path == "/metrics";
+  const bool known = path == "/health" || path == "/metrics" || (path == "/role" && options.role);
   if (!known) return HttpReply{404, "text/plain", "not found: try /health or /metrics\n"};
   if (method != "GET" && method != "HEAD") return HttpReply{405, "text/plain", "method not allowed: use GET\n"};
   if (path == "/health") return health(snapshot, options);
+  if (path == "/role") return options.role();
   return HttpReply{200, "text/plain; version=0.0.4; charset=utf-8", render_prometheus(snapshot, options.stream)};
 }
 

@@ -40,12 +40,18 @@
 
 #include "galaxis/relay/health_server.h"
 #include "galaxis/relay/pipeline.h"
+#include "galaxis/relay/role_monitor.h"
 
 namespace galaxis::relay {
 
 struct DaemonOptions {
   PipelineOptions pipeline;
   std::optional<ListenAddress> health_listen;
+  // HAProxy agent-check port (agent_server.h); its answers and GET /role come
+  // from the target's role row (role_monitor.h; server/pair/schema are set
+  // from the pipeline, the rest from `role`).
+  std::optional<ListenAddress> agent_listen;
+  RoleMonitorOptions role;
   double max_lag_seconds = 10;
   std::chrono::milliseconds stats_interval{std::chrono::seconds(10)};
   std::chrono::milliseconds status_interval{std::chrono::seconds(2)};

@@ -4,7 +4,8 @@
 // handle_http() is a pure function of the request line and a metrics
 // snapshot: /health answers 200 while the relay is streaming with lag at
 // most max_lag_seconds, else 503, with a JSON body saying why; /metrics
-// answers the Prometheus text format; other paths 404, other methods 405.
+// answers the Prometheus text format; /role answers options.role() (the
+// server's role for load balancers, role_agent.h) when set; other paths 404, other methods 405.
 // Tests call it directly.
 //
 // HealthServer is a galaxis::http::Server (http/, shared with the deploy
@@ -22,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,15 +33,17 @@
 
 namespace galaxis::relay {
 
-struct HealthOptions {
-  double max_lag_seconds = 10;
-  std::string stream = "default";
-};
-
 struct HttpReply {
   unsigned status = 200;
   std::string content_type;
   std::string body;
+};
+
+struct HealthOptions {
+  double max_lag_seconds = 10;
+  std::string stream = "default";
+  // GET /role (role_agent.h: 200 only where traffic belongs); unset: 404.
+  std::function<HttpReply()> role;
 };
 
 HttpReply handle_http(std::string_view method, std::string_view target, const MetricsSnapshot& snapshot,
