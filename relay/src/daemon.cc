@@ -12,6 +12,7 @@
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/relay/status.h"
+#include "galaxis/sql/role_guard.h"
 
 namespace galaxis::relay {
 
@@ -109,6 +110,9 @@ int run_daemon(DaemonOptions options) {
               target->server_version(), options.pipeline.applier.stream, options.pipeline.applier.checkpoint_schema);
   }
   StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
+  // Early, before a snapshot copy could write into a promoted server; the
+  // pipeline checks again under the stream lock.
+  sql::refuse_unless_passive(*target, options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream);
   // Before the signals are blocked: SIGTERM during a long snapshot copy ends
   // the process at once, and the copy resumes on the next start.
   if (options.before_streaming) options.before_streaming(options.pipeline);
