@@ -17,5 +17,6 @@ void register_run_command(CLI::App& app, int* exit_code);
 void register_status_command(CLI::App& app, int* exit_code);
 void register_mirror_command(CLI::App& app, int* exit_code);
 void register_deploy_command(CLI::App& app, int* exit_code);
+void register_promote_command(CLI::App& app, int* exit_code);
 
 }  // namespace galaxis::cli

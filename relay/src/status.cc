@@ -202,15 +202,9 @@ std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source) {
   return files;
 }
 
-StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options) {
-  StatusReport report;
+void collect_target_status(sql::Connection& target, const StatusOptions& options, StatusReport& report) {
   report.stream = options.stream;
-  report.source = source.display();
   report.target = target.display();
-  report.source_version = source.server_version();
-  report.master_position = with_context("source " + source.display(), [&] { return read_master_position(source); });
-  const auto files = with_context("source " + source.display(), [&] { return read_binlog_sizes(source); });
-
   target.exec("SET time_zone='+00:00'");
   const std::string checkpoint_table = sql::qualified_name(options.checkpoint_schema, "checkpoint");
   const auto has_checkpoint = target.query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" +
@@ -249,6 +243,27 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     }
   }
   report.row = StatusStore(options.checkpoint_schema, options.stream).read(target);
+  if (!report.row) {
+    report.relay_state = "never run";
+  } else if (report.row->seconds_since_update < 0 || report.row->seconds_since_update > options.stale_after_seconds) {
+    report.relay_state =
+        fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update, report.row->state);
+  } else {
+    report.relay_state = report.row->state;
+  }
+  if (report.row) report.last_error = report.row->last_error;
+}
+
+StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options) {
+  StatusReport report;
+  report.stream = options.stream;
+  report.source = source.display();
+  report.target = target.display();
+  report.source_version = source.server_version();
+  report.master_position = with_context("source " + source.display(), [&] { return read_master_position(source); });
+  const auto files = with_context("source " + source.display(), [&] { return read_binlog_sizes(source); });
+
+  collect_target_status(target, options, report);
 
   if (report.applied_position) {
     report.lag_bytes = binlog_bytes_between(files, *report.applied_position, report.master_position);
@@ -262,16 +277,6 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
       if (now) report.lag_seconds = std::max<double>(0, std::stod(*now) - report.row->applied_event_timestamp);
     }
   }
-
-  if (!report.row) {
-    report.relay_state = "never run";
-  } else if (report.row->seconds_since_update < 0 || report.row->seconds_since_update > options.stale_after_seconds) {
-    report.relay_state =
-        fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update, report.row->state);
-  } else {
-    report.relay_state = report.row->state;
-  }
-  if (report.row) report.last_error = report.row->last_error;
 
   // Events pending: only the running relay knows them, and only for what it has received.
   const bool fresh = report.row && report.row->seconds_since_update >= 0 &&

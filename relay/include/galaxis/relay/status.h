@@ -139,6 +139,10 @@ binlog::BinlogPosition read_master_position(sql::Connection& source);
 std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source);
 
 StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options);
+// The target's half of collect_status(): applied position (checkpoint or
+// lowest worker row), status row, relay state, last error. For `promote`
+// when the master is unreachable.
+void collect_target_status(sql::Connection& target, const StatusOptions& options, StatusReport& report);
 // Human table, one "name: value" line per field, aligned.
 std::string render_status_text(const StatusReport& report);
 // JSON object (nlohmann-json), unknown values as null.
