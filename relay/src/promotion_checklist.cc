@@ -47,6 +47,9 @@ CheckItem db_position(const ChecklistFacts& f) {
   } else if (!f.relay_report_current || !f.received_position) {
     item.detail = fmt::format("master unreachable; applied {}, but what the relay received is unknown (relay {})",
                               position_text(f.applied_position), f.relay_state.empty() ? "never ran" : f.relay_state);
+  } else if (f.relay_state == "streaming") {
+    item.detail =
+        "promote cannot reach the master but the relay still streams from it (a partition, not a dead master)";
   } else if (!position_reached(*f.applied_position, *f.received_position) ||
              (f.events_pending && *f.events_pending > 0)) {
     item.detail = fmt::format("master unreachable; received {}, applied {}, {} events pending",
@@ -63,7 +66,11 @@ CheckItem db_position(const ChecklistFacts& f) {
 CheckItem lag(const ChecklistFacts& f) {
   CheckItem item{"lag", CheckState::kSkip, "master unreachable"};
   if (!f.master_reachable) return item;
-  if (!f.lag_seconds) {
+  if (!f.lag_seconds && f.lag_bytes) {
+    // No applied transaction timestamp yet (a fresh relay): the drain waits for the bytes.
+    item.state = CheckState::kPass;
+    item.detail = fmt::format("seconds unknown, {} bytes behind (the drain waits for them)", *f.lag_bytes);
+  } else if (!f.lag_seconds) {
     item.state = CheckState::kFail;
     item.detail = "unknown";
   } else {
