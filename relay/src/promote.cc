@@ -524,6 +524,27 @@ ChecklistFacts gather_promotion_facts(const StatusReport& report, sql::Connectio
   return f;
 }
 
+PairView pair_view(const StatusReport& report, sql::Connection& source, sql::Connection& target,
+                   const std::string& checkpoint_schema, const PromotionGates& gates) {
+  PairView view;
+  const PairRoles roles = read_pair_roles(&source, target, checkpoint_schema, report.stream);
+  view.source_role = roles.source_role;
+  view.target_role = roles.target_role;
+  const ChecklistFacts facts = gather_promotion_facts(report, &source, target, checkpoint_schema, gates);
+  const Verdict verdict = evaluate_checklist(facts);
+  view.mirror_age_seconds = facts.mirror_age_seconds;
+  view.target_release = facts.local_release_sha;
+  view.source_release = facts.peer_release_sha;
+  for (const CheckItem& item : verdict.items) {
+    if (item.name == "files") view.files = std::string(check_state_name(item.state)) + ": " + item.detail;
+    if (item.name == "code") view.code = std::string(check_state_name(item.state)) + ": " + item.detail;
+    view.checks.push_back({item.name, std::string(check_state_name(item.state)), item.detail});
+  }
+  view.safe = verdict.safe;
+  view.verdict = verdict_line(verdict);
+  return view;
+}
+
 int run_promote(const PromoteOptions& options, const std::function<void(const std::string&)>& print) {
   Promotion promotion(options, print);
   return promotion.run();

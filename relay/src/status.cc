@@ -288,12 +288,10 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
   } else if (report.row->state == "stopped" || report.row->state == "failed") {
     report.lag_events_reason = "the relay is " + report.row->state;
   } else if (!report.row->events_pending) {
-    report.lag_events_reason = "the relay has received events it has not committed yet and does not count them";
+    report.lag_events_reason = "uncommitted events not counted";
   } else if (report.row->source_position.file != report.master_position.file ||
              report.row->source_position.offset < report.master_position.offset) {
-    report.lag_events_reason =
-        fmt::format("the relay has received up to {}, the master is at {}; events not received yet are not counted",
-                    report.row->source_position.to_string(), report.master_position.to_string());
+    report.lag_events_reason = fmt::format("received up to {} only", report.row->source_position.to_string());
   } else {
     report.lag_events = report.row->events_pending;
   }
@@ -331,6 +329,14 @@ std::string render_status_text(const StatusReport& r) {
   line("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
   if (r.row) line("status updated", r.row->updated_at + " UTC");
   line("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
+  if (r.pair) {
+    const PairView& p = *r.pair;
+    line("source role", p.source_role);
+    line("target role", p.target_role);
+    line("files", p.files);
+    line("code", p.code);
+    line("verdict", p.verdict);
+  }
   if (r.health) {
     const HealthProbe& h = *r.health;
     if (h.http_status == 0) {
@@ -369,6 +375,19 @@ std::string render_status_json(const StatusReport& r) {
   j["status_updated_at"] = r.row ? json(r.row->updated_at) : json(nullptr);
   j["last_error"] = r.last_error.empty() ? json(nullptr) : json(r.last_error);
   j["last_error_at"] = (r.row && !r.row->last_error_at.empty()) ? json(r.row->last_error_at) : json(nullptr);
+  if (r.pair) {
+    const PairView& p = *r.pair;
+    json checks = json::array();
+    for (const PairView::Check& c : p.checks)
+      checks.push_back({{"name", c.name}, {"state", c.state}, {"detail", c.detail}});
+    j["roles"] = {{"source", p.source_role}, {"target", p.target_role}};
+    j["files"] = {{"mirror_age_seconds", p.mirror_age_seconds ? json(*p.mirror_age_seconds) : json(nullptr)},
+                  {"detail", p.files}};
+    j["code"] = {{"target_release", p.target_release ? json(*p.target_release) : json(nullptr)},
+                 {"source_release", p.source_release ? json(*p.source_release) : json(nullptr)},
+                 {"detail", p.code}};
+    j["safe_to_promote"] = {{"safe", p.safe}, {"verdict", p.verdict}, {"checks", checks}};
+  }
   if (r.health) {
     json health{{"url", r.health->url},
                 {"http_status", r.health->http_status ? json(r.health->http_status) : json(nullptr)},

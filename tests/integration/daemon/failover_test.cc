@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -195,6 +196,15 @@ class FailoverTest : public ::testing::TestWithParam<Flavor> {
     return run_process(args, 120);
   }
 
+  nlohmann::json status_json(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {GALAXIS_BINARY, "status",   "--source", source_url(), "--target",
+                                     target_url(),   "--stream", stream_,    "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const ProcessResult r = run_process(args, 60);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+
   uint64_t passive_rows() { return std::stoull(passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".t")); }
 
   Server* master_ = nullptr;
@@ -213,6 +223,8 @@ class FailoverTest : public ::testing::TestWithParam<Flavor> {
 // server.
 TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   start_relay();
+  // The status row is written as the relay starts, not 2 s later.
+  EXPECT_NE(status_json()["relay_state"], "never run");
   std::atomic<bool> stop{false};
   std::atomic<int> acknowledged{0};
   std::string client_error;
@@ -261,6 +273,13 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   EXPECT_EQ(
       master_->query_value("SELECT CONCAT(role, ' ', epoch) FROM galaxis_relay.role WHERE pair='" + stream_ + "'"),
       "fenced 1");
+  // status: the roles per server and a verdict that names why not (again).
+  const nlohmann::json after = status_json();
+  EXPECT_EQ(after["roles"]["target"].get<std::string>().rfind("active (epoch 1", 0), 0u) << after.dump(1);
+  EXPECT_EQ(after["roles"]["source"].get<std::string>().rfind("fenced (epoch 1", 0), 0u) << after.dump(1);
+  EXPECT_EQ(after["safe_to_promote"]["safe"], false);
+  EXPECT_NE(after["safe_to_promote"]["verdict"].get<std::string>().find("role: target is active"), std::string::npos)
+      << after.dump(1);
   // The new active takes writes from the application.
   SqlConnection app = passive_->connect();
   app.exec("INSERT INTO " + db_ + ".t VALUES (-1, 'after')");
@@ -401,6 +420,32 @@ TEST_P(FailoverTest, AntiFlapAndVetoHook) {
   const ProcessResult aborted = promote({"--ack-recent-promotion", "--pre-promote", "exit 7"});
   EXPECT_EQ(aborted.exit_code, 3) << aborted.out;
   EXPECT_EQ(passive_->query_value("SELECT role FROM galaxis_relay.role WHERE pair='" + stream_ + "'"), "passive");
+  // Files and code gates: a fresh mirror marker; the passive's release differs from the active's.
+  const std::string dir = ::testing::TempDir() + db_ + ".gates";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/mirror/.galaxis-mirror");
+  const double completed = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::ofstream(dir + "/mirror/.galaxis-mirror/complete.json")
+      << "{\"completed_unix\": " << std::fixed << completed - 30 << "}";
+  const std::string sha_a(40, 'a'), sha_b(40, 'b');
+  std::filesystem::create_directories(dir + "/deploy/releases");
+  std::filesystem::create_directory_symlink("releases/20261205T090102Z-" + sha_a, dir + "/deploy/current");
+  const ProcessResult code_differs =
+      promote({"--dry-run", "--ack-recent-promotion", "--mirror-dest", dir + "/mirror", "--max-files-age", "300",
+               "--deploy-root", dir + "/deploy", "--peer-release-sha", sha_b});
+  EXPECT_EQ(code_differs.exit_code, 3) << code_differs.out;
+  EXPECT_NE(code_differs.out.find("[pass] files            last complete mirror cycle 3"), std::string::npos)
+      << code_differs.out;
+  EXPECT_NE(code_differs.out.find("[fail] code             passive runs " + sha_a + ", active runs " + sha_b),
+            std::string::npos)
+      << code_differs.out;
+  const nlohmann::json status = status_json({"--mirror-dest", dir + "/mirror", "--deploy-root", dir + "/deploy",
+                                             "--peer-release-sha", sha_a, "--max-files-age", "10"});
+  EXPECT_EQ(status["code"]["target_release"], sha_a) << status.dump(1);
+  EXPECT_GE(status["files"]["mirror_age_seconds"].get<double>(), 29.0) << status.dump(1);
+  EXPECT_NE(status["safe_to_promote"]["verdict"].get<std::string>().find("files: last complete mirror cycle"),
+            std::string::npos)
+      << status.dump(1);
   const ProcessResult ok =
       promote({"--dry-run", "--ack-recent-promotion", "--pre-promote", "test -n \"$GALAXIS_PROMOTE_PAIR\""});
   EXPECT_EQ(ok.exit_code, 0) << ok.out;

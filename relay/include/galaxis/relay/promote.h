@@ -69,6 +69,11 @@ struct PairRoles {
 PairRoles read_pair_roles(sql::Connection* source, sql::Connection& target, const std::string& checkpoint_schema,
                           const std::string& pair);
 
+// The pair view of `status`: roles, files/code lines and the verdict of the
+// checklist (no veto hooks run).
+PairView pair_view(const StatusReport& report, sql::Connection& source, sql::Connection& target,
+                   const std::string& checkpoint_schema, const PromotionGates& gates);
+
 struct PromoteOptions {
   ConnectionUrl source;
   ConnectionUrl target;
