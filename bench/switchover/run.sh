@@ -30,7 +30,7 @@ M_PORT=34301 P_PORT=34302
 RELAY_PID= SB_PID= CLIENT_PID=
 cleanup() {
   for p in $CLIENT_PID $SB_PID $RELAY_PID; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  for p in $CLIENT_PID $SB_PID $RELAY_PID; do wait "$p" 2>/dev/null || true; done  # not the servers
   stop_server master
   stop_server passive
 }
@@ -69,7 +69,10 @@ for round in $(seq 1 "$ROUNDS"); do
   # Reset: master active and writable, passive empty of roles, relay from now.
   sql master "SET GLOBAL read_only=OFF; DROP DATABASE IF EXISTS ledger; DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS galaxis_relay;"
   sql passive "DROP DATABASE IF EXISTS ledger; DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS galaxis_relay;"
-  for s in master passive; do sql $s "CREATE DATABASE ledger; CREATE TABLE ledger.t (id INT PRIMARY KEY, at DATETIME(6)); CREATE DATABASE sbtest;"; done
+  # The relay starts from-start: the earlier rounds' binlog must not be replayed.
+  for s in master passive; do sql $s "RESET MASTER"; done
+  # On the master only: the relay (from-start) creates them on the passive.
+  sql master "CREATE DATABASE ledger; CREATE TABLE ledger.t (id INT PRIMARY KEY, at DATETIME(6)); CREATE DATABASE sbtest;"
   sbargs=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=app --mysql-password=
     --mysql-db=sbtest --tables=2 --table-size=10000)
   sysbench oltp_write_only "${sbargs[@]}" prepare >/dev/null

@@ -31,6 +31,11 @@ CheckItem db_position(const ChecklistFacts& f) {
   if (f.master_reachable) {
     if (!f.applied_position) {
       item.detail = "never applied (no checkpoint)";
+    } else if (!f.lag_bytes && f.master_position && position_reached(*f.applied_position, *f.master_position)) {
+      // The checkpoint is read after the master's position: a busy relay may be past it already.
+      item.state = CheckState::kPass;
+      item.detail = fmt::format("applied {}, master {} (caught up)", position_text(f.applied_position),
+                                position_text(f.master_position));
     } else if (!f.lag_bytes) {
       item.detail = fmt::format("applied {} is not on the master's binlog (purged?), master {}",
                                 position_text(f.applied_position), position_text(f.master_position));
@@ -66,7 +71,12 @@ CheckItem db_position(const ChecklistFacts& f) {
 CheckItem lag(const ChecklistFacts& f) {
   CheckItem item{"lag", CheckState::kSkip, "master unreachable"};
   if (!f.master_reachable) return item;
-  if (!f.lag_seconds && f.lag_bytes) {
+  const bool caught_up = f.applied_position && f.master_position && !f.lag_bytes &&
+                         position_reached(*f.applied_position, *f.master_position);
+  if (!f.lag_seconds && caught_up) {
+    item.state = CheckState::kPass;
+    item.detail = "0 s (caught up)";
+  } else if (!f.lag_seconds && f.lag_bytes) {
     // No applied transaction timestamp yet (a fresh relay): the drain waits for the bytes.
     item.state = CheckState::kPass;
     item.detail = fmt::format("seconds unknown, {} bytes behind (the drain waits for them)", *f.lag_bytes);

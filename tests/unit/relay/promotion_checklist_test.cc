@@ -32,8 +32,7 @@ TEST(PromotionChecklist, HealthyPairIsSafe) {
   const Verdict v = evaluate_checklist(healthy());
   EXPECT_TRUE(v.safe) << v.reason;
   EXPECT_EQ(verdict_line(v), "safe to promote: yes");
-  EXPECT_EQ(item(v, "db position").detail,
-            "applied binlog.000003:1000, master binlog.000003:1200 (200 bytes behind)");
+  EXPECT_EQ(item(v, "db position").detail, "applied binlog.000003:1000, master binlog.000003:1200 (200 bytes behind)");
   EXPECT_EQ(item(v, "files").state, CheckState::kPass);
   EXPECT_EQ(item(v, "veto hook").state, CheckState::kSkip);
 }
@@ -57,6 +56,20 @@ TEST(PromotionChecklist, EachGateFailsWithItsNumber) {
   EXPECT_EQ(item(v, "apply error").state, CheckState::kFail);
   EXPECT_EQ(v.reason.rfind("lag: 42 s > 10 s; apply error: ", 0), 0u) << v.reason;
   EXPECT_NE(render_checklist(v).find("[fail] recent promotion last 600 s ago < 3600 s"), std::string::npos);
+}
+
+// status/promote read the master's position, then the checkpoint: a busy
+// relay can be past the position read (seen in bench/switchover).
+TEST(PromotionChecklist, AppliedPastTheMasterPositionReadIsCaughtUp) {
+  ChecklistFacts f = healthy();
+  f.applied_position->offset = 1300;
+  f.lag_bytes.reset();
+  f.lag_seconds.reset();
+  const Verdict v = evaluate_checklist(f);
+  EXPECT_TRUE(v.safe) << v.reason;
+  EXPECT_EQ(item(v, "db position").detail, "applied binlog.000003:1300, master binlog.000003:1200 (caught up)");
+  f.applied_position->file = "binlog.000001";  // behind and purged: unknown
+  EXPECT_FALSE(evaluate_checklist(f).safe);
 }
 
 TEST(PromotionChecklist, RecentPromotionAcknowledged) {
