@@ -19,5 +19,6 @@ void register_mirror_command(CLI::App& app, int* exit_code);
 void register_deploy_command(CLI::App& app, int* exit_code);
 void register_role_command(CLI::App& app, int* exit_code);
 void register_failback_command(CLI::App& app, int* exit_code);
+void register_promote_command(CLI::App& app, int* exit_code);
 
 }  // namespace galaxis::cli

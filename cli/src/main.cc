@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   galaxis::cli::register_deploy_command(app, &exit_code);
   galaxis::cli::register_role_command(app, &exit_code);
   galaxis::cli::register_failback_command(app, &exit_code);
+  galaxis::cli::register_promote_command(app, &exit_code);
 
   app.parse_complete_callback([&] { galaxis::log::init(galaxis::log::parse_level(log_level)); });
   try {

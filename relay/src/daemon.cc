@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "galaxis/relay/agent_server.h"
 #include "galaxis/relay/role_monitor.h"
 #include "galaxis/relay/status.h"
+#include "galaxis/sql/role_guard.h"
 
 namespace galaxis::relay {
 
@@ -52,10 +54,18 @@ class Monitor {
         store_(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream),
         target_(std::move(target)) {}
 
+  // Called (from the monitor thread) once when the target's role row stops
+  // saying passive: a promotion happened while this relay ran.
+  std::function<void(const std::string&)> on_fenced;
+
   void loop(const std::atomic<bool>& done) {
     auto last_stats = std::chrono::steady_clock::now();
     auto last_status = last_stats;
     MetricsSnapshot previous = metrics_.snapshot();
+    // Written at once and on every state change: `status` must not say
+    // "never run" while the relay is already connected.
+    write_status();
+    RelayState written_state = metrics_.state();
     while (!done) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       const auto now = std::chrono::steady_clock::now();
@@ -70,10 +80,26 @@ class Monitor {
         previous = s;
         last_stats = now;
       }
-      if (now - last_status >= options_.status_interval) {
+      if (now - last_status >= options_.status_interval || metrics_.state() != written_state) {
+        written_state = metrics_.state();
         write_status();
+        check_role();
         last_status = now;
       }
+    }
+  }
+
+  // An idle relay would not notice a promotion (its killed connections fail
+  // only at the next write): read the role row with every status write.
+  void check_role() {
+    if (fenced_ || !target_ || !on_fenced) return;
+    try {
+      const auto& applier = options_.pipeline.applier;
+      sql::refuse_unless_passive(*target_, applier.checkpoint_schema, applier.stream);
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kRuntime) return;  // the connection; the next round retries
+      fenced_ = true;
+      on_fenced(e.what());
     }
   }
 
@@ -96,6 +122,7 @@ class Monitor {
   RelayMetrics& metrics_;
   StatusStore store_;
   std::optional<sql::Connection> target_;
+  bool fenced_ = false;
 };
 
 }  // namespace
@@ -111,6 +138,9 @@ int run_daemon(DaemonOptions options) {
               target->server_version(), options.pipeline.applier.stream, options.pipeline.applier.checkpoint_schema);
   }
   StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
+  // Early, before a snapshot copy could write into a promoted server; the
+  // pipeline checks again under the stream lock.
+  sql::refuse_unless_passive(*target, options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream);
   // Before the signals are blocked: SIGTERM during a long snapshot copy ends
   // the process at once, and the copy resumes on the next start.
   if (options.before_streaming) options.before_streaming(options.pipeline);
@@ -182,6 +212,23 @@ int run_daemon(DaemonOptions options) {
     });
   }
   Monitor monitor(options, metrics, std::move(target));
+  std::mutex fenced_mutex;
+  std::string fenced_message;  // set by the monitor: the relay stops with this error
+  monitor.on_fenced = [&](const std::string& message) {
+    log::error("relay: {}; stopping", message);
+    {
+      std::lock_guard lock(fenced_mutex);
+      fenced_message = message;
+    }
+    stop_requested = true;
+    std::lock_guard lock(pipeline_mutex);
+    if (pipeline) pipeline->request_stop();
+  };
+  const auto fenced_error = [&]() -> std::optional<Error> {
+    std::lock_guard lock(fenced_mutex);
+    if (fenced_message.empty()) return std::nullopt;
+    return Error(Error::Kind::kRuntime, fenced_message);
+  };
   std::thread monitor_thread([&] { monitor.loop(done); });
 
   const auto shut_down = [&] {
@@ -239,9 +286,19 @@ int run_daemon(DaemonOptions options) {
     }
   } catch (const Error& e) {
     metrics.set_state(RelayState::kFailed);
-    if (metrics.snapshot().last_error != e.what()) metrics.record_error(e.what());  // not from the pipeline
+    // Stopping after a promotion may fail on the killed connections: the fence is the cause.
+    const std::optional<Error> fenced = fenced_error();
+    const Error& cause = fenced ? *fenced : e;
+    if (metrics.snapshot().last_error != cause.what()) metrics.record_error(cause.what());  // not from the pipeline
     shut_down();
+    if (fenced) throw *fenced;
     throw;
+  }
+  if (const std::optional<Error> fenced = fenced_error()) {
+    metrics.set_state(RelayState::kFailed);
+    metrics.record_error(fenced->what());
+    shut_down();
+    throw *fenced;
   }
   metrics.set_state(RelayState::kStopped);
   shut_down();

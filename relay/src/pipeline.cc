@@ -11,6 +11,7 @@
 #include "galaxis/sql/checkpoint.h"
 #include "galaxis/sql/parallel_applier.h"
 #include "galaxis/sql/parallel_checkpoint.h"
+#include "galaxis/sql/role_guard.h"
 #include "galaxis/sql/stream_lock.h"
 
 namespace galaxis::relay {
@@ -217,6 +218,8 @@ std::unique_ptr<sql::TransactionApplier> Pipeline::connect_applier() {
   if (options_.parallel_workers > 1) return parallel(options_.parallel_workers, false);
   auto target = std::make_unique<sql::Connection>(options_.target, connect);
   sql::acquire_stream_lock(*target, options_.applier.checkpoint_schema, options_.applier.stream, give_up);
+  // Under the lock promote flips the role with (sql/role_guard.h).
+  sql::refuse_unless_passive(*target, options_.applier.checkpoint_schema, options_.applier.stream);
   if (sql::worker_rows_exist(*target, options_.applier.checkpoint_schema, options_.applier.stream)) {
     log::info("relay: stream '{}' was applied in parallel before; finishing that first", options_.applier.stream);
     target.reset();  // releases the lock for the parallel applier's coordinator

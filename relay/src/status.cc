@@ -202,15 +202,9 @@ std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source) {
   return files;
 }
 
-StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options) {
-  StatusReport report;
+void collect_target_status(sql::Connection& target, const StatusOptions& options, StatusReport& report) {
   report.stream = options.stream;
-  report.source = source.display();
   report.target = target.display();
-  report.source_version = source.server_version();
-  report.master_position = with_context("source " + source.display(), [&] { return read_master_position(source); });
-  const auto files = with_context("source " + source.display(), [&] { return read_binlog_sizes(source); });
-
   target.exec("SET time_zone='+00:00'");
   const std::string checkpoint_table = sql::qualified_name(options.checkpoint_schema, "checkpoint");
   const auto has_checkpoint = target.query_value("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema=" +
@@ -249,6 +243,27 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     }
   }
   report.row = StatusStore(options.checkpoint_schema, options.stream).read(target);
+  if (!report.row) {
+    report.relay_state = "never run";
+  } else if (report.row->seconds_since_update < 0 || report.row->seconds_since_update > options.stale_after_seconds) {
+    report.relay_state =
+        fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update, report.row->state);
+  } else {
+    report.relay_state = report.row->state;
+  }
+  if (report.row) report.last_error = report.row->last_error;
+}
+
+StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options) {
+  StatusReport report;
+  report.stream = options.stream;
+  report.source = source.display();
+  report.target = target.display();
+  report.source_version = source.server_version();
+  report.master_position = with_context("source " + source.display(), [&] { return read_master_position(source); });
+  const auto files = with_context("source " + source.display(), [&] { return read_binlog_sizes(source); });
+
+  collect_target_status(target, options, report);
 
   if (report.applied_position) {
     report.lag_bytes = binlog_bytes_between(files, *report.applied_position, report.master_position);
@@ -263,16 +278,6 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
     }
   }
 
-  if (!report.row) {
-    report.relay_state = "never run";
-  } else if (report.row->seconds_since_update < 0 || report.row->seconds_since_update > options.stale_after_seconds) {
-    report.relay_state =
-        fmt::format("not running (last seen {} s ago as {})", report.row->seconds_since_update, report.row->state);
-  } else {
-    report.relay_state = report.row->state;
-  }
-  if (report.row) report.last_error = report.row->last_error;
-
   // Events pending: only the running relay knows them, and only for what it has received.
   const bool fresh = report.row && report.row->seconds_since_update >= 0 &&
                      report.row->seconds_since_update <= options.stale_after_seconds;
@@ -283,12 +288,10 @@ StatusReport collect_status(sql::Connection& source, sql::Connection& target, co
   } else if (report.row->state == "stopped" || report.row->state == "failed") {
     report.lag_events_reason = "the relay is " + report.row->state;
   } else if (!report.row->events_pending) {
-    report.lag_events_reason = "the relay has received events it has not committed yet and does not count them";
+    report.lag_events_reason = "uncommitted events not counted";
   } else if (report.row->source_position.file != report.master_position.file ||
              report.row->source_position.offset < report.master_position.offset) {
-    report.lag_events_reason =
-        fmt::format("the relay has received up to {}, the master is at {}; events not received yet are not counted",
-                    report.row->source_position.to_string(), report.master_position.to_string());
+    report.lag_events_reason = fmt::format("received up to {} only", report.row->source_position.to_string());
   } else {
     report.lag_events = report.row->events_pending;
   }
@@ -326,6 +329,14 @@ std::string render_status_text(const StatusReport& r) {
   line("lag seconds", r.lag_seconds ? fmt::format("{:.0f}", *r.lag_seconds) : "unknown");
   if (r.row) line("status updated", r.row->updated_at + " UTC");
   line("last error", r.last_error.empty() ? "none" : r.last_error + " (at " + r.row->last_error_at + ")");
+  if (r.pair) {
+    const PairView& p = *r.pair;
+    line("source role", p.source_role);
+    line("target role", p.target_role);
+    line("files", p.files);
+    line("code", p.code);
+    line("verdict", p.verdict);
+  }
   if (r.health) {
     const HealthProbe& h = *r.health;
     if (h.http_status == 0) {
@@ -364,6 +375,19 @@ std::string render_status_json(const StatusReport& r) {
   j["status_updated_at"] = r.row ? json(r.row->updated_at) : json(nullptr);
   j["last_error"] = r.last_error.empty() ? json(nullptr) : json(r.last_error);
   j["last_error_at"] = (r.row && !r.row->last_error_at.empty()) ? json(r.row->last_error_at) : json(nullptr);
+  if (r.pair) {
+    const PairView& p = *r.pair;
+    json checks = json::array();
+    for (const PairView::Check& c : p.checks)
+      checks.push_back({{"name", c.name}, {"state", c.state}, {"detail", c.detail}});
+    j["roles"] = {{"source", p.source_role}, {"target", p.target_role}};
+    j["files"] = {{"mirror_age_seconds", p.mirror_age_seconds ? json(*p.mirror_age_seconds) : json(nullptr)},
+                  {"detail", p.files}};
+    j["code"] = {{"target_release", p.target_release ? json(*p.target_release) : json(nullptr)},
+                 {"source_release", p.source_release ? json(*p.source_release) : json(nullptr)},
+                 {"detail", p.code}};
+    j["safe_to_promote"] = {{"safe", p.safe}, {"verdict", p.verdict}, {"checks", checks}};
+  }
   if (r.health) {
     json health{{"url", r.health->url},
                 {"http_status", r.health->http_status ? json(r.health->http_status) : json(nullptr)},

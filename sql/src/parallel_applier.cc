@@ -9,6 +9,7 @@
 #include "galaxis/common/log.h"
 #include "galaxis/sql/checkpoint.h"
 #include "galaxis/sql/query_text.h"
+#include "galaxis/sql/role_guard.h"
 #include "galaxis/sql/stream_lock.h"
 
 namespace galaxis::sql {
@@ -51,6 +52,7 @@ ParallelApplier::ParallelApplier(std::function<Connection()> connect, ParallelAp
   worker_stream_name(stream, options_.workers, options_.workers);  // the row names fit
   setup_target_session(coordinator_);
   acquire_stream_lock(coordinator_, schema, stream, options_.give_up_waiting);
+  refuse_unless_passive(coordinator_, schema, stream);  // under the lock promote flips the role with
   CheckpointStore(schema, stream).ensure_table(coordinator_);
   // The previous relay's workers may still be finishing their last batch
   // (their sessions outlive the killed process briefly): wait for their locks.

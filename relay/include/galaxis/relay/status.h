@@ -104,6 +104,24 @@ struct HealthProbe {
 // GETs `url`; network failures land in `error` (Error(kUsage) for a bad URL).
 HealthProbe probe_health(const std::string& url);
 
+// The pair view `status` adds (promote.h fills it): each server's role row,
+// the files and code gates and the one-line promotion verdict.
+struct PairView {
+  std::string source_role;  // "active (epoch 1, since ... UTC)", "passive (no role row)", ...
+  std::string target_role;
+  std::optional<double> mirror_age_seconds;
+  std::string files;  // the checklist's files line
+  std::optional<std::string> target_release;
+  std::optional<std::string> source_release;
+  std::string code;  // the checklist's code line
+  bool safe = false;
+  std::string verdict;  // "safe to promote: yes" / "safe to promote: no because ..."
+  struct Check {
+    std::string name, state, detail;
+  };
+  std::vector<Check> checks;
+};
+
 struct StatusReport {
   std::string stream;
   std::string source;  // user@host:port
@@ -125,6 +143,7 @@ struct StatusReport {
   std::string last_error;
   bool applied_file_purged = false;
   std::optional<HealthProbe> health;  // with --health-url
+  std::optional<PairView> pair;       // filled by the CLI (promote.h's pair_view())
 };
 
 struct StatusOptions {
@@ -139,6 +158,10 @@ binlog::BinlogPosition read_master_position(sql::Connection& source);
 std::vector<BinlogFileSize> read_binlog_sizes(sql::Connection& source);
 
 StatusReport collect_status(sql::Connection& source, sql::Connection& target, const StatusOptions& options);
+// The target's half of collect_status(): applied position (checkpoint or
+// lowest worker row), status row, relay state, last error. For `promote`
+// when the master is unreachable.
+void collect_target_status(sql::Connection& target, const StatusOptions& options, StatusReport& report);
 // Human table, one "name: value" line per field, aligned.
 std::string render_status_text(const StatusReport& report);
 // JSON object (nlohmann-json), unknown values as null.
