@@ -29,6 +29,10 @@ struct ServeOptions {
   uint64_t max_body_bytes = 25u << 20;
   std::chrono::milliseconds read_timeout{10000};
   unsigned max_connections = 64;
+  // HTTPS on `listen` when both are set (PEM; see http::TlsFiles): the port
+  // then refuses plain HTTP. One without the other is Error(kUsage).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // Prints "listening on ADDR:PORT" (the bound port) at info level once ready.
