@@ -37,6 +37,8 @@ struct DeployFlags {
   std::vector<std::string> after_switch;
   std::vector<std::string> active_only;
   std::vector<std::string> shared;
+  std::vector<std::string> reuse;
+  bool no_reuse = false;
   unsigned keep = 5;
   unsigned hook_timeout = 600;
   bool passive = false;
@@ -104,6 +106,10 @@ void add_common(CLI::App* app, DeployFlags& f) {
   app->add_flag("--passive", f.passive, "this server is the passive: skip --active-only hooks");
   app->add_option("--shared", f.shared,
                   "path linked from shared/ into every release (repeatable; default: writable and .env)");
+  app->add_option("--reuse", f.reuse,
+                  "DIR:LOCKFILE reused from the previous release (hard-link copy) when LOCKFILE is unchanged "
+                  "(repeatable; default vendor:composer.lock)");
+  app->add_flag("--no-reuse", f.no_reuse, "never reuse directories of the previous release");
   app->add_option("--keep", f.keep, "releases kept on disk")->capture_default_str();
   app->add_flag("--sync,!--no-sync", f.sync,
                 "syncfs(2) the new release before switching (default on; --no-sync trusts the page cache)");
@@ -133,6 +139,8 @@ deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigge
   o.sync = f.sync;
   o.hook_timeout = std::chrono::seconds(f.hook_timeout);
   if (!f.shared.empty()) o.shared = f.shared;
+  if (!f.reuse.empty()) o.reuse = f.reuse;
+  if (f.no_reuse) o.reuse.clear();
   o.trigger = trigger;
   o.peers = f.peers;
   o.peer_binary = f.peer_binary;
