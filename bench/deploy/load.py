@@ -39,6 +39,9 @@ class Conn:
             ctx = ssl.create_default_context()
             ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
             raw = ctx.wrap_socket(raw)
+        # Non-blocking from the start: TLS 1.3 session tickets make the
+        # socket readable before any request, and a blocking recv would wait.
+        raw.setblocking(False)
         self.s, self.buf, self.due, self.busy = raw, b"", 0.0, False
 
     def send(self, i, due):
