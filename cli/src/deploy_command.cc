@@ -31,10 +31,14 @@ struct DeployFlags {
   std::string token_file;
   std::string secret_file;
   std::string listen = "127.0.0.1:9102";
+  std::string tls_cert;
+  std::string tls_key;
   std::vector<std::string> before_switch;
   std::vector<std::string> after_switch;
   std::vector<std::string> active_only;
   std::vector<std::string> shared;
+  std::vector<std::string> reuse;
+  bool no_reuse = false;
   unsigned keep = 5;
   unsigned hook_timeout = 600;
   bool passive = false;
@@ -71,7 +75,8 @@ void merge_config_file(CLI::App& command, const std::string& path) {
       // One file serves all four subcommands: keys of the others are fine,
       // anything else (a typo) is an error rather than silently ignored.
       static const std::set<std::string> kOtherKeys = {
-          "secret-file", "listen", "max-body-mb", "read-timeout-ms", "max-connections", "trigger", "sha", "to", "json"};
+          "secret-file",     "listen",  "tls-cert", "tls-key", "max-body-mb", "read-timeout-ms",
+          "max-connections", "trigger", "sha",      "to",      "json"};
       if (kOtherKeys.contains(key)) continue;
       throw_error(Error::Kind::kUsage, "--config {}: unknown key '{}' (keys are the flags of `deploy` without --)",
                   path, item.fullname());
@@ -101,6 +106,10 @@ void add_common(CLI::App* app, DeployFlags& f) {
   app->add_flag("--passive", f.passive, "this server is the passive: skip --active-only hooks");
   app->add_option("--shared", f.shared,
                   "path linked from shared/ into every release (repeatable; default: writable and .env)");
+  app->add_option("--reuse", f.reuse,
+                  "DIR:LOCKFILE reused from the previous release (hard-link copy) when LOCKFILE is unchanged "
+                  "(repeatable; default vendor:composer.lock)");
+  app->add_flag("--no-reuse", f.no_reuse, "never reuse directories of the previous release");
   app->add_option("--keep", f.keep, "releases kept on disk")->capture_default_str();
   app->add_flag("--sync,!--no-sync", f.sync,
                 "syncfs(2) the new release before switching (default on; --no-sync trusts the page cache)");
@@ -130,6 +139,8 @@ deploy::DeployOptions to_options(const DeployFlags& f, const std::string& trigge
   o.sync = f.sync;
   o.hook_timeout = std::chrono::seconds(f.hook_timeout);
   if (!f.shared.empty()) o.shared = f.shared;
+  if (!f.reuse.empty()) o.reuse = f.reuse;
+  if (f.no_reuse) o.reuse.clear();
   o.trigger = trigger;
   o.peers = f.peers;
   o.peer_binary = f.peer_binary;
@@ -159,6 +170,9 @@ void register_deploy_command(CLI::App& app, int* exit_code) {
                     "file holding the GitHub/Gitea HMAC secret or GitLab token (else env GALAXIS_DEPLOY_SECRET)");
   serve->add_option("--listen", serve_flags->listen, "ADDR:PORT for webhooks, /health and /metrics")
       ->capture_default_str();
+  serve->add_option("--tls-cert", serve_flags->tls_cert,
+                    "PEM certificate chain: serve HTTPS on --listen (with --tls-key; plain HTTP is then refused)");
+  serve->add_option("--tls-key", serve_flags->tls_key, "PEM private key of --tls-cert");
   serve->add_option("--max-body-mb", serve_flags->max_body_mb, "largest webhook body (MiB)")->capture_default_str();
   serve->add_option("--read-timeout-ms", serve_flags->read_timeout_ms, "time to read one whole request")
       ->capture_default_str();
@@ -174,6 +188,8 @@ void register_deploy_command(CLI::App& app, int* exit_code) {
     options.max_body_bytes = serve_flags->max_body_mb << 20;
     options.read_timeout = std::chrono::milliseconds(serve_flags->read_timeout_ms);
     options.max_connections = serve_flags->max_connections;
+    options.tls_cert = serve_flags->tls_cert;
+    options.tls_key = serve_flags->tls_key;
     *exit_code = deploy::serve(options);
   });
 

@@ -17,15 +17,11 @@
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "known_hosts.h"
+#include "lazy_ca.h"
 
 namespace galaxis::deploy::detail {
 
 namespace {
-
-void init_libgit2() {
-  static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
-}
 
 std::string git_message() {
   const git_error* e = git_error_last();
@@ -233,6 +229,7 @@ Mirror::~Mirror() {
 }
 
 std::string Mirror::fetch(const std::string& url, const std::string& branch, const FetchAuth& auth) {
+  if (url.starts_with("https://")) load_deferred_ca();  // deferred at init (lazy_ca.h)
   Remote remote;
   check(git_remote_create_anonymous(&remote.p, repo_, url.c_str()), Error::Kind::kUsage, "--repo " + url);
   std::string spec = "+refs/heads/" + branch + ":refs/heads/" + branch;

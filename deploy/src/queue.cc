@@ -1,12 +1,17 @@
 #include "galaxis/deploy/queue.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
 
 #include "galaxis/common/log.h"
 
 namespace galaxis::deploy {
 
-DeployQueue::DeployQueue(Run run) : run_(std::move(run)), worker_([this] { work(); }) {}
+DeployQueue::DeployQueue(Run run, int nice) : run_(std::move(run)), nice_(nice), worker_([this] { work(); }) {}
 
 DeployQueue::~DeployQueue() {
   {
@@ -35,6 +40,11 @@ DeployQueue::State DeployQueue::state() const {
 }
 
 void DeployQueue::work() {
+  // Linux: nice is per thread (setpriority on the thread id). Only this
+  // worker (and the hooks it starts) yields; the I/O thread stays at the
+  // process's priority.
+  if (nice_ != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice_) != 0)
+    log::warn("deploy: could not lower the worker's priority: {}", std::strerror(errno));
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });

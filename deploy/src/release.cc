@@ -18,6 +18,7 @@
 #include "git_mirror.h"
 #include "hooks.h"
 #include "peer.h"
+#include "reuse.h"
 
 namespace galaxis::deploy {
 
@@ -260,6 +261,7 @@ void validate(const DeployOptions& o) {
   if (!valid_branch_name(o.branch))
     throw_error(Error::Kind::kUsage, "--branch '{}' is not a valid branch name", o.branch);
   if (o.keep < 2) throw_error(Error::Kind::kUsage, "--keep {}: keep at least 2 releases (rollback needs one)", o.keep);
+  for (const std::string& r : o.reuse) detail::parse_reuse_spec(r);
   for (const std::string& s : o.shared) {
     if (s.empty() || s.front() == '/' || s.find("..") != std::string::npos)
       throw_error(Error::Kind::kUsage, "--shared '{}': expected a relative path inside the release", s);
@@ -356,6 +358,22 @@ DeployResult deploy_local(const DeployOptions& o) {
 
     t = Clock::now();
     link_shared(l, release_dir, o.shared);
+    nlohmann::json reused = nlohmann::json::array();
+    for (const std::string& text : o.reuse) {
+      const detail::ReuseSpec spec = detail::parse_reuse_spec(text);
+      const detail::ReuseResult r =
+          detail::reuse_dir(result.previous.empty() ? fs::path() : l.releases / result.previous, release_dir, spec);
+      reused.push_back({{"dir", spec.dir},
+                        {"reused", r.reused},
+                        {"why", r.why},
+                        {"linked", r.linked},
+                        {"copied", r.copied},
+                        {"ms", r.ms}});
+      if (r.reused)
+        log::info("deploy: {}/ reused from {} ({} files linked, {} copied)", spec.dir, result.previous, r.linked,
+                  r.copied);
+    }
+    record["reused"] = reused;
     // One syncfs for the whole tree instead of an fsync per file.
     if (const int fd = o.sync ? ::open(release_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1; fd >= 0) {
       ::syncfs(fd);

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
@@ -20,6 +21,10 @@ struct Counters {
   std::atomic<uint64_t> deployed{0}, unchanged{0}, failed{0};
   std::atomic<double> last_run_seconds{0};
 };
+
+// The deploy worker (fetch, checkout, hooks) runs at nice +10: the webhook
+// must answer in ms while runs go on back to back (queue.h).
+constexpr int kWorkerNice = 10;
 
 std::string join_triggers(const std::vector<Trigger>& triggers) {
   std::string out;
@@ -38,6 +43,10 @@ int serve(const ServeOptions& options) {
   if (options.secret.empty())
     throw_error(Error::Kind::kUsage,
                 "deploy serve needs --secret-file (or GALAXIS_DEPLOY_SECRET): unsigned webhooks are refused");
+  if (options.tls_cert.empty() != options.tls_key.empty())
+    throw_error(Error::Kind::kUsage, "--tls-cert and --tls-key go together (HTTPS needs both)");
+  std::optional<http::TlsFiles> tls;
+  if (!options.tls_cert.empty()) tls = http::TlsFiles{options.tls_cert, options.tls_key};
   const std::filesystem::path state = options.deploy.root / ".deploy";
   std::error_code ec;
   std::filesystem::create_directories(state, ec);
@@ -51,27 +60,29 @@ int serve(const ServeOptions& options) {
 
   Counters counters;
   DeliveryLog deliveries((state / "deliveries").string());
-  DeployQueue queue([&](const std::vector<Trigger>& triggers) {
-    deliveries.sync();
-    DeployOptions run = options.deploy;
-    run.trigger = join_triggers(triggers);
-    const DeployResult result = deploy(run);
-    counters.last_run_seconds = result.record.value("total_ms", 0.0) / 1000.0;
-    switch (result.outcome) {
-      case DeployResult::Outcome::kDeployed:
-        ++counters.deployed;
-        log::info("deploy: {}", result.message);
-        break;
-      case DeployResult::Outcome::kUnchanged:
-        ++counters.unchanged;
-        log::info("deploy: nothing to do: {}", result.message);
-        break;
-      case DeployResult::Outcome::kFailed:
-        ++counters.failed;
-        log::error("deploy: failed: {}", result.message);
-        break;
-    }
-  });
+  DeployQueue queue(
+      [&](const std::vector<Trigger>& triggers) {
+        deliveries.sync();
+        DeployOptions run = options.deploy;
+        run.trigger = join_triggers(triggers);
+        const DeployResult result = deploy(run);
+        counters.last_run_seconds = result.record.value("total_ms", 0.0) / 1000.0;
+        switch (result.outcome) {
+          case DeployResult::Outcome::kDeployed:
+            ++counters.deployed;
+            log::info("deploy: {}", result.message);
+            break;
+          case DeployResult::Outcome::kUnchanged:
+            ++counters.unchanged;
+            log::info("deploy: nothing to do: {}", result.message);
+            break;
+          case DeployResult::Outcome::kFailed:
+            ++counters.failed;
+            log::error("deploy: failed: {}", result.message);
+            break;
+        }
+      },
+      kWorkerNice);
   Webhook webhook(WebhookOptions{options.secret, options.deploy.branch}, &deliveries,
                   [&](const Trigger& t) { queue.push(t); });
 
@@ -108,7 +119,7 @@ int serve(const ServeOptions& options) {
         }
         return webhook.handle(request);
       },
-      limits, "deploy webhook");
+      limits, "deploy webhook", tls);
   server.start();
   const std::string bound = fmt::format("{}:{}", http::parse_listen_address(options.listen).host, server.port());
   {
@@ -116,7 +127,8 @@ int serve(const ServeOptions& options) {
     std::ofstream(state / "listen.tmp", std::ios::trunc) << bound << "\n";
     std::filesystem::rename(state / "listen.tmp", state / "listen");  // readers never see it half-written
   }
-  log::info("deploy: listening on {} for {} pushes to {}", bound, options.deploy.branch, options.deploy.repo);
+  log::info("deploy: listening on {} ({}) for {} pushes to {}", bound, tls ? "https" : "http", options.deploy.branch,
+            options.deploy.repo);
   // A push missed while this was down (forges do not redeliver by themselves).
   queue.push(Trigger{"", "startup", ""});
 

@@ -179,8 +179,19 @@ bool DeliveryLog::remember(const std::string& id) {
 }
 
 void DeliveryLog::sync() {
-  std::lock_guard lock(mutex_);
-  if (fd_ >= 0) ::fdatasync(fd_);
+  // Not under mutex_: fdatasync takes 10s-100s of ms on a busy disk, and
+  // remember() (the webhook's I/O thread) must not wait for it — holding
+  // the lock here was the webhook's p99 of 100+ ms while runs went on
+  // (bench/deploy). A dup keeps the descriptor valid if remember()
+  // compacts and closes fd_ meanwhile; the compacted file is fsynced there.
+  int fd = -1;
+  {
+    std::lock_guard lock(mutex_);
+    if (fd_ >= 0) fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+  }
+  if (fd < 0) return;
+  if (::fdatasync(fd) != 0) log::warn("deploy: fdatasync {}: {}", path_, std::strerror(errno));
+  ::close(fd);
 }
 
 DeliveryLog::~DeliveryLog() {

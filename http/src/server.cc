@@ -1,8 +1,13 @@
 #include "galaxis/http/server.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <strings.h>
 #include <atomic>
@@ -19,7 +24,9 @@ namespace galaxis::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 const std::string* Request::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -73,18 +80,41 @@ struct Shared {
   Handler handler;
   Limits limits;
   std::string what;
-  unsigned active = 0;  // open sessions; touched on the I/O thread only
+  unsigned active = 0;                // open connections; touched on the I/O thread only
+  std::unique_ptr<ssl::context> tls;  // null: plain HTTP
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Counts an open connection for max_connections from accept to close,
+// whichever object (detector, session) owns it.
+class Slot {
  public:
-  Session(tcp::socket socket, std::shared_ptr<Shared> shared) : stream_(std::move(socket)), shared_(std::move(shared)) {
-    ++shared_->active;
-    beast::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
-    if (!ec) remote_ = endpoint.address().to_string();
+  explicit Slot(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) { ++shared_->active; }
+  ~Slot() {
+    if (shared_) --shared_->active;
   }
-  ~Session() { --shared_->active; }
+  Slot(Slot&& other) noexcept = default;
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  Slot& operator=(Slot&&) = delete;
+  Shared& operator*() const { return *shared_; }
+  Shared* operator->() const { return shared_.get(); }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+std::string remote_of(tcp::socket& socket) {
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string() : endpoint.address().to_string();
+}
+
+// One connection's requests, over beast::tcp_stream (plain) or TlsStream.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, Slot slot, std::string remote, beast::flat_buffer buffer)
+      : stream_(std::move(stream)), shared_(std::move(slot)), remote_(std::move(remote)), buffer_(std::move(buffer)) {}
 
   void start() { read(); }
 
@@ -98,9 +128,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: 1.74 compares it as 0
     // One deadline for the whole request, header and body: a client that
     // trickles bytes (slow loris) is cut off after it.
-    stream_.expires_after(shared_->limits.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(shared_->limits.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
   void on_header(beast::error_code ec) {
@@ -115,7 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_->body_limit(shared_->limits.body_bytes);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code read_ec, size_t) { self->on_read(read_ec); });
+                      [self = this->shared_from_this()](beast::error_code read_ec, size_t) { self->on_read(read_ec); });
   }
 
   // Says why before closing; the rest of the body is never read.
@@ -166,29 +196,115 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->body() = std::move(reply.body);
     response_->prepare_payload();
     if (head) response_->body().clear();
-    stream_.expires_after(shared_->limits.read_timeout);
-    bhttp::async_write(stream_, *response_, [self = shared_from_this(), keep](beast::error_code write_ec, size_t) {
-      if (write_ec || !keep) {
-        self->close();
-        return;
-      }
-      self->read();
-    });
+    beast::get_lowest_layer(stream_).expires_after(shared_->limits.read_timeout);
+    bhttp::async_write(stream_, *response_,
+                       [self = this->shared_from_this(), keep](beast::error_code write_ec, size_t) {
+                         if (write_ec || !keep) {
+                           self->close();
+                           return;
+                         }
+                         self->read();
+                       });
   }
 
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // close_notify first, so a client reading to the end sees a clean
+      // end of stream; bounded by the deadline like everything else.
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+    } else {
+      close_socket();
+    }
   }
 
-  beast::tcp_stream stream_;
-  std::shared_ptr<Shared> shared_;
+  void close_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
+  }
+
+  Stream stream_;
+  Slot shared_;
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
   unsigned served_ = 0;
+};
+
+// TLS port: looks at the first bytes. A TLS ClientHello gets the
+// handshake (with the bytes already read) and then a Session; anything else
+// (plain HTTP to the HTTPS port) is answered 400 in plain text, once, and
+// closed — a clear refusal instead of a handshake error on the client.
+class Detector : public std::enable_shared_from_this<Detector> {
+ public:
+  Detector(tcp::socket socket, Slot slot) : stream_(std::move(socket)), slot_(std::move(slot)) {
+    remote_ = remote_of(stream_.socket());
+  }
+
+  void start() {
+    stream_.expires_after(slot_->limits.read_timeout);
+    beast::async_detect_ssl(stream_, buffer_, [self = shared_from_this()](beast::error_code ec, bool tls) {
+      if (ec) {
+        log::debug("{}: connection from {}: {}", self->slot_->what, self->remote_, ec.message());
+        return;  // the socket closes with this object
+      }
+      if (tls) {
+        self->handshake();
+      } else {
+        self->refuse_plain();
+      }
+    });
+  }
+
+ private:
+  void handshake() {
+    auto tls = std::make_shared<TlsStream>(std::move(stream_), *slot_->tls);
+    tls->async_handshake(
+        ssl::stream_base::server, buffer_.data(), [self = shared_from_this(), tls](beast::error_code ec, size_t used) {
+          if (ec) {
+            log::debug("{}: TLS handshake with {}: {}", self->slot_->what, self->remote_, ec.message());
+            return;
+          }
+          self->buffer_.consume(used);
+          std::make_shared<Session<TlsStream>>(std::move(*tls), std::move(self->slot_), std::move(self->remote_),
+                                               std::move(self->buffer_))
+              ->start();
+        });
+  }
+
+  void refuse_plain() {
+    log::debug("{}: plain HTTP from {} on the TLS port; refused", slot_->what, remote_);
+    static constexpr std::string_view kBody = "this port speaks HTTPS, not plain HTTP\n";
+    reply_ = fmt::format(
+        "HTTP/1.1 400 Bad Request\r\nServer: galaxis-relay\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+        "Content-Length: {}\r\n\r\n{}",
+        kBody.size(), kBody);
+    stream_.expires_after(std::chrono::seconds(2));
+    asio::async_write(stream_, asio::buffer(reply_), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (ec) return;
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->drain();
+    });
+  }
+
+  // Reads what the client still sends until it closes (or the deadline):
+  // closing with unread bytes would send a RST that can destroy the 400
+  // before the client reads it.
+  void drain() {
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
+  }
+
+  beast::tcp_stream stream_;
+  Slot slot_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::string reply_;
 };
 
 }  // namespace
@@ -207,7 +323,19 @@ struct Server::Impl {
         beast::error_code ignored;
         socket.close(ignored);
       } else {
-        std::make_shared<Session>(std::move(socket), shared)->start();
+        beast::error_code ignored;
+        // Answers are one small write each; never hold one back for an ACK
+        // (Nagle + the client's delayed ACK can add 40 ms).
+        socket.set_option(tcp::no_delay(true), ignored);
+        Slot slot(shared);
+        if (shared->tls) {
+          std::make_shared<Detector>(std::move(socket), std::move(slot))->start();
+        } else {
+          std::string remote = remote_of(socket);
+          std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), std::move(slot),
+                                                       std::move(remote), beast::flat_buffer())
+              ->start();
+        }
       }
       accept();
     });
@@ -220,8 +348,42 @@ struct Server::Impl {
   std::thread thread;
 };
 
-Server::Server(const ListenAddress& address, Handler handler, Limits limits, std::string what)
-    : impl_(std::make_unique<Impl>(std::make_shared<Shared>(Shared{std::move(handler), limits, std::move(what), 0}))) {
+namespace {
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return text;
+}
+
+std::unique_ptr<ssl::context> make_tls_context(const TlsFiles& files, const std::string& what) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  SSL_CTX* ctx = context->native_handle();
+  // TLS 1.2 and 1.3 only; OpenSSL's default cipher list for them.
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_use_certificate_chain_file(ctx, files.certificate_file.c_str()) != 1)
+    throw_error(Error::Kind::kUsage, "{}: cannot load the TLS certificate {}: {}", what, files.certificate_file,
+                openssl_error());
+  if (SSL_CTX_use_PrivateKey_file(ctx, files.private_key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    throw_error(Error::Kind::kUsage, "{}: cannot load the TLS key {}: {}", what, files.private_key_file,
+                openssl_error());
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    throw_error(Error::Kind::kUsage, "{}: the key {} does not match the certificate {}", what, files.private_key_file,
+                files.certificate_file);
+  return context;
+}
+
+}  // namespace
+
+Server::Server(const ListenAddress& address, Handler handler, Limits limits, std::string what,
+               std::optional<TlsFiles> tls)
+    : impl_(std::make_unique<Impl>(
+          std::make_shared<Shared>(Shared{std::move(handler), limits, std::move(what), 0, nullptr}))) {
+  if (tls) impl_->shared->tls = make_tls_context(*tls, impl_->shared->what);
   const tcp::endpoint endpoint(asio::ip::make_address(address.host), address.port);
   beast::error_code ec;
   impl_->acceptor.open(endpoint.protocol(), ec);

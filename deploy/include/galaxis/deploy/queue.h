@@ -7,6 +7,12 @@
 // nothing. `run` must not throw (errors belong in its result/history); a
 // throw is logged. The destructor lets the current run finish and drops
 // the pending one (the next `deploy now` catches it).
+//
+// `nice` (> 0) lowers the worker thread's CPU priority (setpriority on its
+// thread id; the hooks it starts inherit it): runs back to back under a
+// burst of pushes must not take the CPU from the thread answering them
+// (bench/deploy: p99 of the webhook answer), nor from the PHP workers the
+// server is there for.
 #pragma once
 
 #include <condition_variable>
@@ -23,7 +29,7 @@ namespace galaxis::deploy {
 class DeployQueue {
  public:
   using Run = std::function<void(const std::vector<Trigger>&)>;
-  explicit DeployQueue(Run run);
+  explicit DeployQueue(Run run, int nice = 0);
   ~DeployQueue();
   DeployQueue(const DeployQueue&) = delete;
   DeployQueue& operator=(const DeployQueue&) = delete;
@@ -42,6 +48,7 @@ class DeployQueue {
   void work();
 
   Run run_;
+  int nice_ = 0;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Trigger> pending_;

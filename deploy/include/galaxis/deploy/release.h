@@ -25,7 +25,9 @@
 //    from the current release (cost: the releases share those inodes, so a
 //    hook that rewrites a tracked file *in place* changes older releases
 //    too; rewriting through a new file + rename is safe); the rest is
-//    written. Then shared paths are linked, syncfs(2), before-switch hooks,
+//    written. Then shared paths are linked, `reuse` directories (vendor/)
+//    copied from the previous release when their lock file is unchanged,
+//    syncfs(2), before-switch hooks,
 //    active-only hooks (skipped with passive), then `current` is switched
 //    with symlink + rename(2) and the root directory fsynced, then
 //    after-switch hooks. Any failure before the switch deletes the new
@@ -60,6 +62,10 @@ struct DeployOptions {
   bool passive = false;
   std::chrono::seconds hook_timeout{600};
   std::vector<std::string> shared = {"writable", ".env"};  // relative paths under shared/
+  // "DIR:LOCKFILE": DIR of the previous release is hard-link copied into
+  // the new one before the hooks when LOCKFILE has the same bytes in both
+  // (deploy/src/reuse.h; files rewritten in place by composer are copied).
+  std::vector<std::string> reuse = {"vendor:composer.lock"};
   // syncfs(2) on the release's file system before the switch, so a power
   // loss cannot leave `current` pointing at unwritten files. Costs whatever
   // else is dirty on that file system (1.2 s seen on the shared 2-core box).

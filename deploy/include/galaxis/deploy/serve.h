@@ -5,7 +5,9 @@
 // status (release.h). Accepted pushes go to a DeployQueue whose runs call
 // deploy() with the delivery IDs as trigger. Limits: body at most
 // max_body_bytes (413 above), read_timeout for a whole request (slow
-// clients are cut off), max_connections open at once.
+// clients are cut off), max_connections open at once. HTTPS when
+// tls_cert/tls_key are given (http::TlsFiles). The deploy worker runs at
+// nice +10 so answers stay fast while runs go back to back (queue.h).
 //
 // serve() blocks until SIGTERM/SIGINT (or *stop becomes true when given),
 // then finishes the running deploy. Throws Error(kUsage/kIo) when it
@@ -29,6 +31,10 @@ struct ServeOptions {
   uint64_t max_body_bytes = 25u << 20;
   std::chrono::milliseconds read_timeout{10000};
   unsigned max_connections = 64;
+  // HTTPS on `listen` when both are set (PEM; see http::TlsFiles): the port
+  // then refuses plain HTTP. One without the other is Error(kUsage).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // Prints "listening on ADDR:PORT" (the bound port) at info level once ready.

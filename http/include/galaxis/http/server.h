@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,10 +73,23 @@ struct ListenAddress {
 };
 ListenAddress parse_listen_address(std::string_view text, std::string_view flag = "--listen");
 
+// HTTPS: PEM files, loaded once by the constructor (Error(kUsage) naming
+// the file and OpenSSL's reason when unreadable or when they do not match).
+// TLS 1.2+ only. The port then speaks only TLS: a plain-HTTP request to it
+// is answered "400 this port speaks HTTPS" in plain text and closed (the
+// first bytes are sniffed with beast::async_detect_ssl); a failed handshake
+// closes the connection. Limits apply as for HTTP; the handshake counts
+// against read_timeout.
+struct TlsFiles {
+  std::string certificate_file;  // the chain: server certificate first
+  std::string private_key_file;
+};
+
 class Server {
  public:
   // `what` names the server in logs and errors ("health endpoint").
-  Server(const ListenAddress& address, Handler handler, Limits limits, std::string what = "http server");
+  Server(const ListenAddress& address, Handler handler, Limits limits, std::string what = "http server",
+         std::optional<TlsFiles> tls = std::nullopt);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
