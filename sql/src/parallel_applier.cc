@@ -32,6 +32,7 @@ void add_stats(ApplierStats& into, const ApplierStats& s) {
   into.filtered_rows += s.filtered_rows;
   into.row_count_mismatches += s.row_count_mismatches;
   into.send_microseconds += s.send_microseconds;
+  into.schema_loads += s.schema_loads;
 }
 
 std::string position_text(const std::optional<binlog::BinlogPosition>& p) { return p ? p->to_string() : "(none)"; }
@@ -208,6 +209,7 @@ void ParallelApplier::begin() {
   streaming_ = false;
   buffer_.clear();
   write_set_ = WriteSet{};
+  trx_changes_schema_ = false;
   trx_rows_ = 0;
   trx_bytes_ = 0;
 }
@@ -253,12 +255,22 @@ void ParallelApplier::add_to_write_set(const binlog::Event& event) {
     const QueryKind kind = classify_query(query->query).kind;
     if (kind != QueryKind::kBegin && kind != QueryKind::kCommit && kind != QueryKind::kSavepoint) {
       write_set_.make_barrier(std::string(query_kind_name(kind)));
+      // What the applier replays or may replay (DDL, routines, anything
+      // unknown) can change a table; a ROLLBACK or a skipped account or
+      // administrative statement cannot.
+      if (kind != QueryKind::kRollback && kind != QueryKind::kAccountManagement && kind != QueryKind::kAdministrative) {
+        trx_changes_schema_ = true;
+      }
     }
   } else if (event.as<binlog::IncidentEvent>() != nullptr || event.as<binlog::TransactionPayloadEvent>() != nullptr ||
              event.as<binlog::XaPrepareEvent>() != nullptr) {
     write_set_.make_barrier("special event");
+    trx_changes_schema_ = true;  // not looked into here: may hold anything
   } else if (const auto* opaque = event.as<binlog::OpaqueEvent>()) {
-    if (!opaque->known_type) write_set_.make_barrier("unknown event");
+    if (!opaque->known_type) {
+      write_set_.make_barrier("unknown event");
+      trx_changes_schema_ = true;
+    }
   }
 }
 
@@ -347,8 +359,11 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     end_epoch();
     if (bound) adapt(false, transactions);
   }
-  if (barrier) {
-    // A DDL (on worker 1) may have changed any table: every schema cache forgets.
+  if (barrier && trx_changes_schema_) {
+    // A DDL (on worker 1) may have changed any table: every schema cache
+    // forgets. Other barriers (non-transactional tables, triggers, MINIMAL
+    // images) change no schema and keep the caches: such a transaction costs
+    // an epoch commit, not an information_schema reload per table (issue 15).
     schema_.invalidate();
     for (auto& w : workers_) {
       ApplyWorker::Task task;
@@ -496,6 +511,7 @@ void ParallelApplier::rollback() noexcept {
 ApplierStats ParallelApplier::total_stats() const {
   ApplierStats total = retired_stats_;
   for (const auto& worker : workers_) add_stats(total, worker->stats());
+  total.schema_loads += schema_.loads();
   return total;
 }
 

@@ -192,6 +192,7 @@ class ParallelApplier : public TransactionApplier {
   Connection coordinator_;
   Filter filter_;
   SchemaCache schema_;
+  bool trx_changes_schema_ = false;  // the buffered transaction may change a table (DDL, unknown events)
   std::vector<std::unique_ptr<ApplyWorker>> workers_;
   std::vector<std::vector<ApplyWorkerTask>> pending_;  // per worker: routed, not yet handed over
   EpochRouter router_;
