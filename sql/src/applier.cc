@@ -409,7 +409,7 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
 void Applier::emit_folded_before_transaction() {
   if (net_.folded_bytes() == 0) return;
   StatementBatch folded(options_.max_statement_bytes);
-  net_.emit(&folded);
+  stats_.upserted_rows += net_.emit(&folded, target_mariadb_);
   trx_mark_ = batch_.insert_batch_at(trx_mark_, folded);
   trx_prior_work_ = true;
 }
@@ -505,7 +505,7 @@ void Applier::commit_group(bool ddl_pending) {
     batch_.add_statement("SET check_constraint_checks=1");
     check_constraints_ = true;
   }
-  net_.emit(&batch_);
+  stats_.upserted_rows += net_.emit(&batch_, target_mariadb_);
   // Statements beyond START TRANSACTION: their warnings must be read before
   // the COMMIT (a multi-statement batch runs on after a warning), which then
   // costs one more round trip per target transaction, none per statement.

@@ -33,6 +33,7 @@ void add_stats(ApplierStats& into, const ApplierStats& s) {
   into.row_count_mismatches += s.row_count_mismatches;
   into.send_microseconds += s.send_microseconds;
   into.schema_loads += s.schema_loads;
+  into.upserted_rows += s.upserted_rows;
 }
 
 std::string position_text(const std::optional<binlog::BinlogPosition>& p) { return p ? p->to_string() : "(none)"; }

@@ -120,6 +120,7 @@ struct ApplierStats {
   uint64_t row_count_mismatches = 0;
   uint64_t send_microseconds = 0;  // time spent waiting for the target (round trips)
   uint64_t schema_loads = 0;       // tables read from information_schema (SchemaCache::loads())
+  uint64_t upserted_rows = 0;      // folded rows written by INSERT … ON DUPLICATE KEY UPDATE (net_changes.h)
 };
 
 class Applier : public TransactionApplier {
