@@ -42,7 +42,9 @@ TEST_P(BarrierSchemaTest, NonTransactionalBarriersDoNotReloadSchemasButDdlDoes) 
   const binlog::BinlogPosition end = master_position(*master_);
   ASSERT_TRUE(applier->committed_position().has_value());
   EXPECT_EQ(applier->committed_position()->to_string(), end.to_string());
-  EXPECT_GE(applier->epochs(), static_cast<uint64_t>(kBarriers));  // each MyISAM transaction alone
+  // MyISAM transactions join single-worker epochs (join_barriers_max)
+  // instead of one epoch each (>= 400 epochs); an InnoDB one ends them.
+  EXPECT_LT(applier->epochs(), static_cast<uint64_t>(kBarriers));
   EXPECT_EQ(compare_databases(*master_, "bar_myisam", *passive_, "bar_myisam"), "");
   // Two tables, loaded by the coordinator and by the workers that touch them,
   // again after each of the 4 DDL (DROP/CREATE DATABASE, CREATE TABLE x2,
