@@ -79,7 +79,12 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
       head += quote_identifier(column.name);
     }
     head += ") VALUES ";
-    Head parts{std::move(key_sql), std::move(head), schema.unique_keys.size() == 1, {}};
+    // The PRIMARY KEY as the only unique key, and a plain one: MariaDB
+    // refuses ON DUPLICATE KEY UPDATE on a PRIMARY KEY (…, p WITHOUT
+    // OVERLAPS) (1235), which schema_cache.h marks opaque.
+    const bool upsert = schema.unique_keys.size() == 1 && schema.unique_keys[0].name == "PRIMARY" &&
+                        !schema.unique_keys[0].opaque && schema.unique_keys[0].prefix_lengths.empty();
+    Head parts{std::move(key_sql), std::move(head), upsert, {}};
     for (size_t column = 0; column < schema.columns.size(); ++column) {
       if (schema.columns[column].generated) continue;
       bool key = false;

@@ -17,7 +17,8 @@
 // eligible tables are not linked to any other by FKs or triggers.
 //
 // Shape of the final rows (issue 15): when the PRIMARY KEY is the table's
-// only unique key, the group is emitted as one DELETE of the keys that end
+// only unique key (and a plain one: not WITHOUT OVERLAPS, which MariaDB
+// refuses to combine with ON DUPLICATE KEY UPDATE), the group is emitted as one DELETE of the keys that end
 // gone and one multi-row INSERT … ON DUPLICATE KEY UPDATE (every written
 // column) of the keys that end present: an existing row is updated in
 // place (InnoDB touches only the changed columns and their indexes) instead
