@@ -24,7 +24,7 @@ TRX=${GALAXIS_BENCH_TRX:-12000}
 REPEAT=${GALAXIS_BENCH_REPEAT:-3}
 BASE_REPEAT=${GALAXIS_BENCH_BASE_REPEAT:-$REPEAT}
 TABLES=4 ROWS_PER_TABLE=2000
-M_PORT=34301 T_PORT=34310
+M_PORT=${GALAXIS_BENCH_PORT:-34301} T_PORT=$((M_PORT + 9))
 for b in "$BASE" "$NEW"; do [[ -x $b ]] || { echo "myisam: $b missing" >&2; exit 1; }; done
 
 ORDER=()
@@ -47,7 +47,7 @@ relay() {  # relay BINARY PORT
 
 start_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL "${small[@]}"
 {
-  echo "CREATE DATABASE mi;"
+  echo "CREATE DATABASE mi; USE mi;"
   for t in $(seq 1 $TABLES); do
     echo "CREATE TABLE mi.t$t (id INT PRIMARY KEY, k INT NOT NULL, c CHAR(60) NOT NULL, KEY (k)) ENGINE=MyISAM;"
     echo "INSERT INTO mi.t$t SELECT seq, seq * 7 % 1000, CONCAT('row-', seq) FROM seq_1_to_$ROWS_PER_TABLE;"
