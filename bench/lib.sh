@@ -18,11 +18,13 @@ start_server() {  # start_server NAME PORT extra-args...
   local name=$1 port=$2
   shift 2
   local dir=$BENCH_DIR/$name
-  rm -rf "$dir" && mkdir -p "$dir"
-  mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/data" --auth-root-authentication-method=normal \
+  # Its own tmpdir: bootstraps running at once in a shared /tmp removed each
+  # other's temporary tables.
+  rm -rf "$dir" && mkdir -p "$dir/tmp"
+  mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/data" --tmpdir="$dir/tmp" --auth-root-authentication-method=normal \
     --skip-test-db --skip-name-resolve >"$dir/install.log" 2>&1
   "$MARIADBD" --no-defaults --user="$(id -un)" --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
-    --socket="$dir/sock" --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-name-resolve \
+    --socket="$dir/sock" --pid-file="$dir/pid" --log-error="$dir/error.log" --skip-name-resolve --tmpdir="$dir/tmp" \
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M --max-connections=200 \
     --character-set-server=utf8mb4 "$@" &
   for _ in $(seq 1 300); do
@@ -71,8 +73,15 @@ native_wait_fetched() {  # native_wait_fetched REPLICA FILE POS
 }
 
 relay_catch_up() {  # relay_catch_up MASTER_PORT TARGET_PORT LOG  (until the master's end, then exit)
-  GALAXIS_SOURCE_PASSWORD='' GALAXIS_TARGET_PASSWORD='' "$RELAY" run --source "mysql://bench@127.0.0.1:$1" \
+  GALAXIS_SOURCE_PASSWORD='' GALAXIS_TARGET_PASSWORD='' "${RELAY_WRAP[@]}" "$RELAY" run --source "mysql://bench@127.0.0.1:$1" \
     --target "mysql://bench@127.0.0.1:$2" --initial from-start --stop-at-end --server-id 4711 --stats-interval 5 \
     "${RELAY_EXTRA[@]}" >>"$3" 2>&1
 }
 RELAY_EXTRA=()
+RELAY_WRAP=()  # a command prefix, e.g. (/usr/bin/time -f '%U %S' -o FILE)
+
+# CPU seconds (user + system) a running process has used so far.
+cpu_seconds() {  # cpu_seconds PID
+  awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+}
+server_pid() { cat "$BENCH_DIR/$1/pid"; }

@@ -13,7 +13,8 @@
 #   NEW_BINARY defaults to build/release/cli/galaxis-relay.
 #   GALAXIS_BENCH_TRX (30000), GALAXIS_BENCH_TABLES (4),
 #   GALAXIS_BENCH_TABLE_SIZE (25000), GALAXIS_BENCH_RAND (special|uniform),
-#   GALAXIS_BENCH_REPEAT (3). Fast settings (sync_binlog=0,
+#   GALAXIS_BENCH_REPEAT (3), GALAXIS_BENCH_FLAGS ("default serial": which
+#   flag sets to run). Fast settings (sync_binlog=0,
 #   innodb_flush_log_at_trx_commit=2).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -25,10 +26,11 @@ TABLES=${GALAXIS_BENCH_TABLES:-4}
 TABLE_SIZE=${GALAXIS_BENCH_TABLE_SIZE:-25000}
 RAND=${GALAXIS_BENCH_RAND:-special}
 REPEAT=${GALAXIS_BENCH_REPEAT:-3}
+read -r -a SETS <<<"${GALAXIS_BENCH_FLAGS:-default serial}"
 M_PORT=34201 T_PORT=34210
 for b in "$BASE" "$NEW"; do [[ -x $b ]] || { echo "compare: $b missing" >&2; exit 1; }; done
 
-cleanup() { stop_server master; for ((n = 0; n < 4 * REPEAT; n++)); do stop_server "t$n"; done; }
+cleanup() { stop_server master; for ((n = 0; n < 2 * ${#SETS[@]} * REPEAT; n++)); do stop_server "t$n"; done; }
 trap cleanup EXIT
 durability=(--sync-binlog=0 --innodb-flush-log-at-trx-commit=2)
 sysbench_args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=bench --mysql-password=
@@ -40,8 +42,9 @@ declare -A BIN=([base]=$BASE [new]=$NEW)
 declare -A FLAGS=([default]="" [serial]="--parallel 1 --no-compact-rows")
 ORDER=()
 for ((i = 1; i <= REPEAT; i++)); do
-  if ((i % 2)); then ORDER+=(base:default new:default new:serial base:serial)
-  else ORDER+=(new:default base:default base:serial new:serial); fi
+  for f in "${SETS[@]}"; do
+    if ((i % 2)); then ORDER+=("base:$f" "new:$f"); else ORDER+=("new:$f" "base:$f"); fi
+  done
 done
 
 start_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL "${durability[@]}"
@@ -63,7 +66,7 @@ done
 
 sysbench oltp_write_only "${sysbench_args[@]}" --threads=4 --events=$TRX --time=0 --rate=0 run >"$BENCH_DIR/sysbench.log"
 backlog_mb=$(sql master "SHOW BINARY LOGS" | awk '{s+=$2} END {printf "%.1f", s/1048576}')
-echo "== catchup compare: $TRX oltp_write_only trx ($RAND keys) over $TABLES x $TABLE_SIZE rows = $((TRX * 4)) row changes, binlog ${backlog_mb} MB, fast settings, MariaDB $(sql master 'SELECT VERSION()')"
+echo "== catchup compare: $TRX oltp_write_only trx ($RAND keys) over $TABLES x $TABLE_SIZE rows = $((TRX * 4)) row changes, binlog ${backlog_mb} MB, fast settings, MariaDB $(sql master 'SELECT VERSION()'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   base: $BASE"
 echo "   new:  $NEW"
 sum_m=$(sql master "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
@@ -82,7 +85,7 @@ for n in "${!ORDER[@]}"; do
   stop_server "t$n"
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-for f in default serial; do
+for f in "${SETS[@]}"; do
   mb=$(median <<<"${TIMES[base:$f]}")
   mn=$(median <<<"${TIMES[new:$f]}")
   printf '   %-8s median base %.3f s, new %.3f s: base/new = %.2fx (%.0f vs %.0f row changes/s)\n' "$f" "$mb" "$mn" \

@@ -200,6 +200,7 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event& eve
   }
   const std::string& target_db = filter_.target_database(source_db);
   const TableSchema& schema = schema_.get(target_db, table);
+  if (!schema.transactional) group_nontransactional_ = true;
   // Before anything of the event is applied: a target column narrower than
   // the source's stops here, as a native replica stops with error 1677.
   // Checked once per table map and target schema (the map is held, so its
@@ -408,7 +409,7 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
 void Applier::emit_folded_before_transaction() {
   if (net_.folded_bytes() == 0) return;
   StatementBatch folded(options_.max_statement_bytes);
-  net_.emit(&folded);
+  stats_.upserted_rows += net_.emit(&folded, target_mariadb_);
   trx_mark_ = batch_.insert_batch_at(trx_mark_, folded);
   trx_prior_work_ = true;
 }
@@ -504,13 +505,20 @@ void Applier::commit_group(bool ddl_pending) {
     batch_.add_statement("SET check_constraint_checks=1");
     check_constraints_ = true;
   }
-  net_.emit(&batch_);
+  stats_.upserted_rows += net_.emit(&batch_, target_mariadb_);
   // Statements beyond START TRANSACTION: their warnings must be read before
   // the COMMIT (a multi-statement batch runs on after a warning), which then
   // costs one more round trip per target transaction, none per statement.
   const bool has_rows = batch_.statements() > (target_sent_ ? 0u : 1u);
+  // MySQL 9 warns (6414, deprecated) on the statement that makes a
+  // transaction write InnoDB after MyISAM: the checkpoint UPDATE after
+  // non-transactional rows. That one warning changes no value.
+  StatementBatch::Origin checkpoint_origin;
+  if (!target_mariadb_ && group_nontransactional_) checkpoint_origin.expected_warnings = 1;
+  batch_.set_origin(checkpoint_origin);
   batch_.add_statement(checkpoint_.update_statement(group_position_ ? group_position_ : committed_, ddl_pending),
                        kMustMatchOne);
+  batch_.set_origin({});
   if (!has_rows) batch_.add_statement("COMMIT");
   send();
   if (has_rows) {
@@ -524,6 +532,7 @@ void Applier::commit_group(bool ddl_pending) {
   group_transactions_ = 0;
   group_rows_ = 0;
   group_bytes_ = 0;
+  group_nontransactional_ = false;
   group_position_.reset();
   group_files_.clear();
   group_started_ = std::chrono::steady_clock::now();
@@ -591,6 +600,7 @@ void Applier::rollback() noexcept {
   group_transactions_ = 0;
   group_rows_ = 0;
   group_bytes_ = 0;
+  group_nontransactional_ = false;
   group_position_.reset();
   group_files_.clear();
   foreign_key_checks_.reset();

@@ -79,7 +79,22 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
       head += quote_identifier(column.name);
     }
     head += ") VALUES ";
-    heads_.emplace(table, std::make_pair(std::move(key_sql), std::move(head)));
+    // The PRIMARY KEY as the only unique key, and a plain one: MariaDB
+    // refuses ON DUPLICATE KEY UPDATE on a PRIMARY KEY (…, p WITHOUT
+    // OVERLAPS) (1235), which schema_cache.h marks opaque.
+    const bool upsert = schema.unique_keys.size() == 1 && schema.unique_keys[0].name == "PRIMARY" &&
+                        !schema.unique_keys[0].opaque && schema.unique_keys[0].prefix_lengths.empty();
+    Head parts{std::move(key_sql), std::move(head), upsert, {}};
+    for (size_t column = 0; column < schema.columns.size(); ++column) {
+      if (schema.columns[column].generated) continue;
+      bool key = false;
+      for (size_t k : schema.key_columns) key = key || k == column;
+      if (!key) parts.set_columns.push_back(quote_identifier(schema.columns[column].name));
+    }
+    if (parts.set_columns.empty()) {  // a key-only table: a duplicate is already the final row
+      parts.set_columns.push_back(quote_identifier(schema.columns[schema.key_columns[0]].name));
+    }
+    heads_.emplace(table, std::move(parts));
   }
   std::vector<Op> ops;
   ops.reserve(event.rows.size());
@@ -131,12 +146,27 @@ void NetChanges::commit_transaction() {
   pending_bytes_ = 0;
 }
 
-void NetChanges::emit(StatementBatch* batch) {
+size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb) {
+  size_t upserted = 0;
   for (auto& [table, state] : tables_) {
-    const auto& [key_sql, head] = heads_.at(table);
+    const Head& parts = heads_.at(table);
+    const std::string& key_sql = parts.key_sql;
+    const std::string& head = parts.insert_head;
     const std::string delete_head = "DELETE FROM " + table + " WHERE " + key_sql + " IN (";
+    std::string tail;  // "" or " AS … ON DUPLICATE KEY UPDATE …"
+    if (parts.upsert) {
+      constexpr const char* kAlias = "galaxis_relay_new";
+      if (!target_mariadb) tail = std::string(" AS ") + kAlias;
+      tail += " ON DUPLICATE KEY UPDATE ";
+      for (size_t n = 0; n < parts.set_columns.size(); ++n) {
+        const std::string& c = parts.set_columns[n];
+        if (n > 0) tail.push_back(',');
+        tail += target_mariadb ? c + "=VALUES(" + c + ")" : c + "=" + kAlias + "." + c;
+      }
+    }
     std::string statement;
     for (const auto& [key, row] : state.entries) {
+      if (parts.upsert && row) continue;  // upserted below
       if (statement.empty()) {
         statement = delete_head;
       } else {
@@ -158,24 +188,26 @@ void NetChanges::emit(StatementBatch* batch) {
         statement.push_back(',');
       }
       statement += *row;
+      if (parts.upsert) ++upserted;
       if (statement.size() >= max_statement_bytes_) {
-        batch->add_statement(statement);
+        batch->add_statement(statement + tail);
         statement.clear();
       }
     }
-    if (!statement.empty()) batch->add_statement(statement);
+    if (!statement.empty()) batch->add_statement(statement + tail);
   }
   tables_.clear();
   folded_bytes_ = 0;
   if (pending_.empty()) heads_.clear();
+  return upserted;
 }
 
 void NetChanges::emit_pending(StatementBatch* batch) {
   for (const Op& op : pending_) {
-    const auto& [key_sql, head] = heads_.at(op.table);
+    const Head& parts = heads_.at(op.table);
     if (!op.before_key.empty())
-      batch->add_statement("DELETE FROM " + op.table + " WHERE " + key_sql + " IN (" + op.before_key + ")");
-    if (!op.after_key.empty()) batch->add_statement(head + op.row);
+      batch->add_statement("DELETE FROM " + op.table + " WHERE " + parts.key_sql + " IN (" + op.before_key + ")");
+    if (!op.after_key.empty()) batch->add_statement(parts.insert_head + op.row);
   }
   pending_.clear();
   pending_bytes_ = 0;

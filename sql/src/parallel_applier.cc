@@ -33,6 +33,8 @@ void add_stats(ApplierStats& into, const ApplierStats& s) {
   into.filtered_rows += s.filtered_rows;
   into.row_count_mismatches += s.row_count_mismatches;
   into.send_microseconds += s.send_microseconds;
+  into.schema_loads += s.schema_loads;
+  into.upserted_rows += s.upserted_rows;
 }
 
 std::string position_text(const std::optional<binlog::BinlogPosition>& p) { return p ? p->to_string() : "(none)"; }
@@ -209,6 +211,8 @@ void ParallelApplier::begin() {
   streaming_ = false;
   buffer_.clear();
   write_set_ = WriteSet{};
+  trx_changes_schema_ = false;
+  joined_barrier_ = false;
   trx_rows_ = 0;
   trx_bytes_ = 0;
 }
@@ -254,12 +258,22 @@ void ParallelApplier::add_to_write_set(const binlog::Event& event) {
     const QueryKind kind = classify_query(query->query).kind;
     if (kind != QueryKind::kBegin && kind != QueryKind::kCommit && kind != QueryKind::kSavepoint) {
       write_set_.make_barrier(std::string(query_kind_name(kind)));
+      // What the applier replays or may replay (DDL, routines, anything
+      // unknown) can change a table; a ROLLBACK or a skipped account or
+      // administrative statement cannot.
+      if (kind != QueryKind::kRollback && kind != QueryKind::kAccountManagement && kind != QueryKind::kAdministrative) {
+        trx_changes_schema_ = true;
+      }
     }
   } else if (event.as<binlog::IncidentEvent>() != nullptr || event.as<binlog::TransactionPayloadEvent>() != nullptr ||
              event.as<binlog::XaPrepareEvent>() != nullptr) {
     write_set_.make_barrier("special event");
+    trx_changes_schema_ = true;  // not looked into here: may hold anything
   } else if (const auto* opaque = event.as<binlog::OpaqueEvent>()) {
-    if (!opaque->known_type) write_set_.make_barrier("unknown event");
+    if (!opaque->known_type) {
+      write_set_.make_barrier("unknown event");
+      trx_changes_schema_ = true;
+    }
   }
 }
 
@@ -311,6 +325,28 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   } else {
     write_set_.finish();
     EpochRouter::Placement placement = router_.place(write_set_);
+    // A barrier that changes no schema (MyISAM/Aria rows, triggers, MINIMAL
+    // images) needs only to run in source order with everything it could
+    // touch: in an epoch whose transactions are all on worker 1 it runs
+    // there like on the serial applier, at the cost of a commit per epoch,
+    // not per transaction (issue 15: four commits per MyISAM transaction).
+    const std::vector<size_t>& per_worker = router_.worker_transactions();
+    const bool on_worker_one_only =
+        std::all_of(per_worker.begin() + 1, per_worker.end(), [](size_t n) { return n == 0; });
+    joined_barrier_ = write_set_.barrier && !trx_changes_schema_ && on_worker_one_only &&
+                      epoch_joined_barriers_ < options_.join_barriers_max;
+    if (joined_barrier_) {
+      placement = EpochRouter::Placement{};  // worker 1, inside the epoch
+      ++epoch_joined_barriers_;
+    } else if (!write_set_.barrier && !placement.end_epoch_before && placement.worker != 0 &&
+               epoch_joined_barriers_ > 0) {
+      // Worker 1 holds joined barriers: the epoch must stay a single-worker
+      // one (its commit order tells recovery so), so it ends first.
+      if (recovery_) recovery_diverged("a transaction for another worker after joined barriers");
+      ++cuts_.barrier;
+      end_epoch();
+      placement = router_.place(write_set_);
+    }
     if (placement.end_epoch_before) {
       if (recovery_) {
         recovery_diverged(write_set_.barrier ? "a barrier (" + write_set_.barrier_reason + ") inside the epoch"
@@ -336,11 +372,12 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     // differently by a stream that started elsewhere.
     due = end.file == recovery_->epoch_end->file && end.offset == recovery_->epoch_end->offset;
   } else {
-    due = streamed || write_set_.barrier || router_.transactions() >= options_.epoch_max_transactions ||
-          router_.rows() >= options_.epoch_max_rows || epoch_bytes_ >= options_.epoch_max_bytes ||
+    due = streamed || (write_set_.barrier && !joined_barrier_) ||
+          router_.transactions() >= options_.epoch_max_transactions || router_.rows() >= options_.epoch_max_rows ||
+          epoch_bytes_ >= options_.epoch_max_bytes ||
           std::chrono::steady_clock::now() - epoch_started_ >= options_.epoch_max_delay;
   }
-  const bool barrier = write_set_.barrier;
+  const bool barrier = write_set_.barrier && !joined_barrier_;
   if (due) {
     const bool bound = !recovery_ && !barrier && !streamed;
     const size_t transactions = router_.transactions();
@@ -348,8 +385,11 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     end_epoch();
     if (bound) adapt(false, transactions);
   }
-  if (barrier) {
-    // A DDL (on worker 1) may have changed any table: every schema cache forgets.
+  if (write_set_.barrier && trx_changes_schema_) {
+    // A DDL (on worker 1) may have changed any table: every schema cache
+    // forgets. Other barriers (non-transactional tables, triggers, MINIMAL
+    // images) change no schema and keep the caches: such a transaction costs
+    // an epoch commit, not an information_schema reload per table (issue 15).
     schema_.invalidate();
     for (auto& w : workers_) {
       ApplyWorker::Task task;
@@ -444,6 +484,7 @@ void ParallelApplier::end_epoch() {
   ++epochs_;
   router_.clear();
   epoch_bytes_ = 0;
+  epoch_joined_barriers_ = 0;
   epoch_end_.reset();
   if (recovery_) finish_recovery();
 }
@@ -494,12 +535,14 @@ void ParallelApplier::rollback() noexcept {
   buffer_.clear();
   router_.clear();
   epoch_bytes_ = 0;
+  epoch_joined_barriers_ = 0;
   epoch_end_.reset();
 }
 
 ApplierStats ParallelApplier::total_stats() const {
   ApplierStats total = retired_stats_;
   for (const auto& worker : workers_) add_stats(total, worker->stats());
+  total.schema_loads += schema_.loads();
   return total;
 }
 

@@ -80,6 +80,7 @@ const TableSchema& SchemaCache::get(const std::string& database, const std::stri
   auto key = std::make_pair(database, table);
   auto it = tables_.find(key);
   if (it == tables_.end()) {
+    ++loads_;
     auto schema = std::make_unique<TableSchema>(load(database, table));
     it = tables_.emplace(std::move(key), std::move(schema)).first;
   }

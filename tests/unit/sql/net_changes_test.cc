@@ -73,11 +73,33 @@ TEST(NetChanges, FoldsAGroupIntoOneDeleteAndOneInsertPerTable) {
   ASSERT_TRUE(net.add(event(RowsKind::kDelete, {{{int64_t{1}, Null{}, Null{}}, {}}}), t));
   net.abort_transaction();
   StatementBatch batch;
-  net.emit(&batch);
+  EXPECT_EQ(net.emit(&batch, true), 0u);  // no unique key listed: not known to be the only one
   EXPECT_EQ(batch.sql(),
             "DELETE FROM `d`.`t` WHERE `id` IN (1,2,3,4);"
             "INSERT INTO `d`.`t` (`id`,`v`) VALUES (1,_utf8mb4'b'),(4,NULL)");
   EXPECT_TRUE(net.empty());
+}
+
+// The PRIMARY KEY as the only unique key: keys that end present are
+// upserted in place, only keys that end gone are deleted.
+TEST(NetChanges, OnlyThePrimaryKeyUniqueFoldsIntoDeleteOfGoneKeysAndUpsert) {
+  TableSchema t = table();
+  t.unique_keys = {UniqueKey{"PRIMARY", {0}, false}};
+  for (bool mariadb : {true, false}) {
+    NetChanges net;
+    ASSERT_TRUE(net.add(event(RowsKind::kWrite, {{{}, {int64_t{1}, Text{"a", 45}, int64_t{9}}}}), t));
+    ASSERT_TRUE(net.add(event(RowsKind::kDelete, {{{int64_t{2}, Null{}, Null{}}, {}}}), t));
+    ASSERT_TRUE(net.add(event(RowsKind::kUpdate, {{{int64_t{3}, Null{}, Null{}}, {int64_t{4}, Null{}, Null{}}}}), t));
+    net.commit_transaction();
+    StatementBatch batch;
+    EXPECT_EQ(net.emit(&batch, mariadb), 2u);
+    EXPECT_EQ(batch.sql(), mariadb ? "DELETE FROM `d`.`t` WHERE `id` IN (2,3);"
+                                     "INSERT INTO `d`.`t` (`id`,`v`) VALUES (1,_utf8mb4'a'),(4,NULL) "
+                                     "ON DUPLICATE KEY UPDATE `v`=VALUES(`v`)"
+                                   : "DELETE FROM `d`.`t` WHERE `id` IN (2,3);"
+                                     "INSERT INTO `d`.`t` (`id`,`v`) VALUES (1,_utf8mb4'a'),(4,NULL) AS "
+                                     "galaxis_relay_new ON DUPLICATE KEY UPDATE `v`=galaxis_relay_new.`v`");
+  }
 }
 
 TEST(NetChanges, PendingChangesCanBeEmittedOneByOne) {

@@ -119,6 +119,8 @@ struct ApplierStats {
   uint64_t filtered_rows = 0;       // row changes of filtered tables
   uint64_t row_count_mismatches = 0;
   uint64_t send_microseconds = 0;  // time spent waiting for the target (round trips)
+  uint64_t schema_loads = 0;       // tables read from information_schema (SchemaCache::loads())
+  uint64_t upserted_rows = 0;      // folded rows written by INSERT … ON DUPLICATE KEY UPDATE (net_changes.h)
 };
 
 class Applier : public TransactionApplier {
@@ -157,9 +159,13 @@ class Applier : public TransactionApplier {
   bool in_transaction() const override { return in_source_trx_; }
   bool has_uncommitted() const override { return group_transactions_ > 0 || target_open_; }
   size_t uncommitted_transactions() const override { return group_transactions_; }
-  ApplierStats total_stats() const override { return stats_; }
+  ApplierStats total_stats() const override { return stats(); }
   void record_start_position(const binlog::BinlogPosition& start) override;
-  const ApplierStats& stats() const { return stats_; }
+  ApplierStats stats() const {
+    ApplierStats s = stats_;
+    s.schema_loads = schema_.loads();
+    return s;
+  }
   Connection& connection() { return connection_; }
   SchemaCache& schema_cache() { return schema_; }
 
@@ -200,6 +206,7 @@ class Applier : public TransactionApplier {
   size_t group_transactions_ = 0;  // complete source transactions in it
   size_t group_rows_ = 0;
   size_t group_bytes_ = 0;
+  bool group_nontransactional_ = false;  // the target transaction wrote a MyISAM/Aria table
   std::chrono::steady_clock::time_point group_started_;
   std::optional<binlog::BinlogPosition> group_position_;       // end of its last complete source transaction
   std::vector<std::pair<uint64_t, std::string>> group_files_;  // source transaction ordinal -> its binlog file

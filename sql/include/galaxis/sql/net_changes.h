@@ -16,6 +16,21 @@
 // StatementBatch in order; reordering between the two is safe because
 // eligible tables are not linked to any other by FKs or triggers.
 //
+// Shape of the final rows (issue 15): when the PRIMARY KEY is the table's
+// only unique key (and a plain one: not WITHOUT OVERLAPS, which MariaDB
+// refuses to combine with ON DUPLICATE KEY UPDATE), the group is emitted as one DELETE of the keys that end
+// gone and one multi-row INSERT … ON DUPLICATE KEY UPDATE (every written
+// column) of the keys that end present: an existing row is updated in
+// place (InnoDB touches only the changed columns and their indexes) instead
+// of deleted and inserted again. Equal to the one-by-one result because a
+// duplicate can only be on the PRIMARY KEY — the one row the final image
+// replaces — and every column is assigned (no DEFAULT, no ON UPDATE, the
+// target recomputes generated columns). With another UNIQUE key a final
+// row could collide with a row whose own change comes later in the INSERT
+// (a swap of unique values): such tables keep DELETE of every touched key +
+// INSERT. MariaDB spells the new values VALUES(c); MySQL (where VALUES()
+// is deprecated and warns) a row alias.
+//
 // Transactions: add() collects the changes of the current source
 // transaction; commit_transaction() folds them in, abort_transaction() drops
 // them. Not thread-safe. Pure (no connection).
@@ -52,7 +67,8 @@ class NetChanges {
   // key, INSERT of the new row) — for a transaction too big to hold.
   void emit_pending(StatementBatch* batch);
   // Emits the folded state of the committed transactions and forgets it.
-  void emit(StatementBatch* batch);
+  // Returns the rows written by INSERT … ON DUPLICATE KEY UPDATE.
+  size_t emit(StatementBatch* batch, bool target_mariadb);
 
   size_t pending_bytes() const { return pending_bytes_; }
   size_t folded_bytes() const { return folded_bytes_; }
@@ -76,7 +92,13 @@ class NetChanges {
   std::vector<Op> pending_;
   size_t pending_bytes_ = 0;
   std::map<std::string, TableState> tables_;
-  std::map<std::string, std::pair<std::string, std::string>> heads_;  // table -> {key_sql, insert_head}
+  struct Head {
+    std::string key_sql;
+    std::string insert_head;
+    bool upsert = false;                   // the PRIMARY KEY is the only unique key
+    std::vector<std::string> set_columns;  // quoted non-generated non-key columns (all columns if none)
+  };
+  std::map<std::string, Head> heads_;  // table -> its statement parts
   size_t folded_bytes_ = 0;
 };
 

@@ -103,6 +103,13 @@ struct ParallelApplierOptions {
   // A transaction larger than this streams to worker 1 alone.
   size_t stream_transaction_bytes = 8 << 20;
   size_t stream_transaction_rows = 20000;
+  // A barrier that changes no schema (non-transactional tables, unguarded
+  // triggers, MINIMAL images without the key) joins an epoch whose
+  // transactions are all on worker 1 instead of running as an epoch of its
+  // own, up to this many per epoch (0: never). The price: a crash before
+  // that epoch's commit re-applies up to this many transactions' MyISAM/Aria
+  // rows (they cannot roll back), where an epoch of its own re-applies one.
+  size_t join_barriers_max = 100;
   // Workers send their statements once they hold this much (the target
   // works while the coordinator routes); the coordinator hands transactions
   // over in bunches of up to handoff_transactions (fewer thread wake-ups).
@@ -191,6 +198,9 @@ class ParallelApplier : public TransactionApplier {
   Connection coordinator_;
   Filter filter_;
   SchemaCache schema_;
+  bool trx_changes_schema_ = false;  // the buffered transaction may change a table (DDL, unknown events)
+  bool joined_barrier_ = false;      // the transaction just placed is a barrier that joined the epoch
+  size_t epoch_joined_barriers_ = 0;
   std::vector<std::unique_ptr<ApplyWorker>> workers_;
   std::vector<std::vector<ApplyWorkerTask>> pending_;  // per worker: routed, not yet handed over
   EpochRouter router_;
