@@ -51,7 +51,7 @@ OpenDestination open_destination(const CommandOptions& options) {
   dest_options.numeric_ids = options.mirror.numeric_ids;
   OpenDestination out;
   if (options.dest.rfind("ssh://", 0) == 0) {
-    if (options.atomic_tree) throw_error(Error::Kind::kUsage, "--atomic-tree works with a local DEST only (so far)");
+    dest_options.atomic_tree = options.atomic_tree;  // the far side builds the snapshots
     const SshUrl url = parse_ssh_url(options.dest);
     SshOptions ssh;
     ssh.identity = options.identity;
