@@ -5,7 +5,8 @@
 # (~1.4 GiB, random bytes). Scenarios, each for local -> local and
 # local -> ssh to 127.0.0.1 (a throw-away sshd on a loopback port, both
 # tools through the same server): initial copy into an empty DEST, a
-# no-change cycle, 3% of the files rewritten. Prints a Markdown section
+# no-change cycle, 3% of the files rewritten (BENCH_ROUNDS rounds each, the
+# two tools alternating which goes first; cells are medians). Prints a Markdown section
 # (also appended to bench/RESULTS.md with --record).
 # Env: GALAXIS_BENCH_DIR (default /tmp/galaxis-bench-mirror), GALAXIS_RELAY_BINARY.
 set -euo pipefail
@@ -13,6 +14,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELAY=${GALAXIS_RELAY_BINARY:-$HERE/../../build/release/cli/galaxis-relay}
 DIR=${GALAXIS_BENCH_DIR:-/tmp/galaxis-bench-mirror}
 FILES=${BENCH_FILES:-10000}
+ROUNDS=${BENCH_ROUNDS:-5}
 RECORD=0
 [[ ${1:-} == --record ]] && RECORD=1
 
@@ -58,6 +60,7 @@ KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
 LogLevel ERROR
+SetEnv SHLVL=1
 CFG
 /usr/sbin/sshd -D -e -f "$DIR/ssh/sshd_config" -p "$PORT" 2>"$DIR/ssh/sshd.log" &
 SSHD_PID=$!
@@ -73,7 +76,7 @@ run_mirror() {  # run_mirror DEST-ARG...
 run_rsync_local() { rsync -a --delete "$DIR/src/" "$1/"; }
 run_rsync_ssh() { rsync -a --delete -e "$SSH_CMD" "$DIR/src/" "$USER_NAME@127.0.0.1:$1/"; }
 
-declare -A T
+declare -A T  # T[key] = space-separated times of all rounds
 measure() {  # measure KEY command...
   local key=$1 t0 t1
   shift
@@ -81,8 +84,8 @@ measure() {  # measure KEY command...
   t0=$(now)
   "$@" >/dev/null
   t1=$(now)
-  T[$key]=$(elapsed "$t0" "$t1")
-  echo "$key ${T[$key]} s" >&2
+  T[$key]="${T[$key]:-} $(elapsed "$t0" "$t1")"
+  echo "$key $(elapsed "$t0" "$t1") s" >&2
 }
 
 verify() {  # the copies must be identical to SRC (rsync itemize: no output)
@@ -91,26 +94,46 @@ verify() {  # the copies must be identical to SRC (rsync itemize: no output)
   [[ -z $out ]] || { echo "bench: $1 differs from src: $out" >&2; exit 1; }
 }
 
-cat "$DIR/src"/d0*/* >/dev/null  # warm the page cache for both tools alike
-for scenario in initial nochange changed; do
-  if [[ $scenario == changed ]]; then
-    python3 - "$DIR/src" "$FILES" <<'PY'
+change_files() {  # change_files SEED: rewrite 3% of the files
+  python3 - "$DIR/src" "$FILES" "$1" <<'PY'
 import os, random, sys
-root, n = sys.argv[1], int(sys.argv[2])
-rng = random.Random(7)
+root, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
 for i in rng.sample(range(n), n * 3 // 100):
     p = f"{root}/d{i % 100:03}/f{i:05}.bin"
     size = os.path.getsize(p)
     with open(p, "r+b") as f:
         f.write(os.urandom(size))
 PY
-  fi
-  measure "mirror-local-$scenario" run_mirror "$DIR/dst-mirror"
-  measure "rsync-local-$scenario" run_rsync_local "$DIR/dst-rsync"
-  measure "mirror-ssh-$scenario" run_mirror "ssh://$USER_NAME@127.0.0.1:$PORT$DIR/dst-mirror-ssh"
-  measure "rsync-ssh-$scenario" run_rsync_ssh "$DIR/dst-rsync-ssh"
+}
+
+# Each round runs mirror and rsync on the same input; odd rounds mirror
+# first, even rounds rsync first (A B B A ...). Cells are medians.
+cat "$DIR/src"/d0*/* >/dev/null  # warm the page cache for both tools alike
+for scenario in initial nochange changed; do
+  for ((round = 1; round <= ROUNDS; round++)); do
+    if [[ $scenario == initial ]]; then rm -rf "$DIR"/dst-*; fi
+    if [[ $scenario == changed ]]; then change_files $((round + 6)); fi
+    for kind in local ssh; do
+      order="mirror rsync"
+      ((round % 2 == 0)) && order="rsync mirror"
+      for tool in $order; do
+        if [[ $kind == local ]]; then
+          dest=$DIR/dst-$tool
+          [[ $tool == mirror ]] && measure "mirror-local-$scenario" run_mirror "$dest"
+          [[ $tool == rsync ]] && measure "rsync-local-$scenario" run_rsync_local "$dest"
+        else
+          dest=$DIR/dst-$tool-ssh
+          [[ $tool == mirror ]] && measure "mirror-ssh-$scenario" run_mirror "ssh://$USER_NAME@127.0.0.1:$PORT$dest"
+          [[ $tool == rsync ]] && measure "rsync-ssh-$scenario" run_rsync_ssh "$dest"
+        fi
+      done
+    done
+  done
 done
 for d in dst-mirror dst-rsync dst-mirror-ssh dst-rsync-ssh; do verify "$DIR/$d"; done
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
+for key in "${!T[@]}"; do T[$key]=$(median "${T[$key]}"); done
 
 # Peak RSS of a no-change cycle (the index for 10,000 files in memory).
 RSS=$(/usr/bin/time -f %M "$RELAY" --log-level warn mirror --settle 0 --quiet "$DIR/src" "$DIR/dst-mirror" 2>&1 >/dev/null | tail -1)
@@ -135,7 +158,8 @@ machine: $(nproc) cores, $(uname -r), shared with other jobs (noisy); /tmp on di
 
 Ratio = rsync time / mirror time (> 1: mirror faster). Targets: initial >= 1.0x, no change >= 2x, 3% changed >= 1.5x.
 All four copies verified equal to SRC afterwards (rsync -ani: no differences). Peak RSS of a no-change cycle: ${RSS} KiB.
-Reproduce: \`bench/mirror/run.sh [--record]\` (Release build). One run per cell; read ratios within a run.
+Cells: medians of $ROUNDS rounds, mirror and rsync alternating first/second; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
+Reproduce: \`bench/mirror/run.sh [--record]\` (Release build; BENCH_ROUNDS, BENCH_FILES).
 MD
 )
 echo "$section"

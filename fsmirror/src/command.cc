@@ -15,6 +15,7 @@
 #include "galaxis/fsmirror/atomic_tree.h"
 #include "galaxis/fsmirror/health.h"
 #include "galaxis/fsmirror/local_destination.h"
+#include "galaxis/fsmirror/pipelined_destination.h"
 #include "galaxis/fsmirror/remote_destination.h"
 #include "galaxis/fsmirror/serve.h"
 #include "galaxis/fsmirror/ssh.h"
@@ -51,7 +52,7 @@ OpenDestination open_destination(const CommandOptions& options) {
   dest_options.numeric_ids = options.mirror.numeric_ids;
   OpenDestination out;
   if (options.dest.rfind("ssh://", 0) == 0) {
-    if (options.atomic_tree) throw_error(Error::Kind::kUsage, "--atomic-tree works with a local DEST only (so far)");
+    dest_options.atomic_tree = options.atomic_tree;  // the far side builds the snapshots
     const SshUrl url = parse_ssh_url(options.dest);
     SshOptions ssh;
     ssh.identity = options.identity;
@@ -69,8 +70,9 @@ OpenDestination open_destination(const CommandOptions& options) {
     }
     return out;
   }
+  // A plain local DEST is written on a thread of its own (pipelined_destination.h).
   out.dest = options.atomic_tree ? make_atomic_tree_destination(options.dest, dest_options)
-                                 : make_local_destination(options.dest, dest_options);
+                                 : make_pipelined_destination(make_local_destination(options.dest, dest_options));
   out.dest->open(options.mirror.dry_run);
   return out;
 }

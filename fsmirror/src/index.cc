@@ -31,9 +31,11 @@ class Reader {
     pos_ += sizeof(T);
     return static_cast<T>(v);
   }
-  std::string get_bytes(size_t n) {
+  // A view into the bytes: the caller assigns it into the entry's own
+  // string (no temporary string per field).
+  std::string_view get_view(size_t n) {
     need(n);
-    std::string out(bytes_.substr(pos_, n));
+    const std::string_view out = bytes_.substr(pos_, n);
     pos_ += n;
     return out;
   }
@@ -51,7 +53,7 @@ class Reader {
   size_t pos_ = 0;
 };
 
-Entry read_entry(Reader& r);
+void read_entry_into(Reader& r, Entry& e);
 
 }  // namespace
 
@@ -97,11 +99,12 @@ Index parse_index(std::string_view bytes) {
   if (count > bytes.size() / 40) throw_error(Error::Kind::kCorrupt, "index: {} entries cannot fit", count);
   index.entries.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    Entry e = read_entry(r);
-    if (!index.entries.empty() && !(index.entries.back().path < e.path)) {
+    // Parsed in place: a no-change cycle's cost is mostly this loop.
+    Entry& e = index.entries.emplace_back();
+    read_entry_into(r, e);
+    if (i > 0 && !(index.entries[i - 1].path < e.path)) {
       throw_error(Error::Kind::kCorrupt, "index: entries not sorted at '{}'", printable_path(e.path));
     }
-    index.entries.push_back(std::move(e));
   }
   if (!r.done()) throw_error(Error::Kind::kCorrupt, "index: trailing bytes at offset {}", r.pos() + kMagic.size());
   return index;
@@ -109,37 +112,34 @@ Index parse_index(std::string_view bytes) {
 
 Entry read_entry(std::string_view bytes, size_t* consumed) {
   Reader r(bytes);
-  Entry e = read_entry(r);
+  Entry e;
+  read_entry_into(r, e);
   if (consumed != nullptr) *consumed = r.pos();
   return e;
 }
 
 namespace {
-Entry read_entry(Reader& r) {
-  {
-    Entry e;
-    const uint32_t path_len = r.get<uint32_t>();
-    if (path_len > kMaxPathBytes) throw_error(Error::Kind::kCorrupt, "index: path of {} bytes", path_len);
-    e.path = r.get_bytes(path_len);
-    check_rel_path(e.path);
-    const uint8_t type = r.get<uint8_t>();
-    if (type < 1 || type > 3) throw_error(Error::Kind::kCorrupt, "index: bad node type {}", type);
-    e.meta.type = static_cast<NodeType>(type);
-    e.meta.mode = r.get<uint32_t>();
-    e.meta.size = r.get<uint64_t>();
-    e.meta.mtime_ns = r.get<int64_t>();
-    e.inode = r.get<uint64_t>();
-    e.meta.uid = r.get<uint32_t>();
-    e.meta.gid = r.get<uint32_t>();
-    e.meta.user = r.get_bytes(r.get<uint16_t>());
-    e.meta.group = r.get_bytes(r.get<uint16_t>());
-    const uint32_t target_len = r.get<uint32_t>();
-    if (target_len > kMaxPathBytes) throw_error(Error::Kind::kCorrupt, "index: link target of {} bytes", target_len);
-    e.meta.link_target = r.get_bytes(target_len);
-    const std::string hash = r.get_bytes(e.hash.size());
-    std::memcpy(e.hash.data(), hash.data(), e.hash.size());
-    return e;
-  }
+void read_entry_into(Reader& r, Entry& e) {
+  const uint32_t path_len = r.get<uint32_t>();
+  if (path_len > kMaxPathBytes) throw_error(Error::Kind::kCorrupt, "index: path of {} bytes", path_len);
+  e.path.assign(r.get_view(path_len));
+  check_rel_path(e.path);
+  const uint8_t type = r.get<uint8_t>();
+  if (type < 1 || type > 3) throw_error(Error::Kind::kCorrupt, "index: bad node type {}", type);
+  e.meta.type = static_cast<NodeType>(type);
+  e.meta.mode = r.get<uint32_t>();
+  e.meta.size = r.get<uint64_t>();
+  e.meta.mtime_ns = r.get<int64_t>();
+  e.inode = r.get<uint64_t>();
+  e.meta.uid = r.get<uint32_t>();
+  e.meta.gid = r.get<uint32_t>();
+  e.meta.user.assign(r.get_view(r.get<uint16_t>()));
+  e.meta.group.assign(r.get_view(r.get<uint16_t>()));
+  const uint32_t target_len = r.get<uint32_t>();
+  if (target_len > kMaxPathBytes) throw_error(Error::Kind::kCorrupt, "index: link target of {} bytes", target_len);
+  e.meta.link_target.assign(r.get_view(target_len));
+  const std::string_view hash = r.get_view(e.hash.size());
+  std::memcpy(e.hash.data(), hash.data(), e.hash.size());
 }
 }  // namespace
 

@@ -423,17 +423,22 @@ class LocalDestination : public Destination {
       if (errno == ENOENT) return std::nullopt;
       throw_error(Error::Kind::kIo, "open {}/{}: {}", where(kStateDirName), name, std::strerror(errno));
     }
-    std::string out;
-    char buf[1 << 16];
+    // Read straight into a string of the file's size (the index of a big
+    // tree is megabytes; no chunk copies), growing if it grew meanwhile.
+    struct stat st;
+    std::string out(::fstat(fd.get(), &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) + 1 : 4096, '\0');
+    size_t done = 0;
     while (true) {
-      const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+      if (done == out.size()) out.resize(out.size() * 2);
+      const ssize_t n = ::read(fd.get(), out.data() + done, out.size() - done);
       if (n < 0) {
         if (errno == EINTR) continue;
         throw_error(Error::Kind::kIo, "read {}/{}: {}", where(kStateDirName), name, std::strerror(errno));
       }
       if (n == 0) break;
-      out.append(buf, static_cast<size_t>(n));
+      done += static_cast<size_t>(n);
     }
+    out.resize(done);
     return out;
   }
 

@@ -78,6 +78,10 @@ class Cycle {
     scan_options.excludes = ExcludeSet(options_.excludes);
     scan_options.owner_names = options_.owners && !options_.numeric_ids;
     scan_options.hash_files = options_.checksum;
+    // The destination's index first: its size sizes the source scan's vector.
+    std::optional<Index> index;
+    if (!options_.verify) index = dest_.load_index();
+    if (index) scan_options.expected_entries = index->entries.size() + index->entries.size() / 8 + 16;
     ScanResult source = scan_tree(options_.source, scan_options);
     result_.source_stats = source.stats;
     if (options_.on_source_scanned) options_.on_source_scanned(source);
@@ -89,8 +93,6 @@ class Cycle {
     }
 
     // The destination's view: the index of the last complete cycle, or a scan.
-    std::optional<Index> index;
-    if (!options_.verify) index = dest_.load_index();
     uint64_t last_dev = 0, sequence = 0;
     std::vector<Entry> dest_view;
     read_marker_state(&last_dev, &sequence);  // the marker holds the sequence

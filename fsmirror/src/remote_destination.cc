@@ -55,6 +55,9 @@ class RemoteDestination : public Destination {
     hello[5] = options_.fsync;
     hello[6] = options_.set_owner;
     hello[7] = options_.numeric_ids;
+    // A 9th byte only when asked for, so a plain mirror still talks to an
+    // older far side (which refuses a 9-byte HELLO by its length).
+    if (options_.atomic_tree) hello += '\1';
     conn_.send(FrameType::kHello, hello);
     expect_ok("opening the destination");
   }

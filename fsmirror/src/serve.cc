@@ -6,6 +6,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/fsmirror/atomic_tree.h"
 #include "galaxis/fsmirror/frame_io.h"
 #include "galaxis/fsmirror/local_destination.h"
 #include "galaxis/fsmirror/rel_path.h"
@@ -80,7 +81,7 @@ class Server {
 
  private:
   void handle_hello(const std::string& p) {
-    if (p.size() != 8) throw_error(Error::Kind::kCorrupt, "HELLO of {} bytes", p.size());
+    if (p.size() != 8 && p.size() != 9) throw_error(Error::Kind::kCorrupt, "HELLO of {} bytes", p.size());
     uint32_t version = 0;
     for (int i = 0; i < 4; ++i) version |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
     if (version != protocol::kVersion) {
@@ -93,7 +94,8 @@ class Server {
     options.fsync = p[5] != 0;
     options.set_owner = p[6] != 0;
     options.numeric_ids = p[7] != 0;
-    dest_ = make_local_destination(root_, options);
+    options.atomic_tree = p.size() == 9 && p[8] != 0;
+    dest_ = options.atomic_tree ? make_atomic_tree_destination(root_, options) : make_local_destination(root_, options);
     dest_->open(p[4] != 0);
   }
 

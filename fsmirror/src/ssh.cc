@@ -1,4 +1,5 @@
-// SSH transport (ssh.h) with libssh2 in blocking mode.
+// SSH transport (ssh.h) with libssh2 in blocking mode; after the exec the
+// channel's I/O runs on a thread of its own (ssh_pump.h).
 #include "galaxis/fsmirror/ssh.h"
 
 #include <libssh2.h>
@@ -19,6 +20,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "ssh_pump.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -97,6 +99,7 @@ class Ssh : public SshChannel {
   }
 
   ~Ssh() override {
+    pump_.reset();  // sends what is queued, then hands the session back to this thread
     if (channel_ != nullptr) {
       libssh2_channel_send_eof(channel_);
       libssh2_channel_close(channel_);
@@ -149,40 +152,12 @@ class Ssh : public SshChannel {
     start_serve();
   }
 
-  size_t read_some(void* data, size_t size) override {
-    flush();
-    while (true) {
-      const ssize_t n = libssh2_channel_read(channel_, static_cast<char*>(data), size);
-      if (n > 0) return static_cast<size_t>(n);
-      if (n == 0) {
-        if (libssh2_channel_eof(channel_)) return 0;
-        continue;
-      }
-      if (n == LIBSSH2_ERROR_EAGAIN) continue;
-      throw_error(Error::Kind::kNetwork, "ssh {}: read: {}", where(), last_error(session_));
-    }
-  }
-
-  void write_all(const void* data, size_t size) override {
-    buffer_.append(static_cast<const char*>(data), size);
-    if (buffer_.size() >= (1 << 18)) flush();
-  }
-
-  void flush() override {
-    size_t done = 0;
-    while (done < buffer_.size()) {
-      const ssize_t n = libssh2_channel_write(channel_, buffer_.data() + done, buffer_.size() - done);
-      if (n == LIBSSH2_ERROR_EAGAIN) continue;
-      if (n < 0) {
-        buffer_.clear();
-        throw_error(Error::Kind::kNetwork, "ssh {}: write: {}", where(), last_error(session_));
-      }
-      done += static_cast<size_t>(n);
-    }
-    buffer_.clear();
-  }
+  size_t read_some(void* data, size_t size) override { return pump_->read_some(data, size); }
+  void write_all(const void* data, size_t size) override { pump_->write(data, size); }
+  void flush() override { pump_->flush(); }
 
   std::string remote_stderr() override {
+    if (pump_ != nullptr) pump_->stop();  // the session is this thread's again
     std::string out;
     char buf[4096];
     libssh2_session_set_blocking(session_, 0);
@@ -314,6 +289,7 @@ class Ssh : public SshChannel {
     if (libssh2_channel_exec(channel_, command.c_str()) != 0) {
       throw_error(Error::Kind::kRuntime, "ssh {}: exec '{}': {}", where(), command, last_error(session_));
     }
+    pump_ = std::make_unique<SshPump>(session_, channel_, where());
   }
 
   SshUrl url_;
@@ -321,8 +297,8 @@ class Ssh : public SshChannel {
   int sock_ = -1;
   LIBSSH2_SESSION* session_ = nullptr;
   LIBSSH2_CHANNEL* channel_ = nullptr;
-  std::string buffer_;
   std::string tried_;
+  std::unique_ptr<SshPump> pump_;  // every libssh2 call on the session after exec
 };
 
 }  // namespace

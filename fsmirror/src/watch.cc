@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -31,6 +32,12 @@ Clock::duration seconds(double s) {
 class Watcher {
  public:
   explicit Watcher(std::string root) : root_(std::move(root)) {
+    // Test seam: behave as if fs.inotify.max_user_watches ran out after N
+    // watches. The real limit is per user but set machine-wide, so a test
+    // cannot lower it without breaking every other inotify user on the host.
+    if (const char* limit = std::getenv("GALAXIS_MIRROR_TEST_MAX_WATCHES"); limit != nullptr && *limit != '\0') {
+      max_watches_ = std::strtoull(limit, nullptr, 10);
+    }
     fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (fd_ < 0) {
       log::warn("mirror: inotify unavailable ({}); falling back to a full rescan every few seconds",
@@ -108,7 +115,12 @@ class Watcher {
 
  private:
   void add(const std::string& full, const std::string& rel) {
-    const int wd = ::inotify_add_watch(fd_, full.c_str(), kWatchMask);
+    int wd = -1;
+    if (max_watches_ > 0 && paths_.size() >= max_watches_) {
+      errno = ENOSPC;
+    } else {
+      wd = ::inotify_add_watch(fd_, full.c_str(), kWatchMask);
+    }
     if (wd < 0) {
       if (errno == ENOSPC || errno == ENOMEM) {
         log::warn(
@@ -127,6 +139,7 @@ class Watcher {
   std::string root_;
   int fd_ = -1;
   bool polling_ = false;
+  uint64_t max_watches_ = 0;  // 0 = the kernel's limit only
   uint64_t overflows_ = 0;
   std::unordered_map<int, std::string> paths_;
   std::unordered_map<std::string, MirrorOptions::ClosedFile> closed_;

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "galaxis/testing/ssh_server.h"
 #include "tree_util.h"
 
 namespace galaxis::fsmirror::test {
@@ -30,10 +31,28 @@ std::string version_content(int version, int file) {
          random_bytes(20000 + 3000 * ((version + file) % 7), version * 100 + file);
 }
 
-TEST(AtomicTree, ReadersNeverSeeFilesFromTwoCycles) {
+// local: DEST is the folder; ssh: the harness's sshd, whose --serve side
+// builds the snapshots (the reader still reads the folder directly).
+class AtomicTree : public ::testing::TestWithParam<std::string> {
+ protected:
+  RunResult mirror(std::vector<std::string> args, const TempDir& dest) {
+    std::vector<std::string> all = {"mirror", "--quiet", "--settle", "0", "--atomic-tree"};
+    all.insert(all.end(), args.begin(), args.end());
+    if (GetParam() == "ssh") {
+      const testing::SshServer& sshd = testing::shared_ssh_server();
+      all.insert(all.end(), {sshd.url(dest.path()), "--identity", sshd.user_key(), "--known-hosts", sshd.known_hosts(),
+                             "--remote-path", GALAXIS_BINARY});
+    } else {
+      all.push_back(dest.path());
+    }
+    return run_cli(all);
+  }
+};
+
+TEST_P(AtomicTree, ReadersNeverSeeFilesFromTwoCycles) {
   TempDir src("src"), dest("dest");
   for (int f = 0; f < kFiles; ++f) write_file(src / ("f" + std::to_string(f)), version_content(0, f));
-  RunResult r = run_cli({"mirror", "--quiet", "--settle", "0", "--atomic-tree", src.path(), dest.path()});
+  RunResult r = mirror({src.path()}, dest);
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   std::atomic<bool> done{false};
@@ -68,9 +87,11 @@ TEST(AtomicTree, ReadersNeverSeeFilesFromTwoCycles) {
       }
     }
   });
-  for (int v = 1; v <= 8; ++v) {
+  // Fewer cycles over ssh: each one is an ssh session (~1 s on a loaded host).
+  const int versions = GetParam() == "ssh" ? 4 : 8;
+  for (int v = 1; v <= versions; ++v) {
     for (int f = 0; f < kFiles; ++f) write_file(src / ("f" + std::to_string(f)), version_content(v, f));
-    r = run_cli({"mirror", "--quiet", "--settle", "0", "--atomic-tree", "--delete", src.path(), dest.path()});
+    r = mirror({"--delete", src.path()}, dest);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   done = true;
@@ -82,17 +103,20 @@ TEST(AtomicTree, ReadersNeverSeeFilesFromTwoCycles) {
   EXPECT_EQ(compare_trees(src.path(), current_snapshot(dest)), "");
   std::set<std::string> snapshots;
   for (const auto& e : std::filesystem::directory_iterator(dest / "snapshots")) snapshots.insert(e.path().filename());
-  EXPECT_EQ(snapshots, (std::set<std::string>{"8", "9"}));
+  EXPECT_EQ(snapshots, (std::set<std::string>{std::to_string(versions), std::to_string(versions + 1)}));
   // Unchanged files are hard links between the two kept snapshots (no data copied).
   write_file(src / "new", "n");
-  r = run_cli({"mirror", "--quiet", "--settle", "0", "--atomic-tree", src.path(), dest.path()});
+  r = mirror({src.path()}, dest);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   struct stat a, b;
-  ASSERT_EQ(::stat((dest / "snapshots/9/f0").c_str(), &a), 0);
-  ASSERT_EQ(::stat((dest / "snapshots/10/f0").c_str(), &b), 0);
+  ASSERT_EQ(::stat((dest / ("snapshots/" + std::to_string(versions + 1) + "/f0")).c_str(), &a), 0);
+  ASSERT_EQ(::stat((dest / ("snapshots/" + std::to_string(versions + 2) + "/f0")).c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);
   EXPECT_EQ(compare_trees(src.path(), current_snapshot(dest)), "");
 }
+
+INSTANTIATE_TEST_SUITE_P(Destinations, AtomicTree, ::testing::Values("local", "ssh"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace
 }  // namespace galaxis::fsmirror::test

@@ -1,4 +1,5 @@
-// galaxis/fsmirror/atomic_tree.h — `mirror --atomic-tree` (local DEST only):
+// galaxis/fsmirror/atomic_tree.h — `mirror --atomic-tree` (a local DEST, or
+// the --serve side of an ssh:// DEST, which builds the snapshots there):
 // a reader of DEST/current never sees files from two different cycles.
 //
 // Layout: DEST/snapshots/<n>/ are complete trees; DEST/current is a symlink

@@ -40,6 +40,9 @@ struct DestinationOptions {
   bool fsync = false;        // fsync each file before its rename, and directories after
   bool set_owner = false;    // chown (only meaningful as root)
   bool numeric_ids = false;  // owner by number, not by name
+  // ssh:// only: the far side publishes snapshots (atomic_tree.h) instead of
+  // files in place. (A local DEST picks make_atomic_tree_destination itself.)
+  bool atomic_tree = false;
 };
 
 class Destination {

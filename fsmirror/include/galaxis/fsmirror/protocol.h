@@ -32,7 +32,7 @@ inline constexpr size_t kHeaderSize = 6;
 
 enum class FrameType : uint8_t {
   // sender -> server
-  kHello = 1,      // u32 version, u8 read_only, u8 fsync, u8 set_owner, u8 numeric_ids
+  kHello = 1,      // u32 version, u8 read_only, u8 fsync, u8 set_owner, u8 numeric_ids[, u8 atomic_tree]
   kLoadIndex = 2,  // -> blob (u8 present + index bytes), OK
   kScan = 3,       // u8 hash -> blob (index bytes of the scan), OK
   kBeginCycle = 4,

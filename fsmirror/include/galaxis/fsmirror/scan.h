@@ -41,9 +41,10 @@ struct ScanStats {
 
 struct ScanOptions {
   ExcludeSet excludes;
-  bool owner_names = false;   // resolve uid/gid to names (root without --numeric-ids)
-  bool hash_files = false;    // read every file and fill Entry::hash (--checksum)
-  bool remove_temps = false;  // unlink temp leftovers found (destination side)
+  bool owner_names = false;     // resolve uid/gid to names (root without --numeric-ids)
+  bool hash_files = false;      // read every file and fill Entry::hash (--checksum)
+  bool remove_temps = false;    // unlink temp leftovers found (destination side)
+  size_t expected_entries = 0;  // capacity to reserve (e.g. the index's size): no regrowth moves
 };
 
 struct ScanResult {

@@ -2,7 +2,9 @@
 // side of an SSH destination (not a public interface).
 //
 // Reads protocol frames (protocol.h) from `in_fd`, runs them on a
-// LocalDestination rooted at PATH and answers on `out_fd`. Whatever the peer
+// LocalDestination rooted at PATH (or, when HELLO asks for --atomic-tree, the
+// snapshot-building destination of atomic_tree.h, which writes through a
+// LocalDestination too) and answers on `out_fd`. Whatever the peer
 // sends, the root is enforced by the LocalDestination: every path is checked
 // (no '..', no absolute paths, no NUL, length limits) and resolved with
 // O_NOFOLLOW from the root's fd, so nothing is written through a symlink or
