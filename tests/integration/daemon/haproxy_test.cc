@@ -265,8 +265,8 @@ TEST_F(HaproxyRoleTest, TrafficOnlyToTheActiveBeforeAndAfterTheFlip) {
 
 // `run --agent-listen` and GET /role on run's health endpoint: the relay's
 // own target is passive → "maint" / 503 with the relay's state in the body;
-// fenced → "down". The relay streams nothing of interest (--include of a
-// database nobody writes); the role rows are written with RoleStore.
+// fenced → the relay stops with the fence error (promote's guard). The relay streams nothing of interest (--include of
+// a database nobody writes); the role rows are written with RoleStore.
 TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
   if (a_->query_value("SELECT COUNT(*) FROM mysql.user WHERE user = 'lb_repl'") == "0") {
     a_->create_user("lb_repl", kRolePassword, "REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.*");
@@ -299,9 +299,25 @@ TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
   EXPECT_NE(body.find("\"role\":\"passive\""), std::string::npos) << body;
   EXPECT_NE(body.find("\"lag_seconds\""), std::string::npos) << body;
   set_role(*b_, sql::ServerRole::kFenced, 2);
-  EXPECT_TRUE(poll_until([&] { return agent_line(agent) == "down\n"; }, 10s)) << relay.log();
-  relay.signal(SIGTERM);
-  EXPECT_EQ(relay.wait(30), 0) << relay.log();
+  // Two readers see the fence: the role monitor (the agent turns "down") and
+  // the relay's fence check with its next status write, which stops the
+  // relay with the fence error. Until the process is gone the agent may say
+  // "maint" (not seen yet) or "down", never "up ready".
+  std::vector<std::string> answers;
+  EXPECT_TRUE(poll_until(
+      [&] {
+        try {
+          answers.push_back(agent_line(agent));
+        } catch (const Error&) {
+          // Not listening any more: the relay is stopping.
+        }
+        return !relay.running();
+      },
+      30s))
+      << relay.log();
+  for (const std::string& answer : answers) EXPECT_TRUE(answer == "maint\n" || answer == "down\n") << answer;
+  EXPECT_EQ(relay.wait(30), 1) << relay.log();
+  EXPECT_NE(relay.log().find("says fenced"), std::string::npos) << relay.log();
 }
 
 }  // namespace
