@@ -28,6 +28,7 @@
 #include <functional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/url.h"
