@@ -39,26 +39,6 @@ bool env_flag(const char* name) {
   return v != nullptr && *v != '\0' && std::string(v) != "0";
 }
 
-// Binds 127.0.0.1:0 and releases it: the kernel's idea of a free port. A
-// race with another process is possible; start() retries on a clash.
-uint16_t pick_free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw_error(Error::Kind::kRuntime, "socket: {}", std::strerror(errno));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    const int err = errno;
-    close(fd);
-    throw_error(Error::Kind::kRuntime, "finding a free 127.0.0.1 port: {}", std::strerror(err));
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string tail_of_file(const std::string& path, size_t lines) {
   std::ifstream in(path);
   if (!in) return "";
@@ -112,6 +92,24 @@ std::string binary_key(const std::string& host_path) {
 }
 
 }  // namespace
+
+uint16_t free_loopback_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw_error(Error::Kind::kRuntime, "socket: {}", std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const int err = errno;
+    close(fd);
+    throw_error(Error::Kind::kRuntime, "finding a free 127.0.0.1 port: {}", std::strerror(err));
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
 
 struct Server::Impl {
   ServerOptions options;
@@ -365,7 +363,7 @@ void Server::start() {
     // start picks a free one and retries on a clash with another process.
     const bool keep_port = impl_->started_once;
     for (int attempt = 1;; ++attempt) {
-      if (!keep_port) impl_->port = pick_free_port();
+      if (!keep_port) impl_->port = free_loopback_port();  // start() retries on a clash
       if (impl_->try_start()) break;
       if (keep_port || attempt == kMaxPortAttempts) {
         throw_error(Error::Kind::kRuntime, "port {} is taken by another process ({} attempts)\n{}", impl_->port,

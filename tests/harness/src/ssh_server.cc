@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "galaxis/common/error.h"
+#include "galaxis/testing/server.h"
 #include "process.h"
 
 namespace galaxis::testing {
@@ -29,18 +30,6 @@ std::string slurp(const std::string& path) {
   std::ostringstream os;
   os << in.rdbuf();
   return os.str();
-}
-
-uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
 }
 
 bool accepts(uint16_t port) {
@@ -70,7 +59,7 @@ SshServer::SshServer() {
     std::ofstream keys(dir_ + "/authorized_keys");
     keys << slurp(dir_ + "/user_key.pub") << slurp(dir_ + "/rsa_key.pub");
   }
-  port_ = free_port();
+  port_ = free_loopback_port();
   const std::string name = "[127.0.0.1]:" + std::to_string(port_);
   auto host_line = [&](const std::string& pub) {
     std::istringstream in(slurp(pub));

@@ -22,6 +22,7 @@
 #include <random>
 #include <thread>
 
+#include "daemon_support.h"
 #include "galaxis/common/error.h"
 #include "galaxis/testing/harness.h"
 #include "relay_process.h"
@@ -45,37 +46,6 @@ struct FlavorPair {
 
 std::string pair_name(const ::testing::TestParamInfo<FlavorPair>& info) {
   return flavor_test_name(info.param.master) + "_to_" + flavor_test_name(info.param.passive);
-}
-
-void ensure_user(Server& server, const std::string& user, const std::string& password, const std::string& grants) {
-  if (server.query_value("SELECT COUNT(*) FROM mysql.user WHERE user = '" + user + "'") == "0") {
-    server.create_user(user, password, grants);
-  }
-}
-
-uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-// Polls `ready` every 100 ms for up to `timeout`; exceptions count as "not yet".
-bool eventually(const std::function<bool()>& ready, std::chrono::seconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    try {
-      if (ready()) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
 }
 
 class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
@@ -223,7 +193,7 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
 // transaction; /health, /metrics and status --json while streaming; SIGTERM
 // exits 0 and the status row says "stopped".
 TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   start_relay({"--health-listen", "127.0.0.1:" + std::to_string(port), "--max-lag", "30"});
   master_->exec("CREATE DATABASE " + db_);
   master_->exec("CREATE TABLE " + db_ + ".tiny (id INT PRIMARY KEY AUTO_INCREMENT, v VARCHAR(32), n INT)");
@@ -460,7 +430,7 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
   passive_->exec("UPDATE " + db_ + ".t SET v = 'by hand' WHERE id = 1");
   ASSERT_NO_FATAL_FAILURE(purge_binlogs_to_current(*master_));
 
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   relay_ = std::make_unique<RelayProcess>(
       run_args({"--auto-resync", "--health-listen", "127.0.0.1:" + std::to_string(port)}), log_path_);
   const std::string resynced = "galaxis_relay_resyncs_total{stream=\"" + stream_ + "\"} 1";

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "../relay/tcp_proxy.h"
+#include "daemon_support.h"
 #include "galaxis/testing/harness.h"
 #include "relay_process.h"
 
@@ -40,36 +41,6 @@ constexpr const char* kAppPassword = "fo app";
 // tests/integration/sql/apply_support.h kTargetGrants: no SUPER, no PROCESS, no REPLICATION *.
 constexpr const char* kTargetGrants =
     "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
-
-void ensure_user(Server& server, const std::string& user, const std::string& password, const std::string& grants) {
-  if (server.query_value("SELECT COUNT(*) FROM mysql.user WHERE user = '" + user + "'") == "0") {
-    server.create_user(user, password, grants);
-  }
-}
-
-uint16_t unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool eventually(const std::function<bool()>& ready, std::chrono::seconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    try {
-      if (ready()) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -372,7 +343,7 @@ TEST_P(FailoverTest, DeadMasterRefusesUntilAppliedThenPromotes) {
 
 // Nothing known about what the dead master had: refused; --force promotes and is audited.
 TEST_P(FailoverTest, ForceIsAudited) {
-  const uint16_t dead = unused_port();
+  const uint16_t dead = free_loopback_port();
   const ProcessResult refused = promote({}, dead);
   EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
   const ProcessResult forced = promote({"--force"}, dead);

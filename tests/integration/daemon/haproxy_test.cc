@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon_support.h"
 #include "galaxis/common/error.h"
 #include "galaxis/common/url.h"
 #include "galaxis/sql/connection.h"
@@ -46,30 +47,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kRoleUser = "lb_role_reader";
 constexpr const char* kRolePassword = "lb r0le 'pw";
-
-uint16_t any_free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-bool poll_until(const std::function<bool()>& ready, std::chrono::seconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    try {
-      if (ready()) return true;
-    } catch (const std::exception&) {
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
 
 // The one-line agent reply, as HAProxy reads it.
 std::string agent_line(uint16_t port) {
@@ -196,19 +173,20 @@ TEST_F(HaproxyRoleTest, TrafficOnlyToTheActiveBeforeAndAfterTheFlip) {
   EXPECT_EQ(role_check(*a_, "lb_no_such_pair"), 2) << "no role row";
   {
     const ProcessResult r = run_process(
-        {GALAXIS_BINARY, "role", "check", "--target", "mysql://x@127.0.0.1:" + std::to_string(any_free_port())}, 60);
+        {GALAXIS_BINARY, "role", "check", "--target", "mysql://x@127.0.0.1:" + std::to_string(free_loopback_port())},
+        60);
     EXPECT_EQ(r.exit_code, 3) << "unreachable server: cannot tell\n" << r.out << r.err;
   }
 
-  const uint16_t agent_a = any_free_port(), agent_b = any_free_port(), http_a = any_free_port(),
-                 http_b = any_free_port(), be_a = any_free_port(), be_b = any_free_port();
-  lb_port_ = any_free_port();
-  stats_port_ = any_free_port();
+  const uint16_t agent_a = free_loopback_port(), agent_b = free_loopback_port(), http_a = free_loopback_port(),
+                 http_b = free_loopback_port(), be_a = free_loopback_port(), be_b = free_loopback_port();
+  lb_port_ = free_loopback_port();
+  stats_port_ = free_loopback_port();
   const std::string dir = ::testing::TempDir();
   serve_a_ = serve(*a_, agent_a, http_a, dir + "lb_serve_a.log");
   serve_b_ = serve(*b_, agent_b, http_b, dir + "lb_serve_b.log");
-  ASSERT_TRUE(poll_until([&] { return agent_line(agent_a) == "up ready\n"; }, 30s)) << serve_a_->log();
-  ASSERT_TRUE(poll_until([&] { return agent_line(agent_b) == "maint\n"; }, 30s)) << serve_b_->log();
+  ASSERT_TRUE(eventually([&] { return agent_line(agent_a) == "up ready\n"; }, 30s)) << serve_a_->log();
+  ASSERT_TRUE(eventually([&] { return agent_line(agent_b) == "maint\n"; }, 30s)) << serve_b_->log();
   EXPECT_EQ(http_get(http_a, "/role").first, 200);
   EXPECT_EQ(http_get(http_b, "/role").first, 503);
 
@@ -240,7 +218,7 @@ TEST_F(HaproxyRoleTest, TrafficOnlyToTheActiveBeforeAndAfterTheFlip) {
 
   // Converged when HAProxy shows A up and B in maintenance (from the agent).
   ASSERT_TRUE(
-      poll_until([&] { return haproxy_status("a") == "UP" && haproxy_status("b").rfind("MAINT", 0) == 0; }, 30s))
+      eventually([&] { return haproxy_status("a") == "UP" && haproxy_status("b").rfind("MAINT", 0) == 0; }, 30s))
       << "a: " << haproxy_status("a") << ", b: " << haproxy_status("b");
   const auto before = spread(40);
   EXPECT_EQ(before.first, 40) << "every request to the active A";
@@ -250,7 +228,7 @@ TEST_F(HaproxyRoleTest, TrafficOnlyToTheActiveBeforeAndAfterTheFlip) {
   const auto flip_at = std::chrono::steady_clock::now();
   set_role(*a_, sql::ServerRole::kFenced, 2);
   set_role(*b_, sql::ServerRole::kActive, 2);
-  ASSERT_TRUE(poll_until([&] { return haproxy_status("b") == "UP" && haproxy_status("a").rfind("DOWN", 0) == 0; }, 30s))
+  ASSERT_TRUE(eventually([&] { return haproxy_status("b") == "UP" && haproxy_status("a").rfind("DOWN", 0) == 0; }, 30s))
       << "a: " << haproxy_status("a") << ", b: " << haproxy_status("b");
   const auto converged_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - flip_at).count();
@@ -280,15 +258,15 @@ TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
   ::setenv("GALAXIS_SOURCE_PASSWORD", kRolePassword, 1);
   set_role(*a_, sql::ServerRole::kActive, 1);
   set_role(*b_, sql::ServerRole::kPassive, 1);
-  const uint16_t agent = any_free_port();
-  const uint16_t health = any_free_port();
+  const uint16_t agent = free_loopback_port();
+  const uint16_t health = free_loopback_port();
   RelayProcess relay(
       {"run", "--source", "mysql://lb_repl@127.0.0.1:" + std::to_string(a_->port()), "--target",
        "mysql://lb_target@127.0.0.1:" + std::to_string(b_->port()), "--initial", "from-now", "--stream", "lb_pair",
        "--checkpoint-schema", "lb_meta", "--include", "lb_nothing", "--server-id", "7391", "--agent-listen",
        "127.0.0.1:" + std::to_string(agent), "--health-listen", "127.0.0.1:" + std::to_string(health)},
       ::testing::TempDir() + "lb_run.log");
-  ASSERT_TRUE(poll_until(
+  ASSERT_TRUE(eventually(
       [&] {
         const auto [code, body] = http_get(health, "/role");
         return code == 503 && body.find("\"state\":\"streaming\"") != std::string::npos;
@@ -305,7 +283,7 @@ TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
   // relay with the fence error. Until the process is gone the agent may say
   // "maint" (not seen yet) or "down", never "up ready".
   std::vector<std::string> answers;
-  EXPECT_TRUE(poll_until(
+  EXPECT_TRUE(eventually(
       [&] {
         try {
           answers.push_back(agent_line(agent));

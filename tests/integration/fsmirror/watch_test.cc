@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "galaxis/testing/server.h"
 #include "tree_util.h"
 
 namespace galaxis::fsmirror::test {
@@ -201,16 +202,10 @@ std::string http_get(uint16_t port, const std::string& target) {
   return out.substr(sp + 1, 3) + " " + out.substr(body + 4);
 }
 
-uint16_t free_port() {
-  std::string out;
-  shell("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'", &out);
-  return static_cast<uint16_t>(std::stoi(out));
-}
-
 TEST(WatchMirror, HealthGoesUnhealthyWhenCyclesStopCompleting) {
   TempDir src("src"), dest("dest");
   for (int i = 0; i < 10; ++i) write_file(src / ("f" + std::to_string(i)), "x");
-  const uint16_t port = free_port();
+  const uint16_t port = galaxis::testing::free_loopback_port();
   Child watcher = start_cli({"mirror", "--watch", "--settle", "0", "--quiet", "--delete", "--health-listen",
                              "127.0.0.1:" + std::to_string(port), "--max-age", "1.5", src.path(), dest.path()});
   // Healthy once the first cycle completed, and it stays healthy while idle

@@ -150,4 +150,9 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, unsigned timeout_seconds = 120,
                           const std::string& stdin_data = "");
 
+// Binds 127.0.0.1:0 and releases it: the kernel's idea of a free port for a
+// listener the test starts next. Another process may take it in between;
+// callers that can, retry on a clash. Throws Error(kRuntime).
+uint16_t free_loopback_port();
+
 }  // namespace galaxis::testing
