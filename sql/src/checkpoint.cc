@@ -3,13 +3,6 @@
 #include "galaxis/sql/literal.h"
 
 namespace galaxis::sql {
-namespace {
-std::string quoted(std::string_view s) {
-  std::string out;
-  append_quoted(&out, s);
-  return out;
-}
-}  // namespace
 
 CheckpointStore::CheckpointStore(std::string schema, std::string stream)
     : schema_(std::move(schema)), stream_(std::move(stream)) {

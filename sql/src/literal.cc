@@ -161,6 +161,12 @@ std::string_view append_text_literal(std::string* out, std::string_view charset,
   return charset;
 }
 
+std::string quoted(std::string_view bytes) {
+  std::string out;
+  append_quoted(&out, bytes);
+  return out;
+}
+
 void append_quoted(std::string* out, std::string_view bytes) {
   out->reserve(out->size() + bytes.size() + 2);
   out->push_back('\'');

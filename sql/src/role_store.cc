@@ -6,12 +6,6 @@
 namespace galaxis::sql {
 namespace {
 
-std::string quoted(std::string_view s) {
-  std::string out;
-  append_quoted(&out, s);
-  return out;
-}
-
 std::string nullable(const std::optional<std::string>& s) { return s ? quoted(*s) : "NULL"; }
 
 // The three columns of a position, or NULLs.

@@ -7,12 +7,6 @@
 namespace galaxis::sql::sync {
 namespace {
 
-std::string quoted(std::string_view s) {
-  std::string out;
-  append_quoted(&out, s);
-  return out;
-}
-
 std::string key_literal(const std::optional<KeyValue>& key) { return key ? quoted(encode_key(*key)) : "NULL"; }
 
 }  // namespace

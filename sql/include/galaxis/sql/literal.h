@@ -65,6 +65,8 @@ std::string_view append_text_literal(std::string* out, std::string_view charset,
 
 // Appends 'bytes' with backslash escapes for \0 \n \r \\ ' " and \x1a.
 void append_quoted(std::string* out, std::string_view bytes);
+// The same as a new string (for the few statements built outside hot paths).
+std::string quoted(std::string_view bytes);
 
 // `current` (an SQL expression, usually the quoted column name) with the
 // diff's operations applied in order: JSON_REPLACE / JSON_INSERT /
