@@ -68,14 +68,18 @@ void RoleStore::ensure_table(Connection& connection) const {
 }
 
 std::optional<RoleRecord> RoleStore::load(Connection& connection) const {
-  const std::string exists = "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = " + quoted(schema_) +
-                             " AND TABLE_NAME = 'role'";
   Rows rows = with_context("reading the role from " + table_name(), [&] {
-    if (connection.query_value(exists).value_or("0") == "0") return Rows{};
-    return connection.query(
-        "SELECT role, epoch, promoted_source_file, promoted_source_position, promoted_source_gtid,"
-        " own_binlog_file, own_binlog_position, own_binlog_gtid, changed_at, changed_by FROM " +
-        table_name() + " WHERE pair = " + quoted(pair_));
+    try {
+      return connection.query(
+          "SELECT role, epoch, promoted_source_file, promoted_source_position, promoted_source_gtid,"
+          " own_binlog_file, own_binlog_position, own_binlog_gtid, changed_at, changed_by FROM " +
+          table_name() + " WHERE pair = " + quoted(pair_));
+    } catch (const Error& e) {
+      // No schema (1049) or no table (1146) yet: never set. One query per
+      // read, where asking information_schema first took two.
+      if (e.server_errno() == 1049 || e.server_errno() == 1146) return Rows{};
+      throw;
+    }
   });
   if (rows.empty()) return std::nullopt;
   const Row& row = rows[0];

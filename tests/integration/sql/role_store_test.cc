@@ -17,6 +17,11 @@ TEST_P(RoleStoreTest, RowRoundTripsAndAbsentMeansNeverSet) {
   passive_->exec("DROP DATABASE IF EXISTS rs_meta");
   const sql::RoleStore store("rs_meta", "rs_pair");
   EXPECT_FALSE(store.load(target).has_value()) << "no schema yet";
+  passive_->exec("CREATE DATABASE rs_meta");
+  EXPECT_FALSE(store.load(target).has_value()) << "schema without the role table";
+  // Any other failure is an error, not "never set": a role table of another shape (1054).
+  passive_->exec("DROP DATABASE IF EXISTS rs_bad; CREATE DATABASE rs_bad; CREATE TABLE rs_bad.role (pair INT)");
+  EXPECT_THROW(sql::RoleStore("rs_bad", "rs_pair").load(target), Error);
   store.ensure_table(target);
   EXPECT_FALSE(store.load(target).has_value()) << "table without the pair's row";
 
