@@ -1,4 +1,4 @@
-// relay/src/event_queue.h (private) — the bounded hand-off between the
+// relay/service/src/event_queue.h (private) — the bounded hand-off between the
 // pipeline's reader thread and its applier thread.
 //
 // Items are source transaction markers and decoded events. The queue is

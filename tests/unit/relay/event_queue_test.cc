@@ -1,6 +1,6 @@
-// The pipeline's reader→applier hand-off (relay/src/event_queue.h, private):
+// The pipeline's reader→applier hand-off (relay/service/src/event_queue.h, private):
 // order, the byte bound, close() and timeouts, with a real producer thread.
-#include "../../../relay/src/event_queue.h"
+#include "../../../relay/service/src/event_queue.h"
 
 #include <gtest/gtest.h>
 
