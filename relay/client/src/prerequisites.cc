@@ -18,7 +18,7 @@ std::string upper(std::string s) {
 }
 
 // A global variable's value, or nullopt when the server does not know it.
-std::optional<std::string> global_variable(Connection& c, const std::string& name) {
+std::optional<std::string> global_variable(ReplicationConnection& c, const std::string& name) {
   try {
     return c.query_value("SELECT @@global." + name);
   } catch (const ServerError& e) {
@@ -50,7 +50,7 @@ uint32_t default_server_id() {
   return 0x47000000u | (hash & 0x00FFFFFFu);
 }
 
-MasterInfo inspect_master(Connection& c, uint32_t our_server_id, bool check, bool check_other_replicas) {
+MasterInfo inspect_master(ReplicationConnection& c, uint32_t our_server_id, bool check, bool check_other_replicas) {
   MasterInfo info;
   info.mariadb = c.is_mariadb();
   info.version = c.server().server_version;

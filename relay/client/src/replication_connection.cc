@@ -1,4 +1,4 @@
-#include "galaxis/relay/connection.h"
+#include "galaxis/relay/replication_connection.h"
 
 #include <algorithm>
 #include <cctype>
@@ -30,7 +30,7 @@ size_t ResultSet::column(std::string_view name) const {
   throw_error(Error::Kind::kCorrupt, "result set has no column '{}'", name);
 }
 
-Connection::Connection(const ConnectionUrl& url, ConnectOptions options)
+ReplicationConnection::ReplicationConnection(const ConnectionUrl& url, ReplicationConnectOptions options)
     : transport_(std::make_unique<Transport>()),
       channel_(std::make_unique<PacketChannel>(*transport_)),
       peer_(url.socket.empty() ? (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
@@ -39,11 +39,11 @@ Connection::Connection(const ConnectionUrl& url, ConnectOptions options)
   with_context(peer_, [&] { authenticate(url, options); });
 }
 
-Connection::~Connection() { close(); }
-Connection::Connection(Connection&&) noexcept = default;
-Connection& Connection::operator=(Connection&&) noexcept = default;
+ReplicationConnection::~ReplicationConnection() { close(); }
+ReplicationConnection::ReplicationConnection(ReplicationConnection&&) noexcept = default;
+ReplicationConnection& ReplicationConnection::operator=(ReplicationConnection&&) noexcept = default;
 
-void Connection::authenticate(const ConnectionUrl& url, const ConnectOptions& options) {
+void ReplicationConnection::authenticate(const ConnectionUrl& url, const ReplicationConnectOptions& options) {
   transport_->set_timeout(options.io_timeout);
   if (url.socket.empty()) {
     transport_->connect_tcp(url.host, url.port, options.connect_timeout);
@@ -95,7 +95,7 @@ void Connection::authenticate(const ConnectionUrl& url, const ConnectOptions& op
   finish_auth(url, plugin, handshake_.auth_data);
 }
 
-void Connection::finish_auth(const ConnectionUrl& url, std::string plugin, std::vector<uint8_t> nonce) {
+void ReplicationConnection::finish_auth(const ConnectionUrl& url, std::string plugin, std::vector<uint8_t> nonce) {
   const std::string& password = url.password.reveal();
   std::vector<uint8_t> packet;
   const bool secure_channel = transport_->tls_active() || transport_->is_unix_socket();
@@ -159,12 +159,12 @@ void Connection::finish_auth(const ConnectionUrl& url, std::string plugin, std::
   throw_error(Error::Kind::kCorrupt, "protocol error: authentication did not finish after 8 rounds");
 }
 
-void Connection::send_command(std::span<const uint8_t> payload) {
+void ReplicationConnection::send_command(std::span<const uint8_t> payload) {
   channel_->reset_sequence();
   channel_->write_packet(payload);
 }
 
-ResultSet Connection::query(std::string_view sql) {
+ResultSet ReplicationConnection::query(std::string_view sql) {
   return with_context(peer_ + ": " + statement_head(sql), [&] {
     WireWriter w;
     w.u8(command::kQuery);
@@ -216,13 +216,13 @@ ResultSet Connection::query(std::string_view sql) {
   });
 }
 
-std::optional<std::string> Connection::query_value(std::string_view sql) {
+std::optional<std::string> ReplicationConnection::query_value(std::string_view sql) {
   ResultSet rs = query(sql);
   if (rs.rows.empty() || rs.rows[0].empty()) return std::nullopt;
   return rs.rows[0][0];
 }
 
-void Connection::close() {
+void ReplicationConnection::close() {
   if (!transport_ || !transport_->is_open()) return;
   try {
     const uint8_t quit[] = {command::kQuit};

@@ -92,8 +92,8 @@ void ServerBinlogSource::open(const StartPosition& from) {
 }
 
 void ServerBinlogSource::open_connection(const StartPosition& from) {
-  connection_ = std::make_unique<Connection>(options_.url, options_.connect);
-  Connection& c = *connection_;
+  connection_ = std::make_unique<ReplicationConnection>(options_.url, options_.connect);
+  ReplicationConnection& c = *connection_;
   master_ = inspect_master(c, server_id_, options_.check_prerequisites, options_.check_prerequisites && !opened_once_);
   opened_once_ = true;
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <thread>
 
-#include "galaxis/relay/connection.h"
+#include "galaxis/relay/replication_connection.h"
 #include "relay_support.h"
 #include "tcp_proxy.h"
 
@@ -279,23 +279,24 @@ TEST_P(RelayFailureTest, TlsModes) {
     // No TLS on this server: required must refuse clearly, preferred falls back.
     Error::Kind kind{};
     const std::string message = error_of(
-        [&] { relay::Connection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kRequired)); }, &kind);
+        [&] { relay::ReplicationConnection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kRequired)); },
+        &kind);
     EXPECT_EQ(kind, Error::Kind::kAuth) << message;
     EXPECT_NE(message.find("does not offer TLS"), std::string::npos) << message;
-    relay::Connection c(repl_url(master));
+    relay::ReplicationConnection c(repl_url(master));
     EXPECT_FALSE(c.transport().tls_active());
     return;
   }
   // Empty caching_sha2 cache: the first plain login needs the RSA exchange.
   master.exec("FLUSH PRIVILEGES");
   {
-    relay::Connection plain(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kDisabled));
+    relay::ReplicationConnection plain(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kDisabled));
     EXPECT_FALSE(plain.transport().tls_active());
     EXPECT_EQ(plain.query_value("SELECT CURRENT_USER()"), std::string(kReplUser) + "@%");
   }
   master.exec("FLUSH PRIVILEGES");
   {
-    relay::Connection tls(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kRequired));
+    relay::ReplicationConnection tls(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kRequired));
     EXPECT_TRUE(tls.transport().tls_active());
     auto status = tls.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'");
     ASSERT_EQ(status.rows.size(), 1u);
@@ -303,8 +304,9 @@ TEST_P(RelayFailureTest, TlsModes) {
   }
   // The server's auto-generated certificate is self-signed: verify-ca fails clearly.
   Error::Kind kind{};
-  const std::string message =
-      error_of([&] { relay::Connection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kVerifyCa)); }, &kind);
+  const std::string message = error_of(
+      [&] { relay::ReplicationConnection c(repl_url(master, 0, kReplUser, kReplPassword, SslMode::kVerifyCa)); },
+      &kind);
   EXPECT_EQ(kind, Error::Kind::kAuth) << message;
   EXPECT_NE(message.find("certificate verification failed"), std::string::npos) << message;
   // And streaming over TLS works.
@@ -391,13 +393,13 @@ TEST_P(RelayFailureTest, MariaDbEd25519Account) {
   master.exec("CREATE USER relay_ed@'%' IDENTIFIED VIA ed25519 USING PASSWORD('ed p4ss word')");
   master.exec("GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO relay_ed@'%'");
   {
-    relay::Connection c(repl_url(master, 0, "relay_ed", "ed p4ss word"));
+    relay::ReplicationConnection c(repl_url(master, 0, "relay_ed", "ed p4ss word"));
     EXPECT_EQ(c.auth_plugin_used(), "client_ed25519");
     EXPECT_EQ(c.query_value("SELECT CURRENT_USER()"), "relay_ed@%");
   }
   Error::Kind kind{};
   const std::string message =
-      error_of([&] { relay::Connection c(repl_url(master, 0, "relay_ed", "ed wrong")); }, &kind);
+      error_of([&] { relay::ReplicationConnection c(repl_url(master, 0, "relay_ed", "ed wrong")); }, &kind);
   EXPECT_EQ(kind, Error::Kind::kAuth) << message;
   // And a whole stream over that account.
   relay::ServerBinlogSource source(source_options(repl_url(master, 0, "relay_ed", "ed p4ss word"), true));

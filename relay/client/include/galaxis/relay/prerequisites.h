@@ -7,12 +7,16 @@
 // Errors: Error(kServer) for master configuration problems, Error(kAuth)
 // for missing grants, Error(kUsage) for a server_id clash; each names the
 // setting and what to do. Not thread-safe (uses the given connection).
+//
+// Runs on the ReplicationConnection that then dumps, not on an sql::Connection:
+// SHOW GRANTS must describe the replication user of that very session, and the
+// client target stays free of Connector/C (binlog + common only).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "galaxis/relay/connection.h"
+#include "galaxis/relay/replication_connection.h"
 
 namespace galaxis::relay {
 
@@ -28,7 +32,8 @@ struct MasterInfo {
 // Reads the master's settings (always) and, when `check` is set, enforces
 // the prerequisites. `check_other_replicas` also looks at SHOW SLAVE HOSTS
 // for our server_id (skip it on reconnect: our old registration may linger).
-MasterInfo inspect_master(Connection& connection, uint32_t our_server_id, bool check, bool check_other_replicas);
+MasterInfo inspect_master(ReplicationConnection& connection, uint32_t our_server_id, bool check,
+                          bool check_other_replicas);
 
 // Grant lines (SHOW GRANTS output) → whether the global grants include
 // `privilege` (or ALL PRIVILEGES). Exposed for tests.

@@ -1,7 +1,11 @@
-// galaxis/relay/connection.h — one authenticated client connection speaking
-// the MySQL protocol: connect (TCP or unix socket), TLS per ssl-mode,
-// authenticate, then run text queries or hand the raw packet channel to the
-// replication code.
+// galaxis/relay/replication_connection.h — the replication client's own
+// protocol connection (our implementation, not Connector/C): connect (TCP or
+// unix socket), TLS per ssl-mode, authenticate, then hand the raw packet
+// channel to the replication code (COM_REGISTER_SLAVE, COM_BINLOG_DUMP*).
+// Its text queries are only the session setup and the prerequisite checks
+// (prerequisites.h) that must run in the very session that dumps; every other
+// SQL — status, promote, role store, the applier — uses sql::Connection
+// (galaxis/sql/connection.h), the one client type for Connector/C work.
 //
 // ssl-mode: kDisabled never asks for TLS; kPreferred uses TLS when the
 // server offers it (and falls back to plain otherwise); kRequired and the
@@ -29,7 +33,8 @@
 
 namespace galaxis::relay {
 
-struct ConnectOptions {
+// Durations (std::chrono), unlike sql::ConnectOptions' whole seconds.
+struct ReplicationConnectOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds io_timeout{std::chrono::seconds(30)};
   std::string program_name = "galaxis-relay";
@@ -45,13 +50,13 @@ struct ResultSet {
   size_t column(std::string_view name) const;
 };
 
-class Connection {
+class ReplicationConnection {
  public:
   // Connects and authenticates; throws as described above.
-  Connection(const ConnectionUrl& url, ConnectOptions options = {});
-  ~Connection();
-  Connection(Connection&&) noexcept;
-  Connection& operator=(Connection&&) noexcept;
+  ReplicationConnection(const ConnectionUrl& url, ReplicationConnectOptions options = {});
+  ~ReplicationConnection();
+  ReplicationConnection(ReplicationConnection&&) noexcept;
+  ReplicationConnection& operator=(ReplicationConnection&&) noexcept;
 
   // COM_QUERY; returns the result set (empty columns for OK-only statements).
   // A server error throws ServerError with the statement's first words added.
@@ -75,7 +80,7 @@ class Connection {
   void close();
 
  private:
-  void authenticate(const ConnectionUrl& url, const ConnectOptions& options);
+  void authenticate(const ConnectionUrl& url, const ReplicationConnectOptions& options);
   void finish_auth(const ConnectionUrl& url, std::string plugin, std::vector<uint8_t> nonce);
 
   std::unique_ptr<Transport> transport_;

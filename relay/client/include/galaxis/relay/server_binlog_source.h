@@ -1,7 +1,7 @@
 // galaxis/relay/server_binlog_source.h — the BinlogSource that reads a
 // master's binlog over the replication protocol.
 //
-// open(): connects (Connection), checks prerequisites (prerequisites.h),
+// open(): connects (ReplicationConnection), checks prerequisites (prerequisites.h),
 // prepares the session (checksum announcement @master_binlog_checksum /
 // @source_binlog_checksum, @mariadb_slave_capability=4, heartbeat period in
 // ns, and for MariaDB GTID starts @slave_connect_state with strict mode),
@@ -31,8 +31,8 @@
 
 #include "galaxis/common/url.h"
 #include "galaxis/relay/binlog_source.h"
-#include "galaxis/relay/connection.h"
 #include "galaxis/relay/prerequisites.h"
+#include "galaxis/relay/replication_connection.h"
 
 namespace galaxis::relay {
 
@@ -42,7 +42,7 @@ struct ServerSourceOptions {
   bool non_blocking = false;                                            // stop at the end of the last binlog
   std::chrono::milliseconds heartbeat_period{std::chrono::seconds(5)};  // 0: no heartbeats
   unsigned stall_periods = 3;
-  ConnectOptions connect;
+  ReplicationConnectOptions connect;
   bool check_prerequisites = true;
   bool register_replica = true;
   bool annotate_rows = true;  // MariaDB: ask for ANNOTATE_ROWS (as in the binlog file)
@@ -73,7 +73,7 @@ class ServerBinlogSource : public BinlogSource {
 
   ServerSourceOptions options_;
   uint32_t server_id_;
-  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<ReplicationConnection> connection_;
   MasterInfo master_;
   bool opened_once_ = false;
   bool at_end_ = false;

@@ -14,7 +14,7 @@
 //
 // Errors: Error(kNetwork) for connect failures, resets, EOF and timeouts;
 // Error(kAuth) for TLS certificate verification failures. Messages do not
-// name the peer — the Connection adds "host:port" as context.
+// name the peer — the ReplicationConnection adds "host:port" as context.
 // Not thread-safe; one Transport per connection, used by one thread.
 #pragma once
 
