@@ -214,7 +214,7 @@ void ServerBinlogSource::track_position(std::span<const uint8_t> event, SourceEv
   const uint8_t type = event[4];
   const uint32_t event_size = le32(event.data() + 9);
   const uint32_t log_pos = le32(event.data() + 13);
-  const uint16_t flags = static_cast<uint16_t>(event[17] | (event[18] << 8));
+  const auto flags = static_cast<uint16_t>(event[17] | (event[18] << 8));
   if (event_size != event.size()) {
     throw_error(Error::Kind::kCorrupt, "event header says {} bytes but the packet carries {} ({} event)", event_size,
                 event.size(), binlog::event_type_name(type));

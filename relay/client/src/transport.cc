@@ -22,7 +22,7 @@ namespace asio = boost::asio;
 namespace galaxis::relay {
 
 namespace {
-constexpr size_t kReadBufferSize = 64 * 1024;
+constexpr size_t kReadBufferSize = size_t{64} * 1024;
 
 double seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.count()) / 1000.0; }
 }  // namespace
