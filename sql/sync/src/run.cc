@@ -1,5 +1,5 @@
 // The sync orchestration (sync.h): snapshot, schema, copy or checksum,
-// resume, checkpoint. The individual jobs live in the other sync_*.cc files.
+// resume, checkpoint. The individual jobs live in the other files of sql/sync/src.
 #include <cctype>
 #include <chrono>
 #include <set>

@@ -12,7 +12,7 @@
 // START TRANSACTION WITH CONSISTENT SNAPSHOT, @@GLOBAL.gtid_owned, SHOW
 // BINARY LOG STATUS — accepted when nothing moved and no GTID was owned
 // (no commit in flight), else rolled back and retried for up to 5 s; why
-// that is exact is in sync_snapshot.cc. Failing that (GTIDs off, or a master
+// that is exact is in sql/sync/src/snapshot.cc. Failing that (GTIDs off, or a master
 // that never pauses, or a session holding SET GTID_NEXT), the snapshot is
 // taken under FLUSH TABLES WITH READ LOCK (RELOAD or FLUSH_TABLES; held for
 // milliseconds); without that privilege it stops with Error(kAuth) naming

@@ -4,7 +4,13 @@
 // result is consistent with, so `galaxis-relay run` streams on from there
 // with nothing lost and nothing doubled.
 //
-// Consistency (docs in sync_run.cc's header comment and docs/sync.md):
+// Module galaxis::sync (sql/sync/, README "Layout"): this header is its
+// facade for the CLI (run_sync, run_snapshot_copy[_if_needed]); the other headers in
+// galaxis/sql/sync/ are its parts. It sits above the applier and uses only
+// galaxis::sql's public headers (connection, filter, schema cache,
+// checkpoint); the applier never includes it.
+//
+// Consistency (docs in sql/sync/src/run.cc's header comment and docs/sync.md):
 //   * One source connection holds a consistent-snapshot transaction for the
 //     whole run (snapshot.h) and does every source read; the target writes
 //     run on --threads connections in parallel. So every row read is from
