@@ -266,7 +266,10 @@ Pipeline::~Pipeline() = default;
 void Pipeline::request_stop() {
   stop_.request_stop();  // also ends a backoff wait at once
   std::lock_guard lock(session_mutex_);
-  if (session_) session_->stream.request_stop();
+  if (session_) {
+    session_->stream.request_stop();
+    session_->queue.wake();  // the applier thread sees the stop now, not after its idle timeout
+  }
 }
 
 StartPosition Pipeline::start_position(sql::TransactionApplier& applier) {
