@@ -5,12 +5,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <thread>
 
 #include "galaxis/binlog/event_dumper.h"
 #include "galaxis/binlog/event_type.h"
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/common/retry.h"
 #include "galaxis/relay/server_binlog_source.h"
 
 namespace galaxis::cli {
@@ -68,7 +68,8 @@ int dump_remote(const RemoteDumpOptions& options) {
   binlog::EventDumper dumper(dump_options, write_stdout);
 
   relay::StartPosition start = parse_start(options);
-  auto delay = std::chrono::milliseconds(500);
+  // --stop-never: reconnect after network trouble, 500 ms doubling to 30 s, reset by every event dumped.
+  Backoff backoff(RetryPolicy{});
   while (true) {
     try {
       source.open(start);
@@ -80,16 +81,16 @@ int dump_remote(const RemoteDumpOptions& options) {
           continue;
         }
         dumper.dump_event(event->bytes, event->offset);
-        delay = std::chrono::milliseconds(500);
+        backoff.reset();
       }
       break;
     } catch (Error& e) {
       dumper.flush();
       std::fflush(stdout);
       if (!options.stop_never || !e.retryable()) throw;
-      log::warn("binlog dump: {}; reconnecting in {} ms", e.what(), delay.count());
-      std::this_thread::sleep_for(delay);
-      delay = std::min(delay * 2, std::chrono::milliseconds(30000));
+      const auto delay = backoff.next_delay();  // no attempt limit: always a delay
+      log::warn("binlog dump: {}; reconnecting in {} ms", e.what(), delay->count());
+      backoff.wait(*delay);
       const auto position = source.position();
       if (!position.file.empty()) start = relay::StartPosition{position.file, position.offset, ""};
     }

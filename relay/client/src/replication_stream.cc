@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <thread>
-
 #include "galaxis/binlog/event_type.h"
 #include "galaxis/binlog/payload.h"
 #include "galaxis/common/log.h"
@@ -28,7 +26,7 @@ ReplicationStream::ReplicationStream(BinlogSource& source, StreamOptions options
 
 ReplicationStream::~ReplicationStream() = default;
 
-void ReplicationStream::request_stop() { stop_ = true; }
+void ReplicationStream::request_stop() { stop_.request_stop(); }
 
 binlog::BinlogPosition ReplicationStream::accepted_position() const {
   std::lock_guard lock(mutex_);
@@ -45,18 +43,6 @@ void ReplicationStream::accept(const binlog::BinlogPosition& position) {
   accepted_ = position;
 }
 
-void ReplicationStream::sleep_for(std::chrono::milliseconds delay) {
-  if (options_.sleep) {
-    options_.sleep(delay);
-    return;
-  }
-  const auto until = std::chrono::steady_clock::now() + delay;
-  while (!stop_ && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
-  }
-}
-
 void ReplicationStream::run(const StartPosition& from, TransactionConsumer& consumer) {
   {
     std::lock_guard lock(mutex_);
@@ -64,8 +50,8 @@ void ReplicationStream::run(const StartPosition& from, TransactionConsumer& cons
   }
   gtid_state_.reset(from.gtid_set);
   StartPosition next = from;
-  unsigned attempts = 0;
-  while (!stop_) {
+  Backoff backoff(options_.retry, options_.clock != nullptr ? *options_.clock : steady_clock());
+  while (!stop_.stop_requested()) {
     uint64_t transactions_before = stats().transactions;
     try {
       binlog::DecoderOptions decoder_options;
@@ -93,25 +79,24 @@ void ReplicationStream::run(const StartPosition& from, TransactionConsumer& cons
           consumer_failed_ = true;
         }
       }
-      if (consumer_failed_ || !e.retryable() || !options_.reconnect || stop_) throw;
-      if (stats().transactions > transactions_before) attempts = 0;  // it had made progress
-      ++attempts;
-      if (options_.max_attempts != 0 && attempts > options_.max_attempts) {
-        e.add_context(fmt::format("giving up after {} reconnect attempts", options_.max_attempts));
+      if (consumer_failed_ || !e.retryable() || !options_.reconnect || stop_.stop_requested()) throw;
+      if (stats().transactions > transactions_before) backoff.reset();  // it had made progress
+      const std::optional<std::chrono::milliseconds> delay = backoff.next_delay();
+      if (!delay) {
+        e.add_context(options_.retry.max_attempts != 0 && backoff.attempts() > options_.retry.max_attempts
+                          ? fmt::format("giving up after {} reconnect attempts", options_.retry.max_attempts)
+                          : backoff.gave_up_reason());
         throw;
       }
-      auto delay = options_.initial_backoff;
-      for (unsigned i = 1; i < attempts && delay < options_.max_backoff; ++i) delay *= 2;
-      delay = std::min(delay, options_.max_backoff);
       const binlog::BinlogPosition resume = accepted_position();
-      log::warn("relay: {}; reconnecting in {} ms (attempt {}) to resume at {}", e.what(), delay.count(), attempts,
-                resume.file.empty() ? "the start position" : resume.to_string());
-      consumer.on_reconnect(e, attempts, delay);
+      log::warn("relay: {}; reconnecting in {} ms (attempt {}) to resume at {}", e.what(), delay->count(),
+                backoff.attempts(), resume.file.empty() ? "the start position" : resume.to_string());
+      consumer.on_reconnect(e, backoff.attempts(), *delay);
       {
         std::lock_guard lock(mutex_);
         ++stats_.reconnects;
       }
-      sleep_for(delay);
+      backoff.wait(*delay, &stop_);
       if (!resume.file.empty()) next = StartPosition{resume.file, resume.offset, ""};
       gtid_state_.reset(resume.gtid_executed);
     } catch (...) {
@@ -128,7 +113,7 @@ void ReplicationStream::run(const StartPosition& from, TransactionConsumer& cons
 }
 
 bool ReplicationStream::pump(TransactionConsumer& consumer) {
-  while (!stop_) {
+  while (!stop_.stop_requested()) {
     auto raw = source_.next();
     if (!raw) return false;
     binlog::Event event;

@@ -168,11 +168,13 @@ std::optional<SourceEvent> ServerBinlogSource::next() {
                                   error.server_message()));
         }
         if (looks_purged(error.server_message())) {
-          throw PositionPurgedError(fmt::format(
+          PositionPurgedError purged(fmt::format(
               "the master cannot stream from this position (purged binlog or GTID not in the binlog): {}. "
               "Resynchronise with `galaxis-relay sync`, which copies the data and records a fresh position to "
               "stream from",
               error.server_message()));
+          purged.set_server_error(error.code(), "HY000");  // 1236 ER_MASTER_FATAL_ERROR_READING_BINLOG
+          throw purged;
         }
         throw Error(Error::Kind::kServer,
                     fmt::format("the master cannot stream from this position (not an event boundary or unreadable "

@@ -1,6 +1,5 @@
 #include "galaxis/relay/daemon.h"
 
-#include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
@@ -12,8 +11,11 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "galaxis/common/stop_signal.h"
 #include "galaxis/relay/agent_server.h"
+#include "galaxis/relay/pipeline_runner.h"
 #include "galaxis/relay/role_monitor.h"
+#include "galaxis/relay/signal_watcher.h"
 #include "galaxis/relay/status.h"
 #include "galaxis/sql/role_guard.h"
 
@@ -58,7 +60,9 @@ class Monitor {
   // saying passive: a promotion happened while this relay ran.
   std::function<void(const std::string&)> on_fenced;
 
-  void loop(const std::atomic<bool>& done) {
+  // Every 100 ms (a state change is written at once) until `done` is set,
+  // which ends the wait at once.
+  void loop(const StopSignal& done) {
     auto last_stats = std::chrono::steady_clock::now();
     auto last_status = last_stats;
     MetricsSnapshot previous = metrics_.snapshot();
@@ -66,8 +70,7 @@ class Monitor {
     // "never run" while the relay is already connected.
     write_status();
     RelayState written_state = metrics_.state();
-    while (!done) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!done.wait_for(std::chrono::milliseconds(100))) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last_stats >= options_.stats_interval) {
         const MetricsSnapshot s = metrics_.snapshot();
@@ -125,176 +128,116 @@ class Monitor {
   bool fenced_ = false;
 };
 
-}  // namespace
-
-int run_daemon(DaemonOptions options) {
-  std::optional<sql::Connection> target;
+// 1. Both servers answer as the configured users, the flavour pair is one we
+// keep equal, the status table exists and the target is passive. Returns the
+// target connection (the monitor's).
+sql::Connection check_servers(const DaemonOptions& options) {
+  const PipelineOptions& pipeline = options.pipeline;
+  std::optional<sql::Connection> connected;
   {
-    sql::Connection source = connect(options.pipeline.source.url, "source");
-    target.emplace(connect(options.pipeline.target, "target"));
-    check_flavour_pair(source.server_version(), source.is_mariadb(), target->server_version(), target->is_mariadb());
-    log::info("relay: source {} is {}, target {} is {}; stream '{}', checkpoint in `{}`",
-              options.pipeline.source.url.display(), source.server_version(), options.pipeline.target.display(),
-              target->server_version(), options.pipeline.applier.stream, options.pipeline.applier.checkpoint_schema);
+    sql::Connection source = connect(pipeline.source.url, "source");
+    connected.emplace(connect(pipeline.target, "target"));
+    check_flavour_pair(source.server_version(), source.is_mariadb(), connected->server_version(),
+                       connected->is_mariadb());
+    log::info("relay: source {} is {}, target {} is {}; stream '{}', checkpoint in `{}`", pipeline.source.url.display(),
+              source.server_version(), pipeline.target.display(), connected->server_version(), pipeline.applier.stream,
+              pipeline.applier.checkpoint_schema);
   }
-  StatusStore(options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream).ensure_table(*target);
+  sql::Connection target = std::move(*connected);
+  StatusStore(pipeline.applier.checkpoint_schema, pipeline.applier.stream).ensure_table(target);
   // Early, before a snapshot copy could write into a promoted server; the
   // pipeline checks again under the stream lock.
-  sql::refuse_unless_passive(*target, options.pipeline.applier.checkpoint_schema, options.pipeline.applier.stream);
-  // Before the signals are blocked: SIGTERM during a long snapshot copy ends
-  // the process at once, and the copy resumes on the next start.
-  if (options.before_streaming) options.before_streaming(options.pipeline);
+  sql::refuse_unless_passive(target, pipeline.applier.checkpoint_schema, pipeline.applier.stream);
+  return target;
+}
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  if (options.handle_signals) pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// The health endpoint, the HAProxy agent-check port and the role monitor
+// behind both (role_monitor.h: the target's role, read on its own thread,
+// with this relay's health added to every answer).
+class Endpoints {
+ public:
+  Endpoints(const DaemonOptions& options, RelayMetrics& metrics) {
+    if (options.health_listen || options.agent_listen) start_role_monitor(options, metrics);
+    if (options.agent_listen) {
+      agent_ =
+          std::make_unique<AgentServer>(*options.agent_listen, [this] { return role_monitor_->decide().agent_reply; });
+      agent_->start();
+      log::info("relay: HAProxy agent-check on {}:{}", options.agent_listen->host, agent_->port());
+    }
+    if (options.health_listen) {
+      HealthOptions health_options;
+      health_options.max_lag_seconds = options.max_lag_seconds;
+      health_options.stream = options.pipeline.applier.stream;
+      health_options.role = [this] {
+        const RoleDecision d = role_monitor_->decide();
+        return HttpReply{d.http_status, "application/json", d.http_body};
+      };
+      health_ = std::make_unique<HealthServer>(*options.health_listen, metrics, health_options);
+      health_->start();
+      log::info("relay: health endpoint on http://{}:{}/health and /metrics", options.health_listen->host,
+                health_->port());
+    }
+  }
 
-  RelayMetrics metrics;
-  // The running pipeline, for the signal watcher; replaced after a resync.
-  std::mutex pipeline_mutex;
-  std::unique_ptr<Pipeline> pipeline = std::make_unique<Pipeline>(options.pipeline, metrics);
-  std::atomic<bool> stop_requested{false};
+  void stop() {
+    if (health_) health_->stop();
+    if (agent_) agent_->stop();
+    if (role_monitor_) role_monitor_->stop();
+  }
 
-  // The target's role for GET /role and the agent-check port (role_monitor.h):
-  // read on its own thread, with this relay's health added to every answer.
-  std::unique_ptr<RoleMonitor> role_monitor;
-  if (options.health_listen || options.agent_listen) {
+ private:
+  void start_role_monitor(const DaemonOptions& options, RelayMetrics& metrics) {
     RoleMonitorOptions role_options = options.role;
     role_options.server = options.pipeline.target;
     role_options.checkpoint_schema = options.pipeline.applier.checkpoint_schema;
     role_options.pair = options.pipeline.applier.stream;
-    role_monitor = std::make_unique<RoleMonitor>(role_options, [&metrics]() -> std::optional<RelayHealthView> {
+    role_monitor_ = std::make_unique<RoleMonitor>(role_options, [&metrics]() -> std::optional<RelayHealthView> {
       const MetricsSnapshot s = metrics.snapshot();
       return RelayHealthView{std::string(to_string(s.state)), s.lag_seconds, s.last_error};
     });
-    role_monitor->start();
-  }
-  std::unique_ptr<AgentServer> agent;
-  if (options.agent_listen) {
-    agent = std::make_unique<AgentServer>(*options.agent_listen,
-                                          [&role_monitor] { return role_monitor->decide().agent_reply; });
-    agent->start();
-    log::info("relay: HAProxy agent-check on {}:{}", options.agent_listen->host, agent->port());
+    role_monitor_->start();
   }
 
-  std::unique_ptr<HealthServer> health;
-  if (options.health_listen) {
-    HealthOptions health_options;
-    health_options.max_lag_seconds = options.max_lag_seconds;
-    health_options.stream = options.pipeline.applier.stream;
-    health_options.role = [&role_monitor] {
-      const RoleDecision d = role_monitor->decide();
-      return HttpReply{d.http_status, "application/json", d.http_body};
-    };
-    health = std::make_unique<HealthServer>(*options.health_listen, metrics, health_options);
-    health->start();
-    log::info("relay: health endpoint on http://{}:{}/health and /metrics", options.health_listen->host,
-              health->port());
+  std::unique_ptr<RoleMonitor> role_monitor_;
+  std::unique_ptr<AgentServer> agent_;
+  std::unique_ptr<HealthServer> health_;
+};
+
+// Set by the monitor when the target was promoted under us: the relay stops with this error.
+class Fence {
+ public:
+  void set(const std::string& message) {
+    std::lock_guard lock(mutex_);
+    message_ = message;
+  }
+  std::optional<Error> error() const {
+    std::lock_guard lock(mutex_);
+    if (message_.empty()) return std::nullopt;
+    return Error(Error::Kind::kRuntime, message_);
   }
 
-  std::atomic<bool> done{false};
-  std::thread watcher;
-  if (options.handle_signals) {
-    watcher = std::thread([&] {
-      const timespec period{0, 200'000'000};
-      while (!done) {
-        const int signal = sigtimedwait(&signals, nullptr, &period);
-        if (signal == SIGTERM || signal == SIGINT) {
-          log::info("relay: {} received; finishing the open transaction and stopping", strsignal(signal));
-          metrics.set_state(RelayState::kStopping);
-          stop_requested = true;
-          std::lock_guard lock(pipeline_mutex);
-          if (pipeline) pipeline->request_stop();
-        }
-      }
-    });
-  }
-  Monitor monitor(options, metrics, std::move(target));
-  std::mutex fenced_mutex;
-  std::string fenced_message;  // set by the monitor: the relay stops with this error
-  monitor.on_fenced = [&](const std::string& message) {
-    log::error("relay: {}; stopping", message);
-    {
-      std::lock_guard lock(fenced_mutex);
-      fenced_message = message;
-    }
-    stop_requested = true;
-    std::lock_guard lock(pipeline_mutex);
-    if (pipeline) pipeline->request_stop();
-  };
-  const auto fenced_error = [&]() -> std::optional<Error> {
-    std::lock_guard lock(fenced_mutex);
-    if (fenced_message.empty()) return std::nullopt;
-    return Error(Error::Kind::kRuntime, fenced_message);
-  };
-  std::thread monitor_thread([&] { monitor.loop(done); });
+ private:
+  mutable std::mutex mutex_;
+  std::string message_;
+};
 
-  const auto shut_down = [&] {
-    done = true;
-    if (watcher.joinable()) watcher.join();
-    monitor_thread.join();
-    if (health) health->stop();
-    if (agent) agent->stop();
-    if (role_monitor) role_monitor->stop();
-    monitor.write_status();
-  };
+// 3.-4. Runs the pipelines until a stop (returns 0) or a final error, which
+// is recorded in the status row and rethrown; a fence overrides both.
+int stream_until_stopped(PipelineRunner& runner, RelayMetrics& metrics, const Fence& fence,
+                         const std::function<void()>& shut_down) {
   try {
-    std::optional<uint64_t> applied_at_resync;  // transactions_applied when the last resync ended
-    while (true) {
-      try {
-        pipeline->run();
-        break;
-      } catch (PositionPurgedError& e) {
-        if (!options.resync) {
-          if (options.resync_command.empty()) throw;
-          PositionPurgedError with_command(fmt::format(
-              "{}. Run `{}` while this relay is stopped, then start `run` again; or start `run` with --auto-resync "
-              "to do this automatically",
-              e.what(), options.resync_command));
-          metrics.replace_last_error(with_command.what());
-          throw with_command;
-        }
-        if (stop_requested) throw;
-        if (applied_at_resync && metrics.transactions_applied == *applied_at_resync) {
-          e.add_context("the master purged the position again before anything was streamed after --auto-resync");
-          metrics.replace_last_error(e.what());
-          throw;
-        }
-        log::warn(
-            "relay: {}; --auto-resync: running a checksum sync of stream '{}' against a consistent snapshot "
-            "of the master",
-            e.what(), options.pipeline.applier.stream);
-        metrics.set_state(RelayState::kResyncing);
-        {
-          std::lock_guard lock(pipeline_mutex);
-          pipeline.reset();  // its applier connection (and the stream's lock) is gone already
-        }
-        const binlog::BinlogPosition position =
-            with_context("--auto-resync: checksum sync after a purged position", [&] { return options.resync(); });
-        metrics.resyncs.fetch_add(1);
-        metrics.set_applied_position(position);
-        log::info("relay: --auto-resync: the target equals the master's snapshot at {}; streaming on from there",
-                  position.to_string());
-        applied_at_resync = metrics.transactions_applied.load();
-        std::lock_guard lock(pipeline_mutex);
-        if (stop_requested) break;
-        metrics.set_state(RelayState::kConnecting);
-        pipeline = std::make_unique<Pipeline>(options.pipeline, metrics);
-      }
-    }
+    runner.run();
   } catch (const Error& e) {
     metrics.set_state(RelayState::kFailed);
     // Stopping after a promotion may fail on the killed connections: the fence is the cause.
-    const std::optional<Error> fenced = fenced_error();
+    const std::optional<Error> fenced = fence.error();
     const Error& cause = fenced ? *fenced : e;
     if (metrics.snapshot().last_error != cause.what()) metrics.record_error(cause.what());  // not from the pipeline
     shut_down();
     if (fenced) throw *fenced;
     throw;
   }
-  if (const std::optional<Error> fenced = fenced_error()) {
+  if (const std::optional<Error> fenced = fence.error()) {
     metrics.set_state(RelayState::kFailed);
     metrics.record_error(fenced->what());
     shut_down();
@@ -306,6 +249,46 @@ int run_daemon(DaemonOptions options) {
   log::info("relay: stopped at {} after {} transactions, {} rows", s.applied_position.to_string(),
             s.transactions_applied, s.rows_applied);
   return 0;
+}
+
+}  // namespace
+
+int run_daemon(DaemonOptions options) {
+  std::optional<sql::Connection> target = check_servers(options);
+  // Before the signals are blocked: SIGTERM during a long snapshot copy ends
+  // the process at once, and the copy resumes on the next start.
+  if (options.before_streaming) options.before_streaming(options.pipeline);
+  if (options.handle_signals) block_stop_signals();  // before any thread of ours starts
+
+  RelayMetrics metrics;
+  PipelineRunner runner(options, metrics,
+                        [&options](RelayMetrics& m) { return std::make_unique<Pipeline>(options.pipeline, m); });
+  Endpoints endpoints(options, metrics);
+  std::optional<SignalWatcher> watcher;
+  if (options.handle_signals) {
+    watcher.emplace([&](int signal) {
+      log::info("relay: {} received; finishing the open transaction and stopping", strsignal(signal));
+      metrics.set_state(RelayState::kStopping);
+      runner.request_stop();
+    });
+  }
+  Fence fence;
+  Monitor monitor(options, metrics, std::move(target));
+  monitor.on_fenced = [&](const std::string& message) {
+    log::error("relay: {}; stopping", message);
+    fence.set(message);
+    runner.request_stop();
+  };
+  StopSignal done;
+  std::thread monitor_thread([&] { monitor.loop(done); });
+  const auto shut_down = [&] {
+    done.request_stop();
+    watcher.reset();
+    monitor_thread.join();
+    endpoints.stop();
+    monitor.write_status();
+  };
+  return stream_until_stopped(runner, metrics, fence, shut_down);
 }
 
 }  // namespace galaxis::relay

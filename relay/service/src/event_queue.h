@@ -6,8 +6,9 @@
 // waits while the queue is over its limit, except that one item always fits
 // into an empty queue (so any event size passes). close() wakes everyone:
 // push() then returns false and pop() drains what is left, then returns
-// nullopt. Thread-safe for one producer thread and one consumer thread
-// (pop() keeps a batch of its own); bytes() and close() from any thread.
+// nullopt. wake() ends the consumer's wait early. Thread-safe for one
+// producer thread and one consumer thread (pop() keeps a batch of its own);
+// bytes(), wake() and close() from any thread.
 #pragma once
 
 #include <atomic>
@@ -63,11 +64,12 @@ class EventQueue {
   std::optional<QueueItem> pop(std::chrono::milliseconds timeout) {
     if (batch_.empty()) {
       std::unique_lock lock(mutex_);
-      if (items_.empty() && !closed_) {
+      if (items_.empty() && !closed_ && !woken_) {
         consumer_waiting_ = true;
-        not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+        not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty() || woken_; });
         consumer_waiting_ = false;
       }
+      woken_ = false;
       if (items_.empty()) return std::nullopt;
       batch_.swap(items_);
     }
@@ -87,6 +89,15 @@ class EventQueue {
     std::lock_guard lock(mutex_);
     closed_ = true;
     not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+
+  // Makes the consumer's current or next pop() return at once (nullopt when
+  // nothing is queued), e.g. to see a stop request without waiting out its
+  // timeout. Sticky until that pop(): a wake before the wait is not lost.
+  void wake() {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
     not_empty_.notify_all();
   }
 
@@ -117,6 +128,7 @@ class EventQueue {
   std::atomic<bool> producer_waiting_{false};
   bool consumer_waiting_ = false;  // guarded by mutex_
   bool closed_ = false;            // guarded by mutex_
+  bool woken_ = false;             // guarded by mutex_
 };
 
 }  // namespace galaxis::relay::detail

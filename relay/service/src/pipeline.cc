@@ -7,12 +7,9 @@
 
 #include "event_queue.h"
 #include "galaxis/common/log.h"
-#include "galaxis/relay/status.h"
-#include "galaxis/sql/checkpoint.h"
-#include "galaxis/sql/parallel_applier.h"
-#include "galaxis/sql/parallel_checkpoint.h"
-#include "galaxis/sql/role_guard.h"
-#include "galaxis/sql/stream_lock.h"
+#include "galaxis/relay/pipeline_wiring.h"
+#include "galaxis/sql/applier.h"
+#include "galaxis/sql/connection.h"
 
 namespace galaxis::relay {
 
@@ -40,13 +37,14 @@ double unix_now() { return std::chrono::duration<double>(std::chrono::system_clo
 // One connection pair's worth of streaming: the source, the stream, the
 // reader thread and the queue between it and the applier.
 struct Pipeline::Session : TransactionConsumer {
-  Session(const PipelineOptions& options, RelayMetrics& m, ServerBinlogSource& s)
-      : metrics(m), source(s), stream(source, stream_options()), queue(options.queue_max_bytes) {}
+  Session(const PipelineOptions& options, RelayMetrics& m, BinlogSource& s, Clock& clock)
+      : metrics(m), source(s), stream(source, stream_options(clock)), queue(options.queue_max_bytes) {}
 
-  static StreamOptions stream_options() {
+  static StreamOptions stream_options(Clock& clock) {
     StreamOptions o;
     o.reconnect = true;
-    o.max_attempts = 0;
+    o.retry.max_attempts = 0;
+    o.clock = &clock;
     return o;
   }
 
@@ -102,10 +100,11 @@ struct Pipeline::Session : TransactionConsumer {
     metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
     if (!connected) {
       connected = true;
-      metrics.set_source_version(source.master().version);
+      metrics.set_source_version(source.server_version());
       metrics.set_state(RelayState::kStreaming);
       log::info("relay: connected to source {} ({} {}), streaming from {}", source.describe(),
-                source.master().mariadb ? "MariaDB" : "MySQL", source.master().version, source.position().to_string());
+                source.server_is_mariadb() ? "MariaDB" : "MySQL", source.server_version(),
+                source.position().to_string());
     }
     if (!e.artificial && e.next_position != 0) metrics.set_source_position({std::string(e.file), e.next_position, ""});
   }
@@ -169,7 +168,7 @@ struct Pipeline::Session : TransactionConsumer {
   }
 
   RelayMetrics& metrics;
-  ServerBinlogSource& source;
+  BinlogSource& source;
   ReplicationStream stream;
   EventQueue queue;
   std::thread reader;
@@ -181,51 +180,96 @@ struct Pipeline::Session : TransactionConsumer {
   uint64_t discarded_events = 0;         // applier thread
 };
 
-Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics) : options_(std::move(options)), metrics_(metrics) {
-  options_.source.non_blocking = options_.stop_at_end;
-  // One source for all sessions: after its first open it no longer treats
-  // our own lingering registration (a dump thread the master has not yet
-  // noticed is dead) as another replica with our server_id.
-  source_ = std::make_unique<ServerBinlogSource>(options_.source);
+// The applier thread's bookkeeping of a session: which handed source
+// transactions the applier has committed (applied position, applied events
+// and transactions, lag), and the gauges (rows, commits, queue bytes, lag).
+// update() runs after every queue item; the gauges (a lock per worker for
+// the stats, one for the lag) are refreshed only when something committed or
+// every kGaugePeriod — not per event.
+class Pipeline::Progress {
+ public:
+  Progress(Pipeline& pipeline, sql::TransactionApplier& applier, Session& session)
+      : pipeline_(pipeline), applier_(applier), session_(session), last_committed_(applier.committed_position()) {}
+
+  void begin(uint32_t timestamp) {
+    events_in_trx_ = 0;
+    current_timestamp_ = timestamp;
+  }
+  void event() { ++events_in_trx_; }
+  void handed() { handed_.push_back({events_in_trx_, current_timestamp_}); }
+  void aborted() {
+    session_.note_discarded(events_in_trx_);
+    events_in_trx_ = 0;
+  }
+
+  void update(bool force_gauges = false) {
+    RelayMetrics& metrics = pipeline_.metrics_;
+    bool refresh = force_gauges;
+    const auto& committed = applier_.committed_position();
+    if (committed && committed != last_committed_) {
+      refresh = true;
+      last_committed_ = committed;
+      metrics.set_applied_position(*committed);
+      // What the applier still holds uncommitted was handed last.
+      const size_t done = handed_.size() - std::min(handed_.size(), applier_.uncommitted_transactions());
+      uint64_t events = 0;
+      for (size_t i = 0; i < done; ++i) {
+        events += handed_.front().events;
+        metrics.applied_event_timestamp = handed_.front().timestamp;
+        handed_.pop_front();
+      }
+      metrics.transactions_applied.fetch_add(done);
+      session_.note_applied(events);
+      session_.committed_through(done);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (!refresh && now - gauges_refreshed_ < kGaugePeriod) return;
+    gauges_refreshed_ = now;
+    const sql::ApplierStats stats = applier_.total_stats();
+    metrics.rows_applied = pipeline_.rows_base_ + stats.rows;
+    metrics.target_commits = pipeline_.commits_base_ + stats.target_commits;
+    metrics.queue_bytes = session_.queue.bytes();
+    metrics.lag_seconds = session_.lag_seconds();
+  }
+
+ private:
+  static constexpr auto kGaugePeriod = std::chrono::milliseconds(100);
+  // A source transaction handed to the applier and not yet known committed.
+  struct Handed {
+    uint64_t events;
+    uint32_t timestamp;
+  };
+
+  Pipeline& pipeline_;
+  sql::TransactionApplier& applier_;
+  Session& session_;
+  std::optional<binlog::BinlogPosition> last_committed_;
+  std::deque<Handed> handed_;  // oldest first
+  uint64_t events_in_trx_ = 0;
+  uint32_t current_timestamp_ = 0;
+  std::chrono::steady_clock::time_point gauges_refreshed_{};
+};
+
+Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics)
+    : Pipeline(options, metrics, server_pipeline_parts(options)) {}
+
+Pipeline::Pipeline(PipelineOptions options, RelayMetrics& metrics, PipelineParts parts)
+    : options_(std::move(options)),
+      metrics_(metrics),
+      parts_(std::move(parts)),
+      clock_(parts_.clock != nullptr ? *parts_.clock : steady_clock()) {
   metrics_.counts_pending_events = true;  // Session counts control and discarded events
 }
 
 Pipeline::~Pipeline() = default;
 
 void Pipeline::request_stop() {
-  stop_ = true;
+  stop_.request_stop();  // also ends a backoff wait at once
   std::lock_guard lock(session_mutex_);
-  if (session_) session_->stream.request_stop();
-}
-
-// The named locks (sql/stream_lock.h) make one relay the only applier of a
-// stream and make a restarted relay wait until its predecessor's sessions
-// have finished their last batch.
-std::unique_ptr<sql::TransactionApplier> Pipeline::connect_applier() {
-  sql::ConnectOptions connect;
-  connect.role = "target";
-  const auto give_up = [this] { return stop_.load(); };
-  const auto parallel = [&](size_t workers, bool consolidate) {
-    sql::ParallelApplierOptions o;
-    o.applier = options_.applier;
-    o.workers = workers;
-    o.epoch_max_delay = options_.applier.group_max_delay;
-    o.consolidate_to_serial = consolidate;
-    o.give_up_waiting = give_up;
-    return std::make_unique<sql::ParallelApplier>([this, connect] { return sql::Connection(options_.target, connect); },
-                                                  std::move(o));
-  };
-  if (options_.parallel_workers > 1) return parallel(options_.parallel_workers, false);
-  auto target = std::make_unique<sql::Connection>(options_.target, connect);
-  sql::acquire_stream_lock(*target, options_.applier.checkpoint_schema, options_.applier.stream, give_up);
-  // Under the lock promote flips the role with (sql/role_guard.h).
-  sql::refuse_unless_passive(*target, options_.applier.checkpoint_schema, options_.applier.stream);
-  if (sql::worker_rows_exist(*target, options_.applier.checkpoint_schema, options_.applier.stream)) {
-    log::info("relay: stream '{}' was applied in parallel before; finishing that first", options_.applier.stream);
-    target.reset();  // releases the lock for the parallel applier's coordinator
-    return parallel(1, true);
+  if (session_) {
+    session_->stream.request_stop();
+    session_->queue.wake();  // the applier thread sees the stop now, not after its idle timeout
   }
-  return std::make_unique<sql::Applier>(std::move(*target), options_.applier);
 }
 
 StartPosition Pipeline::start_position(sql::TransactionApplier& applier) {
@@ -244,10 +288,7 @@ StartPosition Pipeline::start_position(sql::TransactionApplier& applier) {
                 options_.applier.stream);
       return StartPosition{};
     case InitialPosition::kFromNow: {
-      sql::ConnectOptions connect;
-      connect.role = "source";
-      sql::Connection source(options_.source.url, connect);
-      const binlog::BinlogPosition now = read_master_position(source);
+      const binlog::BinlogPosition now = parts_.master_position();
       // Record it at once: a restart before the first commit must not skip what came in between.
       applier.record_start_position(now);
       log::info("relay: no checkpoint for stream '{}' on the target; starting at the master's current position {}",
@@ -259,22 +300,22 @@ StartPosition Pipeline::start_position(sql::TransactionApplier& applier) {
 }
 
 void Pipeline::run() {
-  unsigned attempts = 0;
+  Backoff backoff(options_.target_retry, clock_);
   metrics_.set_state(RelayState::kConnecting);
-  while (!stop_) {
+  while (!stop_.stop_requested()) {
     std::unique_ptr<sql::TransactionApplier> applier;
     try {
-      applier = connect_applier();
+      applier = parts_.connect_applier([this] { return stop_.stop_requested(); });
       const uint64_t commits_before = commits_base_;
       try {
-        if (run_session(*applier)) {
+        if (run_session(*applier) == SessionEnd::kReplaceApplier) {
           rows_base_ += applier->total_stats().rows;
           commits_base_ += applier->total_stats().target_commits;
           continue;  // a serial applier takes over
         }
         break;
       } catch (...) {
-        if (commits_base_ > commits_before) attempts = 0;  // it had made progress
+        if (commits_base_ > commits_before) backoff.reset();  // it had made progress
         throw;
       }
     } catch (Error& e) {
@@ -282,54 +323,61 @@ void Pipeline::run() {
         applier->rollback();
         rows_base_ += applier->total_stats().rows;
       }
-      metrics_.record_error(e.what());
-      // A relay restarted right after a crash finds its previous dump
-      // thread still registered under our server_id until the master's
-      // next write to the dead socket (at most a heartbeat period or two).
-      const bool own_ghost = e.condition() == Error::Condition::kServerIdInUse && ghost_retries_ < 15;
-      if (own_ghost) {
-        ++ghost_retries_;
-        log::warn("relay: {}; assuming it is our own previous connection, retrying in 1 s", e.what());
-        for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
-      }
-      if (stop_ || !sql::is_retryable_target_error(e)) {
-        metrics_.set_state(RelayState::kFailed);
-        throw;
-      }
-      ++attempts;
-      if (options_.target_max_attempts != 0 && attempts > options_.target_max_attempts) {
-        metrics_.set_state(RelayState::kFailed);
-        e.add_context(fmt::format("giving up after {} target reconnect attempts", options_.target_max_attempts));
-        throw;
-      }
-      auto delay = options_.target_initial_backoff;
-      for (unsigned i = 1; i < attempts && delay < options_.target_max_backoff; ++i) delay *= 2;
-      delay = std::min(delay, options_.target_max_backoff);
-      metrics_.reconnects.fetch_add(1);
-      metrics_.set_state(RelayState::kReconnecting);
-      log::warn("relay: target: {}; reconnecting in {} ms (attempt {})", e.what(), delay.count(), attempts);
-      const auto until = std::chrono::steady_clock::now() + delay;
-      while (!stop_ && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
+      recover_or_throw(e, backoff);
     }
   }
   metrics_.set_state(RelayState::kStopped);
 }
 
-bool Pipeline::run_session(sql::TransactionApplier& applier) {
-  const auto* parallel = dynamic_cast<const sql::ParallelApplier*>(&applier);
-  const auto consolidated = [&] { return parallel != nullptr && parallel->consolidated(); };
-  if (consolidated()) return true;
+void Pipeline::recover_or_throw(Error& e, Backoff& backoff) {
+  metrics_.record_error(e.what());
+  // A relay restarted right after a crash finds its previous dump thread
+  // still registered under our server_id until the master's next write to
+  // the dead socket (at most a heartbeat period or two).
+  if (e.condition() == Error::Condition::kServerIdInUse && ghost_retries_ < 15) {
+    ++ghost_retries_;
+    log::warn("relay: {}; assuming it is our own previous connection, retrying in 1 s", e.what());
+    clock_.sleep_for(std::chrono::seconds(1), &stop_);
+    return;
+  }
+  if (stop_.stop_requested() || !sql::is_retryable_target_error(e)) {
+    metrics_.set_state(RelayState::kFailed);
+    throw;
+  }
+  const std::optional<std::chrono::milliseconds> delay = backoff.next_delay();
+  if (!delay) {
+    metrics_.set_state(RelayState::kFailed);
+    const unsigned max = options_.target_retry.max_attempts;
+    e.add_context(max != 0 && backoff.attempts() > max
+                      ? fmt::format("giving up after {} target reconnect attempts", max)
+                      : backoff.gave_up_reason());
+    throw;
+  }
+  metrics_.reconnects.fetch_add(1);
+  metrics_.set_state(RelayState::kReconnecting);
+  log::warn("relay: target: {}; reconnecting in {} ms (attempt {})", e.what(), delay->count(), backoff.attempts());
+  backoff.wait(*delay, &stop_);
+}
+
+// Starts the reader thread at the applier's position and registers the
+// session for request_stop(); nullptr when a stop came first.
+std::unique_ptr<Pipeline::Session> Pipeline::start_session(sql::TransactionApplier& applier) {
   if (const auto& committed = applier.committed_position()) metrics_.set_applied_position(*committed);
   const StartPosition from = start_position(applier);
-  auto session = std::make_unique<Session>(options_, metrics_, *source_);
+  auto session = std::make_unique<Session>(options_, metrics_, *parts_.source, clock_);
   {
     std::lock_guard lock(session_mutex_);
-    if (stop_) return false;
+    if (stop_.stop_requested()) return nullptr;
     session_ = session.get();
   }
+  session->reader = std::thread([s = session.get(), from] { s->read(from); });
+  return session;
+}
+
+Pipeline::SessionEnd Pipeline::run_session(sql::TransactionApplier& applier) {
+  if (applier.wants_replacement()) return SessionEnd::kReplaceApplier;
+  std::unique_ptr<Session> session = start_session(applier);
+  if (!session) return SessionEnd::kDone;
   struct Unregister {
     Pipeline* self;
     Session* session;
@@ -340,113 +388,71 @@ bool Pipeline::run_session(sql::TransactionApplier& applier) {
       self->session_ = nullptr;
     }
   } unregister{this, session.get()};
-  session->reader = std::thread([s = session.get(), from] { s->read(from); });
-
-  std::optional<binlog::BinlogPosition> last_committed = applier.committed_position();
-  // Source transactions handed to the applier and not yet known committed:
-  // their event counts and source timestamps, oldest first.
-  struct Handed {
-    uint64_t events;
-    uint32_t timestamp;
-  };
-  std::deque<Handed> handed;
-  uint64_t events_in_trx = 0;
-  uint32_t current_timestamp = 0;
-
-  // Runs after every queue item, so the gauges below (a lock per worker for
-  // the stats, one for the lag) are refreshed only when something committed
-  // or every kGaugePeriod — not per event.
-  constexpr auto kGaugePeriod = std::chrono::milliseconds(100);
-  auto gauges_refreshed = std::chrono::steady_clock::time_point{};
-  const auto note_progress = [&] {
-    bool refresh = false;
-    const auto& committed = applier.committed_position();
-    if (committed && committed != last_committed) {
-      refresh = true;
-      last_committed = committed;
-      metrics_.set_applied_position(*committed);
-      // What the applier still holds uncommitted was handed last.
-      const size_t done = handed.size() - std::min(handed.size(), applier.uncommitted_transactions());
-      uint64_t events = 0;
-      for (size_t i = 0; i < done; ++i) {
-        events += handed.front().events;
-        metrics_.applied_event_timestamp = handed.front().timestamp;
-        handed.pop_front();
-      }
-      metrics_.transactions_applied.fetch_add(done);
-      session->note_applied(events);
-      session->committed_through(done);
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (!refresh && now - gauges_refreshed < kGaugePeriod) return;
-    gauges_refreshed = now;
-    const sql::ApplierStats stats = applier.total_stats();
-    metrics_.rows_applied = rows_base_ + stats.rows;
-    metrics_.target_commits = commits_base_ + stats.target_commits;
-    metrics_.queue_bytes = session->queue.bytes();
-    metrics_.lag_seconds = session->lag_seconds();
-  };
-  const auto finish = [&] {
-    if (applier.in_transaction()) applier.abort();
-    applier.flush();
-    gauges_refreshed = {};
-    note_progress();
-  };
-
   try {
-    while (true) {
-      if (stop_ && !applier.in_transaction()) {
-        finish();
-        return false;
-      }
-      if (consolidated() && !applier.in_transaction()) {
-        note_progress();
-        return true;
-      }
-      const auto timeout = applier.has_uncommitted() ? options_.idle_flush : std::chrono::milliseconds(200);
-      std::optional<QueueItem> item = session->queue.pop(timeout);
-      if (!item) {
-        if (!applier.in_transaction() && applier.has_uncommitted()) applier.flush();
-        note_progress();
-        continue;
-      }
-      switch (item->kind) {
-        case QueueItem::Kind::kBegin:
-          applier.begin();
-          events_in_trx = 0;
-          current_timestamp = item->transaction.timestamp;
-          break;
-        case QueueItem::Kind::kEvent:
-          with_context([&] { return fmt::format("{}:{}", item->file, item->offset); },
-                       [&] { applier.apply(std::move(item->event)); });
-          ++events_in_trx;
-          break;
-        case QueueItem::Kind::kCommit:
-          handed.push_back({events_in_trx, current_timestamp});
-          applier.commit(item->transaction.end);
-          break;
-        case QueueItem::Kind::kAbort:
-          applier.abort();
-          session->note_discarded(events_in_trx);
-          events_in_trx = 0;
-          break;
-        case QueueItem::Kind::kEnd: finish(); return consolidated();
-        case QueueItem::Kind::kError:
-          finish();
-          try {
-            std::rethrow_exception(item->error);
-          } catch (Error& e) {
-            // A source failure is final here (the stream already retried what it could).
-            if (e.kind() == Error::Kind::kNetwork)
-              throw Error(Error::Kind::kRuntime, std::string("source ") + e.what());
-            throw;
-          }
-      }
-      note_progress();
-    }
+    return apply_queue(applier, *session);
   } catch (...) {
     commits_base_ += applier.total_stats().target_commits;
     throw;
+  }
+}
+
+// The applier thread: hands the queue's transactions to the applier until
+// the stream ends, a stop is requested (between source transactions), the
+// applier wants replacing, or an error.
+Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Session& session) {
+  Progress progress(*this, applier, session);
+  const auto replace = [&] { return applier.wants_replacement() ? SessionEnd::kReplaceApplier : SessionEnd::kDone; };
+  const auto finish = [&] {
+    if (applier.in_transaction()) applier.abort();  // its rest is not here: roll it back
+    applier.flush();
+    progress.update(/*force_gauges=*/true);
+  };
+  while (true) {
+    if (stop_.stop_requested() && !applier.in_transaction()) {
+      finish();
+      return SessionEnd::kDone;
+    }
+    if (applier.wants_replacement() && !applier.in_transaction()) {
+      progress.update();
+      return SessionEnd::kReplaceApplier;
+    }
+    const auto timeout = applier.has_uncommitted() ? options_.idle_flush : std::chrono::milliseconds(200);
+    std::optional<QueueItem> item = session.queue.pop(timeout);
+    if (!item) {
+      if (!applier.in_transaction() && applier.has_uncommitted()) applier.flush();
+      progress.update();
+      continue;
+    }
+    switch (item->kind) {
+      case QueueItem::Kind::kBegin:
+        applier.begin();
+        progress.begin(item->transaction.timestamp);
+        break;
+      case QueueItem::Kind::kEvent:
+        with_context([&] { return fmt::format("{}:{}", item->file, item->offset); },
+                     [&] { applier.apply(std::move(item->event)); });
+        progress.event();
+        break;
+      case QueueItem::Kind::kCommit:
+        progress.handed();
+        applier.commit(item->transaction.end);
+        break;
+      case QueueItem::Kind::kAbort:
+        applier.abort();
+        progress.aborted();
+        break;
+      case QueueItem::Kind::kEnd: finish(); return replace();
+      case QueueItem::Kind::kError:
+        finish();
+        try {
+          std::rethrow_exception(item->error);
+        } catch (Error& e) {
+          // A source failure is final here (the stream already retried what it could).
+          if (e.kind() == Error::Kind::kNetwork) throw Error(Error::Kind::kRuntime, std::string("source ") + e.what());
+          throw;
+        }
+    }
+    progress.update();
   }
 }
 

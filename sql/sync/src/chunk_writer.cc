@@ -1,9 +1,9 @@
 #include "galaxis/sql/sync/chunk_writer.h"
 
 #include <chrono>
-#include <thread>
 
 #include "galaxis/common/log.h"
+#include "galaxis/common/retry.h"
 #include "galaxis/sql/schema_cache.h"
 #include "galaxis/sql/sync/checked_write.h"
 #include "galaxis/sql/target_session.h"
@@ -34,17 +34,24 @@ void TargetSink::write(ChunkJob& job) {
   // A chunk is one target transaction. Parallel writers can deadlock on the
   // shared sync_progress rows (gap locks of its unique key); InnoDB then
   // rolls the whole chunk back, so sending it again is safe.
-  constexpr unsigned kMaxAttempts = 5;
+  // Up to 4 retries (5 tries), 20 ms doubling.
+  RetryPolicy policy;
+  policy.initial_delay = std::chrono::milliseconds(20);
+  policy.max_delay = std::chrono::milliseconds(160);
+  policy.max_attempts = 4;
+  Backoff backoff(policy);
   with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
-    for (unsigned attempt = 1;; ++attempt) {
+    while (true) {
       try {
         for (const std::string& sql : trips) send_checked(connection_, sql, *job.table, where);
         connection_.exec("COMMIT");
         return;
       } catch (const Error& e) {
         connection_.rollback_quietly();
-        if (!is_lock_conflict(e.server_errno()) || attempt == kMaxAttempts) throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+        if (!is_lock_conflict(e.server_errno())) throw;
+        const auto delay = backoff.next_delay();
+        if (!delay) throw;
+        backoff.wait(*delay);
       }
     }
   });

@@ -67,8 +67,8 @@ bool caught_up(StreamThread& st, const BinlogStatus& status) {
 
 relay::StreamOptions quick_reconnects() {
   relay::StreamOptions o;
-  o.initial_backoff = 100ms;
-  o.max_backoff = 1s;
+  o.retry.initial_delay = 100ms;
+  o.retry.max_delay = 1s;
   return o;
 }
 

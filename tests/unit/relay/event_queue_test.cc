@@ -72,6 +72,19 @@ TEST(EventQueue, PopTimesOutWhenEmpty) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(25));
 }
 
+TEST(EventQueue, AWakeIsNotLostAndEndsTheNextWaitAtOnce) {
+  EventQueue queue(100);
+  queue.wake();  // before the consumer waits: pop() must still return at once
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(queue.pop(std::chrono::seconds(60)).has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  // Consumed: the next pop() waits for items again (here: one that is there).
+  ASSERT_TRUE(queue.push(item(1, 10)));
+  auto popped = queue.pop(std::chrono::seconds(60));
+  ASSERT_TRUE(popped.has_value());
+  EXPECT_EQ(popped->offset, 1u);
+}
+
 TEST(EventQueue, CloseWakesAWaitingProducerAndTheConsumerDrainsTheRest) {
   EventQueue queue(100);
   ASSERT_TRUE(queue.push(item(1, 80)));

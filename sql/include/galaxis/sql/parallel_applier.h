@@ -163,6 +163,7 @@ class ParallelApplier : public TransactionApplier {
   bool recovering() const { return recovery_.has_value(); }
   // consolidate_to_serial: the position is in the plain row now; use a serial Applier.
   bool consolidated() const { return consolidated_; }
+  bool wants_replacement() const override { return consolidated_; }
   uint64_t epochs() const { return epochs_; }
   // Why epochs ended: a transaction conflicting with two workers, a
   // barrier, a size/time bound, flush() (idle source), a huge transaction.

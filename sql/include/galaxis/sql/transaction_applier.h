@@ -53,6 +53,11 @@ class TransactionApplier {
   // Writes `start` to the checkpoint at once (--initial from-now: a restart
   // before the first commit must not skip what came in between).
   virtual void record_start_position(const binlog::BinlogPosition& start) = 0;
+  // True once this applier has finished its job and another one must take
+  // over (ParallelApplier consolidating an earlier parallel run into the
+  // serial row): the pipeline then connects a new applier and resumes from
+  // its committed_position(). Checked between source transactions.
+  virtual bool wants_replacement() const { return false; }
 };
 
 }  // namespace galaxis::sql

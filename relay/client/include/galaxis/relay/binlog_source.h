@@ -74,6 +74,10 @@ class BinlogSource {
   virtual std::string describe() const = 0;
   // The file and offset of the next event to be read.
   virtual binlog::BinlogPosition position() const = 0;
+  // The server's version and flavour after open() (for logs and metrics);
+  // "" / false when not known (files, test sources).
+  virtual std::string server_version() const { return {}; }
+  virtual bool server_is_mariadb() const { return false; }
 };
 
 }  // namespace galaxis::relay

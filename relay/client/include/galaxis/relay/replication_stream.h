@@ -13,7 +13,7 @@
 // transaction once it has been seen. If the connection drops or the source
 // fails mid-transaction the consumer gets on_transaction_abort and must
 // discard that transaction; the stream then reconnects with capped
-// exponential backoff (Error kNetwork only) and resumes at the accepted
+// exponential backoff (RetryPolicy; Error kNetwork only) and resumes at the accepted
 // position, so nothing is delivered twice as committed and nothing is
 // skipped. Fatal errors (corrupt event, purged position, auth, unknown event
 // inside a transaction) propagate from run() with the source and position in
@@ -35,7 +35,10 @@
 
 #include "galaxis/binlog/decoder.h"
 #include "galaxis/binlog/position.h"
+#include "galaxis/common/clock.h"
 #include "galaxis/common/error.h"
+#include "galaxis/common/retry.h"
+#include "galaxis/common/stop_signal.h"
 #include "galaxis/relay/binlog_source.h"
 #include "galaxis/relay/gtid_state.h"
 
@@ -76,13 +79,14 @@ class TransactionConsumer {
 
 struct StreamOptions {
   bool reconnect = true;
-  std::chrono::milliseconds initial_backoff{500};
-  std::chrono::milliseconds max_backoff{std::chrono::seconds(30)};
-  unsigned max_attempts = 0;  // consecutive failed reconnects before giving up; 0 = never give up
+  // Reconnect backoff (common/retry.h): 500 ms doubling to 30 s;
+  // max_attempts = consecutive failed reconnects before giving up, 0 = never.
+  RetryPolicy retry;
   bool verify_checksums = true;
   bool decode_rows = true;
-  // Injected for tests; default sleeps (interruptibly by request_stop()).
-  std::function<void(std::chrono::milliseconds)> sleep;
+  // Waits between reconnects go through it (request_stop() ends them);
+  // nullptr = steady_clock(). Tests pass a FakeClock.
+  Clock* clock = nullptr;
 };
 
 struct StreamStats {
@@ -113,13 +117,12 @@ class ReplicationStream {
   void begin(const binlog::Event& event, const StreamEvent& where, TransactionConsumer& consumer);
   void commit(TransactionConsumer& consumer);
   void accept(const binlog::BinlogPosition& position);
-  void sleep_for(std::chrono::milliseconds delay);
 
   BinlogSource& source_;
   StreamOptions options_;
   std::unique_ptr<binlog::Decoder> decoder_;
   GtidState gtid_state_;
-  std::atomic<bool> stop_{false};
+  StopSignal stop_;
 
   mutable std::mutex mutex_;  // guards accepted_ and stats_
   binlog::BinlogPosition accepted_;

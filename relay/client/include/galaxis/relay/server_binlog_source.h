@@ -58,6 +58,8 @@ class ServerBinlogSource : public BinlogSource {
   void close() override;
   std::string describe() const override;
   binlog::BinlogPosition position() const override { return position_; }
+  std::string server_version() const override { return master_.version; }
+  bool server_is_mariadb() const override { return master_.mariadb; }
 
   // Available after open().
   const MasterInfo& master() const { return master_; }

@@ -30,8 +30,15 @@
 // Signals: run_daemon() blocks SIGTERM/SIGINT in the calling thread after
 // before_streaming (which may start and join threads of its own; SIGTERM
 // there ends the process, a snapshot copy resumes on the next start) and
-// before it creates any thread of its own, and waits for them on a watcher
-// thread; call it from the main thread before starting other threads.
+// before it creates any thread of its own, and takes them on a watcher
+// thread (signal_watcher.h: sigwait, no handler); call it from the main
+// thread before starting other threads.
+//
+// Parts (daemon.cc): check_servers (1), Endpoints (health, agent-check,
+// role monitor), Monitor (rate line, status row, fence), PipelineRunner
+// (pipeline_runner.h: 3-5, unit-tested with a replay source and a fake
+// applier), stream_until_stopped (the exit: 0 or the error). Waiting for
+// shutdown uses StopSignal (common/stop_signal.h), never a polling sleep.
 #pragma once
 
 #include <chrono>

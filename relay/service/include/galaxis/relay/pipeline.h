@@ -46,6 +46,14 @@
 // finish the source transaction being applied if its events are all here,
 // else roll it back; it commits the complete ones and returns normally.
 //
+// Seams: the pipeline is built from PipelineParts — its BinlogSource, a
+// factory of TransactionAppliers, the master's current position (from-now)
+// and a Clock for its waits. Pipeline(options, metrics) wires the real ones
+// (server_pipeline_parts(), pipeline_wiring.h); unit tests pass a replay
+// source, a fake applier and a FakeClock (tests/unit/relay/pipeline_test.cc).
+// Retry waits use the one RetryPolicy (common/retry.h) and end at once on
+// request_stop() (StopSignal), never by polling.
+//
 // Threading: run() once, from one thread; request_stop() and the metrics
 // from any thread.
 #pragma once
@@ -53,10 +61,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "galaxis/common/clock.h"
+#include "galaxis/common/retry.h"
+#include "galaxis/common/stop_signal.h"
 #include "galaxis/common/url.h"
 #include "galaxis/relay/metrics.h"
 #include "galaxis/relay/replication_stream.h"
@@ -79,40 +91,62 @@ struct PipelineOptions {
   InitialPosition initial = InitialPosition::kFromStart;
   size_t queue_max_bytes = 32u << 20;  // counted as 128 + 2 x binlog size per event
   std::chrono::milliseconds idle_flush{2};
-  std::chrono::milliseconds target_initial_backoff{500};
-  std::chrono::milliseconds target_max_backoff{std::chrono::seconds(30)};
-  // Consecutive failed target reconnects before giving up; 0 = never.
-  unsigned target_max_attempts = 0;
+  // Target reconnects: 500 ms doubling to 30 s; max_attempts = consecutive
+  // failed target reconnects before giving up, 0 = never.
+  RetryPolicy target_retry;
   // Ends (returns) when the master has nothing more instead of waiting (tests, benchmarks).
   bool stop_at_end = false;
 };
 
+// A new applier on fresh target connection(s); called at the start and
+// after each retryable target failure. give_up() turns true when a stop was
+// requested (for waits inside, e.g. for the stream lock).
+using ApplierFactory = std::function<std::unique_ptr<sql::TransactionApplier>(const std::function<bool()>& give_up)>;
+
+struct PipelineParts {
+  // One source for all sessions (re-opened at each session's start position):
+  // after its first open a ServerBinlogSource no longer takes our own
+  // lingering registration for another replica with our server_id.
+  std::unique_ptr<BinlogSource> source;
+  ApplierFactory connect_applier;
+  // The master's current position, for --initial from-now.
+  std::function<binlog::BinlogPosition()> master_position;
+  Clock* clock = nullptr;  // nullptr: steady_clock()
+};
+
 class Pipeline {
  public:
+  // Against real servers: server_pipeline_parts(options) (pipeline_wiring.h).
   Pipeline(PipelineOptions options, RelayMetrics& metrics);
+  Pipeline(PipelineOptions options, RelayMetrics& metrics, PipelineParts parts);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
   void run();
   void request_stop();
-  bool stop_requested() const { return stop_; }
+  bool stop_requested() const { return stop_.stop_requested(); }
 
  private:
   struct Session;
-  // Returns true when the applier asked to be replaced (a parallel
-  // recovery consolidated into the serial row).
-  bool run_session(sql::TransactionApplier& applier);
-  std::unique_ptr<sql::TransactionApplier> connect_applier();
+  class Progress;
+  enum class SessionEnd { kDone, kReplaceApplier };
+
+  SessionEnd run_session(sql::TransactionApplier& applier);
+  std::unique_ptr<Session> start_session(sql::TransactionApplier& applier);
+  SessionEnd apply_queue(sql::TransactionApplier& applier, Session& session);
+  // After a failed session: throws when the error is final, else waits (backoff) and returns.
+  void recover_or_throw(Error& e, Backoff& backoff);
   StartPosition start_position(sql::TransactionApplier& applier);
 
   PipelineOptions options_;
   RelayMetrics& metrics_;
-  std::atomic<bool> stop_{false};
+  PipelineParts parts_;
+  Clock& clock_;
+  StopSignal stop_;
   std::mutex session_mutex_;
   Session* session_ = nullptr;  // the running session, for request_stop()
-  std::unique_ptr<ServerBinlogSource> source_;
-  unsigned ghost_retries_ = 0;  // server_id clashes retried (see run())
+  unsigned ghost_retries_ = 0;  // server_id clashes retried (see recover_or_throw())
   uint64_t rows_base_ = 0;      // rows of applier instances before the current one
   uint64_t commits_base_ = 0;
 };
