@@ -14,6 +14,7 @@
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/relay/audit_log.h"
+#include "galaxis/relay/drain_rule.h"
 #include "galaxis/sql/literal.h"
 #include "galaxis/sql/parallel_checkpoint.h"
 #include "galaxis/sql/role_store.h"
@@ -73,6 +74,34 @@ std::optional<std::string> release_sha_of_root(const std::string& root, std::str
 }
 
 bool read_only(sql::Connection& c) { return c.query_value("SELECT @@GLOBAL.read_only").value_or("0") != "0"; }
+
+// SHOW BINLOG EVENTS from `applied` on, file by file up to `final`'s file, a
+// few events per file: enough to see a rotation (a handful of header events
+// per file); a real backlog stops drain_rule's check at its first event anyway.
+std::vector<BinlogEventRow> binlog_events_after(sql::Connection& c, const binlog::BinlogPosition& applied,
+                                                const binlog::BinlogPosition& final) {
+  constexpr int kPerFile = 32;
+  constexpr size_t kMaxFiles = 16;
+  std::vector<std::string> files;
+  bool from_applied = false;
+  for (const sql::Row& row : c.query("SHOW BINARY LOGS")) {
+    const std::string name = row[0].value_or("");
+    from_applied = from_applied || name == applied.file;
+    if (from_applied && files.size() < kMaxFiles) files.push_back(name);
+    if (name == final.file) break;
+  }
+  std::vector<BinlogEventRow> events;
+  for (const std::string& file : files) {
+    const uint64_t from = file == applied.file ? applied.offset : 4;
+    for (const sql::Row& row :
+         c.query(fmt::format("SHOW BINLOG EVENTS IN {} FROM {} LIMIT {}", sql_quoted(file), from, kPerFile))) {
+      // Log_name, Pos, Event_type, Server_id, End_log_pos, Info
+      events.push_back({row[0].value_or(""), std::stoull(row[1].value_or("0")), row[2].value_or(""),
+                        std::stoull(row[4].value_or("0"))});
+    }
+  }
+  return events;
+}
 
 struct HookResult {
   int exit_status = -1;
@@ -142,6 +171,17 @@ class Promotion {
   void fence();
   void unfence();
   void drain(sql::Connection& target);
+  struct DrainCheck {
+    DrainRuleResult gtid;
+    DrainRuleResult position;
+    bool drained() const { return (gtid.applies && gtid.drained) || position.drained; }
+    std::string detail() const {
+      return gtid.applies ? "gtid: " + gtid.detail + "; position: " + position.detail : position.detail;
+    }
+  };
+  // Both rules of drain_rule.h against final_position_; lists the master's
+  // binlog events only when `list_events` (the applied position stopped moving).
+  DrainCheck check_drained(const std::optional<binlog::BinlogPosition>& applied, bool list_events);
   sql::Connection stop_relay();
   std::string window_text(const StatusReport& r) const;
 
@@ -228,33 +268,67 @@ void Promotion::unfence() {
   }
 }
 
+Promotion::DrainCheck Promotion::check_drained(const std::optional<binlog::BinlogPosition>& applied, bool list_events) {
+  DrainCheck check;
+  if (!applied) {
+    check.position.detail = "nothing applied (no checkpoint)";
+    return check;
+  }
+  check.gtid = gtid_drained(applied->gtid_executed, final_position_.gtid_executed);
+  std::vector<BinlogEventRow> events;
+  if (list_events && sql::position_before(*applied, final_position_)) {
+    try {
+      events = binlog_events_after(admin_source_ ? *admin_source_ : *source_, *applied, final_position_);
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kServer) throw;
+      check.position.detail = std::string("cannot list the master's binlog events: ") + e.what();
+      return check;
+    }
+  }
+  check.position = position_drained(*applied, final_position_, events);
+  return check;
+}
+
 void Promotion::drain(sql::Connection& target) {
   final_position_ = read_master_position(*source_);
   const auto until = Clock::now() + o_.drain_timeout;
   const auto start = Clock::now();
   std::optional<binlog::BinlogPosition> applied;
+  std::optional<binlog::BinlogPosition> previous;
+  DrainCheck check;
   while (true) {
     applied = target_report(target).applied_position;
-    if (applied &&
-        (position_reached(*applied, final_position_) ||
-         (!final_position_.gtid_executed.empty() && applied->gtid_executed == final_position_.gtid_executed))) {
+    // Events are listed only once the checkpoint stands still: a rotation
+    // leaves it behind the final position for good, a busy relay does not.
+    check = check_drained(applied, previous && applied && *previous == *applied);
+    if (check.drained()) {
+      // Drained by GTIDs at once: still report what the position rule says.
+      if (!check.position.drained && !(previous && applied && *previous == *applied)) {
+        check = check_drained(applied, true);
+      }
       break;
     }
     if (Clock::now() > until) {
       step("drain", "fail",
-           fmt::format("the relay did not reach the master's final position {} within {} ms (applied {})",
-                       final_position_.to_string(), o_.drain_timeout.count(), applied ? applied->to_string() : "none"),
+           fmt::format("the relay did not reach the master's final position {} within {} ms (applied {}): {}",
+                       final_position_.to_string(), o_.drain_timeout.count(), applied ? applied->to_string() : "none",
+                       check.detail()),
            {{"final", position_json(final_position_)}, {"applied", position_json(applied)}});
       throw_error(Error::Kind::kRuntime, "drain timed out at {} of {}", applied ? applied->to_string() : "none",
                   final_position_.to_string());
     }
+    previous = applied;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   step("drain", "ok",
-       fmt::format("applied {} reaches the master's final position {} after {} ms", applied->to_string(),
-                   final_position_.to_string(), ms),
-       {{"final", position_json(final_position_)}, {"applied", position_json(applied)}, {"ms", ms}});
+       fmt::format("applied {} reaches the master's final position {} after {} ms ({})", applied->to_string(),
+                   final_position_.to_string(), ms, check.detail()),
+       {{"final", position_json(final_position_)},
+        {"applied", position_json(applied)},
+        {"ms", ms},
+        {"by_gtid", check.gtid.applies && check.gtid.drained},
+        {"by_position", check.position.drained}});
 }
 
 // Kills the relay's sessions (the holders of the stream's locks) and takes
@@ -384,11 +458,14 @@ int Promotion::run() {
     }
     sql::Connection locked = stop_relay();
     const StatusReport after = target_report(locked);
-    if (master_reachable_ && (!after.applied_position || !position_reached(*after.applied_position, final_position_)) &&
-        !(after.applied_position && !final_position_.gtid_executed.empty() &&
-          after.applied_position->gtid_executed == final_position_.gtid_executed)) {
-      throw_error(Error::Kind::kRuntime, "after stopping the relay the checkpoint {} is behind the final position {}",
-                  after.applied_position ? after.applied_position->to_string() : "none", final_position_.to_string());
+    if (master_reachable_) {
+      const DrainCheck check = check_drained(after.applied_position, true);
+      if (!check.drained()) {
+        throw_error(Error::Kind::kRuntime,
+                    "after stopping the relay the checkpoint {} is behind the final position {}: {}",
+                    after.applied_position ? after.applied_position->to_string() : "none", final_position_.to_string(),
+                    check.detail());
+      }
     }
     // The target's own binlog position: where a reverse relay starts.
     std::optional<binlog::BinlogPosition> own;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -160,9 +161,11 @@ class FailoverTest : public ::testing::TestWithParam<Flavor> {
   }
 
   ProcessResult promote(const std::vector<std::string>& extra, uint16_t source_port = 0) {
-    std::vector<std::string> args = {GALAXIS_BINARY, "promote",    "--source",        source_url(source_port),
-                                     "--target",     target_url(), "--stream",        stream_,
-                                     "--audit-log",  audit_path_,  "--drain-timeout", "30"};
+    std::vector<std::string> args = {GALAXIS_BINARY, "promote",  "--source", source_url(source_port), "--target",
+                                     target_url(),   "--stream", stream_,    "--audit-log",           audit_path_};
+    if (std::find(extra.begin(), extra.end(), "--drain-timeout") == extra.end()) {
+      args.insert(args.end(), {"--drain-timeout", "30"});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     return run_process(args, 120);
   }
@@ -284,6 +287,48 @@ TEST_P(FailoverTest, WithoutAdminCredentialsSaysWhatIsNotFenced) {
   EXPECT_NE(result.out.find("role row NOT written"), std::string::npos) << result.out;
   EXPECT_EQ(master_->query_value("SELECT @@GLOBAL.read_only"), "0");
   EXPECT_EQ(passive_rows(), 2u);
+}
+
+// FLUSH BINARY LOGS after the last write (twice): the master's final
+// position is then in a newer file than the relay's checkpoint, with only
+// Rotate/Format_desc/Previous_gtids (Gtid_list, Binlog_checkpoint) between.
+// No --admin-source, so promote writes nothing to the master after the
+// rotation: the drain must accept it by both rules (drain_rule.h) at once,
+// not wait for its timeout.
+TEST_P(FailoverTest, RotationAfterTheLastWriteDrains) {
+  start_relay();
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b')");
+  const BinlogStatus last = master_->binlog_status();
+  // Every checkpoint row (the plain one or parallel apply's worker rows) at the last write.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return passive_->query_value("SELECT MIN(binlog_file = '" + last.file + "' AND binlog_position >= " +
+                                     std::to_string(last.position) + ") FROM galaxis_relay.checkpoint WHERE stream='" +
+                                     stream_ + "' OR stream LIKE '" + stream_ + "#%'") == "1";
+      },
+      30s))
+      << relay_->log();
+  master_->exec("FLUSH BINARY LOGS");
+  master_->exec("FLUSH BINARY LOGS");
+  ASSERT_NE(master_->binlog_status().file, last.file);
+  const auto started = std::chrono::steady_clock::now();
+  const ProcessResult result = promote({"--drain-timeout", "10"});
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_LT(ms.count(), 10000) << result.out;
+  bool checked = false;
+  for (const auto& r : audit_records(audit_path_)) {
+    if (r["step"] != "drain") continue;
+    checked = true;
+    EXPECT_EQ(r["outcome"], "ok") << r.dump();
+    EXPECT_EQ(r["by_position"], true) << r.dump();
+    EXPECT_EQ(r["by_gtid"], true) << r.dump();
+    EXPECT_EQ(r["applied"]["file"], last.file) << r.dump();
+    EXPECT_NE(r["final"]["file"], last.file) << r.dump();
+  }
+  EXPECT_TRUE(checked) << read_file(audit_path_);
+  EXPECT_NE(result.out.find("rotation/header events between applied " + last.file), std::string::npos) << result.out;
+  EXPECT_EQ(compare_databases(*master_, db_, *passive_, db_), "");
 }
 
 // The master dies (its proxy goes away): refused while the relay holds
