@@ -211,10 +211,12 @@ std::string Promotion::window_text(const StatusReport& r) const {
     last_trx = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", u.tm_year + 1900, u.tm_mon + 1, u.tm_mday,
                            u.tm_hour, u.tm_min, u.tm_sec);
   }
+  const auto at = [&](const std::string& t) { return t.empty() ? std::string("unknown") : t + " UTC"; };
   return fmt::format(
-      "may be lost: whatever the old master committed after {} (the last position the relay received; last "
-      "applied transaction from {}; relay last reported {} UTC as {})",
-      received, last_trx, r.row ? r.row->updated_at : "never", r.row ? r.row->state : "-");
+      "may be lost: whatever the old master committed after {} (the last position the relay received; last event "
+      "received {}, last heartbeat {}; last applied transaction from {}; relay last reported {} UTC as {})",
+      received, at(r.row ? r.row->last_event_received_at : ""), at(r.row ? r.row->last_heartbeat_at : ""), last_trx,
+      r.row ? r.row->updated_at : "never", r.row ? r.row->state : "-");
 }
 
 void Promotion::fence() {
@@ -429,7 +431,9 @@ int Promotion::run() {
   if (!master_reachable_)
     step("window", "ok", window_text(report),
          {{"received", report.row ? position_json(report.row->source_position) : json(nullptr)},
-          {"applied", position_json(report.applied_position)}});
+          {"applied", position_json(report.applied_position)},
+          {"last_event_received_at", report.row ? json(report.row->last_event_received_at) : json(nullptr)},
+          {"last_heartbeat_at", report.row ? json(report.row->last_heartbeat_at) : json(nullptr)}});
 
   if (o_.dry_run) {
     audit_.record("dry-run", "dry-run", verdict_line(verdict));
