@@ -103,6 +103,38 @@ std::vector<BinlogEventRow> binlog_events_after(sql::Connection& c, const binlog
   return events;
 }
 
+// SET GLOBAL <variable> = ON on the old master, robust to a stall: the server
+// takes the global read lock first, which waits for every running statement;
+// a statement waiting for a row lock of a transaction that is between
+// statements waits for a session that itself waits for the read lock — a
+// deadlock neither MDL nor InnoDB sees, until innodb_lock_wait_timeout (50 s).
+// So each try waits at most 2 s (lock_wait_timeout); after a timeout the
+// sessions with an open InnoDB transaction are killed (their uncommitted
+// transactions roll back: nothing a client saw committed) and it tries again,
+// 5 times. Returns the killed connection ids.
+std::vector<std::string> set_global_on(sql::Connection& admin, const std::string& variable) {
+  admin.exec("SET SESSION lock_wait_timeout = 2");
+  std::vector<std::string> killed;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      admin.exec("SET GLOBAL " + variable + " = ON");
+      return killed;
+    } catch (const Error& e) {
+      if (admin.last_errno() != 1205 || attempt == 5) throw;  // ER_LOCK_WAIT_TIMEOUT
+    }
+    for (const sql::Row& row : admin.query("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX WHERE "
+                                           "trx_mysql_thread_id <> CONNECTION_ID()")) {
+      if (!row[0]) continue;
+      try {
+        admin.exec("KILL CONNECTION " + *row[0]);
+        killed.push_back(*row[0]);
+      } catch (const Error& e) {
+        if (admin.last_errno() != 1094) throw;  // ended in between
+      }
+    }
+  }
+}
+
 struct HookResult {
   int exit_status = -1;
   bool timed_out = false;
@@ -230,12 +262,19 @@ void Promotion::fence() {
     source_role_before_ = roles_.load(*admin_source_);
     roles_.store(*admin_source_, fenced);
     fenced_row_ = true;
-    admin_source_->exec("SET GLOBAL read_only = ON");
-    if (!admin_source_->is_mariadb()) admin_source_->exec("SET GLOBAL super_read_only = ON");
+    std::vector<std::string> killed = set_global_on(*admin_source_, "read_only");
     fenced_read_only_ = true;
+    if (!admin_source_->is_mariadb()) {
+      for (std::string& k : set_global_on(*admin_source_, "super_read_only")) killed.push_back(std::move(k));
+    }
+    std::string killed_text;
+    for (const std::string& k : killed) killed_text += (killed_text.empty() ? "" : ", ") + k;
     step("fence", "ok",
-         fmt::format("{}: role row 'fenced' (epoch {}), read_only=ON{}", admin_source_->display(), new_epoch_,
-                     admin_source_->is_mariadb() ? "" : ", super_read_only=ON"));
+         fmt::format(
+             "{}: role row 'fenced' (epoch {}), read_only=ON{}{}", admin_source_->display(), new_epoch_,
+             admin_source_->is_mariadb() ? "" : ", super_read_only=ON",
+             killed.empty() ? "" : "; killed the sessions with open transactions that blocked it: " + killed_text),
+         {{"killed_sessions", killed.size()}});
     return;
   }
   std::string row_outcome;
