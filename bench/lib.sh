@@ -34,6 +34,53 @@ start_server() {  # start_server NAME PORT extra-args...
   sql "$name" "CREATE USER IF NOT EXISTS bench@'%'; GRANT ALL ON *.* TO bench@'%' WITH GRANT OPTION;"
 }
 
+# Other flavours: GALAXIS_BENCH_FLAVOR=mariadb-11.8 or mysql-9.7 runs the
+# server inside its chroot ($GALAXIS_CHROOT_DIR, scripts/build-chroots) on a
+# copy of the pristine datadir the test harness keeps there (run any
+# integration test of that flavour once to create it). $BENCH_DIR/NAME/sock
+# and pid are symlinks into the chroot, so sql/stop_server work unchanged.
+# mariadb-10.11 (the default) is start_server above.
+BENCH_FLAVOR=${GALAXIS_BENCH_FLAVOR:-mariadb-10.11}
+is_mysql_flavor() { [[ $BENCH_FLAVOR == mysql-* ]]; }
+
+start_flavor_server() {  # start_flavor_server NAME PORT extra-args...
+  local name=$1 port=$2
+  shift 2
+  if [[ $BENCH_FLAVOR == mariadb-10.11 ]]; then
+    start_server "$name" "$port" "$@"
+    return
+  fi
+  local root=${GALAXIS_CHROOT_DIR:-/var/cache/galaxis-relay/chroots}/$BENCH_FLAVOR
+  local pristine
+  pristine=$(find "$root/var/lib/galaxis-pristine" -maxdepth 1 -name "$BENCH_FLAVOR-*" -type d 2>/dev/null | head -1)
+  [[ -n $pristine ]] || { echo "no pristine $BENCH_FLAVOR datadir in $root: run one integration test of it" >&2; return 1; }
+  local inner=/var/tmp/galaxis-bench-$name dir=$BENCH_DIR/$name
+  rm -rf "${root:?}$inner" "$dir" && mkdir -p "$root$inner" "$dir"
+  cp -a "$pristine" "$root$inner/data"
+  rm -f "$root$inner/data/.complete" "$root$inner/data/auto.cnf"  # MySQL: its own server_uuid
+  ln -s "$root$inner/sock" "$dir/sock"
+  ln -s "$root$inner/pid" "$dir/pid"
+  ln -s "$root$inner/error.log" "$dir/error.log"
+  local binary=/usr/sbin/mariadbd
+  local flavor_args=(--innodb-log-file-size=256M)
+  if is_mysql_flavor; then
+    binary=/usr/sbin/mysqld
+    flavor_args=(--innodb-redo-log-capacity=512M --mysqlx=OFF --secure-file-priv=/tmp --performance-schema=OFF)
+  fi
+  /usr/sbin/chroot "$root" "$binary" --no-defaults --user=root --datadir="$inner/data" --tmpdir="$inner" \
+    --port="$port" --bind-address=127.0.0.1 --socket="$inner/sock" --pid-file="$inner/pid" \
+    --log-error="$inner/error.log" --skip-name-resolve --innodb-buffer-pool-size=512M --max-connections=200 \
+    --character-set-server=utf8mb4 "${flavor_args[@]}" "$@" &
+  for _ in $(seq 1 600); do
+    [[ -S $dir/sock ]] && sql "$name" "SELECT 1" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  sql "$name" "CREATE USER IF NOT EXISTS bench@'%'; GRANT ALL ON *.* TO bench@'%' WITH GRANT OPTION;"
+}
+
+# RESET MASTER (MariaDB) / RESET BINARY LOGS AND GTIDS (MySQL 8.4+).
+reset_binlogs() { if is_mysql_flavor; then sql "$1" "RESET BINARY LOGS AND GTIDS"; else sql "$1" "RESET MASTER"; fi; }
+
 stop_server() {
   local pid
   pid=$(cat "$BENCH_DIR/$1/pid" 2>/dev/null || true)

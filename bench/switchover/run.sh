@@ -19,7 +19,9 @@
 #               inserts around the switchover (its resolution is one
 #               client process spawn, ~10-30 ms on a loaded machine)
 #   lost        acknowledged ledger ids missing on the new active (must be 0)
-# Servers: MariaDB 10.11 (bench/lib.sh).
+# Servers: MariaDB 10.11 (bench/lib.sh); GALAXIS_BENCH_FLAVOR=mariadb-11.8 or
+# mysql-9.7 runs both servers of that flavour in its chroot (MySQL with
+# gtid_mode=ON on both). The last line has the medians.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -36,9 +38,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL \
-  --sync-binlog=0 --innodb-flush-log-at-trx-commit=2
-start_server passive $P_PORT --server-id=2 --log-bin=binlog --binlog-format=ROW --innodb-flush-log-at-trx-commit=2
+GTID_ARGS=()
+is_mysql_flavor && GTID_ARGS=(--gtid-mode=ON --enforce-gtid-consistency=ON)
+start_flavor_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL \
+  --sync-binlog=0 --innodb-flush-log-at-trx-commit=2 "${GTID_ARGS[@]}"
+start_flavor_server passive $P_PORT --server-id=2 --log-bin=binlog --binlog-format=ROW \
+  --innodb-flush-log-at-trx-commit=2 "${GTID_ARGS[@]}"
 for s in master passive; do
   sql $s "CREATE USER IF NOT EXISTS app@'%'; GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER ON *.* TO app@'%';"
 done
@@ -65,12 +70,14 @@ ledger_client() {
   done
 }
 
+promote_ms=() f2f_ms=() window_ms=() lost_total=0
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 for round in $(seq 1 "$ROUNDS"); do
   # Reset: master active and writable, passive empty of roles, relay from now.
   sql master "SET GLOBAL read_only=OFF; DROP DATABASE IF EXISTS ledger; DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS galaxis_relay;"
   sql passive "DROP DATABASE IF EXISTS ledger; DROP DATABASE IF EXISTS sbtest; DROP DATABASE IF EXISTS galaxis_relay;"
   # The relay starts from-start: the earlier rounds' binlog must not be replayed.
-  for s in master passive; do sql $s "RESET MASTER"; done
+  for s in master passive; do reset_binlogs $s; done
   # On the master only: the relay (from-start) creates them on the passive.
   sql master "CREATE DATABASE ledger; CREATE TABLE ledger.t (id INT PRIMARY KEY, at DATETIME(6)); CREATE DATABASE sbtest;"
   sbargs=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=app --mysql-password=
@@ -116,5 +123,7 @@ for line in sys.stdin:
     r = json.loads(line)
     at[r["step"]] = datetime.datetime.strptime(r["at"], "%Y-%m-%dT%H:%M:%S.%fZ")
 print(round((at["flip"] - at["fence"]).total_seconds() * 1000))')
+  promote_ms+=("$(ms_between "$t0" "$t1")") f2f_ms+=("$fence_to_flip") window_ms+=("$window") lost_total=$((lost_total + acked - present))
   echo "round $round: promote_ms $(ms_between "$t0" "$t1") fence_to_flip_ms $fence_to_flip client_window_ms $window acked $acked (on the old master $on_master) lost $((acked - present))"
 done
+echo "$BENCH_FLAVOR medians over $ROUNDS rounds: promote_ms $(median "${promote_ms[@]}") fence_to_flip_ms $(median "${f2f_ms[@]}") client_window_ms $(median "${window_ms[@]}") lost_total $lost_total"

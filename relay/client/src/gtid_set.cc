@@ -148,6 +148,21 @@ bool MysqlGtidSet::contains(const Uuid& uuid, const std::string& tag, int64_t gn
   return false;
 }
 
+bool MysqlGtidSet::contains(const MysqlGtidSet& other) const {
+  for (const auto& [key, theirs] : other.sets_) {
+    const auto it = sets_.find(key);
+    if (it == sets_.end()) return false;
+    // Both interval lists are sorted and merged: each of theirs must lie inside one of ours.
+    for (const Interval& iv : theirs) {
+      const bool inside = std::any_of(it->second.begin(), it->second.end(), [&](const Interval& mine) {
+        return mine.start <= iv.start && iv.end <= mine.end;
+      });
+      if (!inside) return false;
+    }
+  }
+  return true;
+}
+
 std::string MysqlGtidSet::to_string() const {
   std::string out;
   const Uuid* previous_uuid = nullptr;

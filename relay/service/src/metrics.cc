@@ -63,6 +63,8 @@ MetricsSnapshot RelayMetrics::snapshot() const {
   s.lag_seconds = lag_seconds;
   s.applied_event_timestamp = applied_event_timestamp;
   s.resyncs = resyncs;
+  s.last_event_received_unix_us = last_event_received_unix_us;
+  s.last_heartbeat_unix_us = last_heartbeat_unix_us;
   if (counts_pending_events) {
     // Read applied first: it only grows, and it never passes what was received.
     const uint64_t applied = events_applied + events_discarded;

@@ -65,6 +65,7 @@ struct Pipeline::Session : TransactionConsumer {
   }
   void on_event(const TransactionInfo&, const StreamEvent& e) override {
     metrics.events_received.fetch_add(1, std::memory_order_relaxed);
+    metrics.last_event_received_unix_us.store(RelayMetrics::now_unix_us(), std::memory_order_relaxed);
     data_events.fetch_add(1, std::memory_order_relaxed);
     metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
     QueueItem item;
@@ -98,6 +99,11 @@ struct Pipeline::Session : TransactionConsumer {
     metrics.events_received.fetch_add(1, std::memory_order_relaxed);
     metrics.control_events_received.fetch_add(1, std::memory_order_relaxed);
     metrics.bytes_received.fetch_add(e.event.header.event_size, std::memory_order_relaxed);
+    if (e.event.as<binlog::HeartbeatEvent>()) {
+      metrics.last_heartbeat_unix_us.store(RelayMetrics::now_unix_us(), std::memory_order_relaxed);
+    } else if (!e.artificial) {
+      metrics.last_event_received_unix_us.store(RelayMetrics::now_unix_us(), std::memory_order_relaxed);
+    }
     if (!connected) {
       connected = true;
       metrics.set_source_version(source.server_version());

@@ -14,6 +14,7 @@
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/relay/audit_log.h"
+#include "galaxis/relay/drain_rule.h"
 #include "galaxis/sql/literal.h"
 #include "galaxis/sql/parallel_checkpoint.h"
 #include "galaxis/sql/role_store.h"
@@ -73,6 +74,66 @@ std::optional<std::string> release_sha_of_root(const std::string& root, std::str
 }
 
 bool read_only(sql::Connection& c) { return c.query_value("SELECT @@GLOBAL.read_only").value_or("0") != "0"; }
+
+// SHOW BINLOG EVENTS from `applied` on, file by file up to `final`'s file, a
+// few events per file: enough to see a rotation (a handful of header events
+// per file); a real backlog stops drain_rule's check at its first event anyway.
+std::vector<BinlogEventRow> binlog_events_after(sql::Connection& c, const binlog::BinlogPosition& applied,
+                                                const binlog::BinlogPosition& final) {
+  constexpr int kPerFile = 32;
+  constexpr size_t kMaxFiles = 16;
+  std::vector<std::string> files;
+  bool from_applied = false;
+  for (const sql::Row& row : c.query("SHOW BINARY LOGS")) {
+    const std::string name = row[0].value_or("");
+    from_applied = from_applied || name == applied.file;
+    if (from_applied && files.size() < kMaxFiles) files.push_back(name);
+    if (name == final.file) break;
+  }
+  std::vector<BinlogEventRow> events;
+  for (const std::string& file : files) {
+    const uint64_t from = file == applied.file ? applied.offset : 4;
+    for (const sql::Row& row :
+         c.query(fmt::format("SHOW BINLOG EVENTS IN {} FROM {} LIMIT {}", sql_quoted(file), from, kPerFile))) {
+      // Log_name, Pos, Event_type, Server_id, End_log_pos, Info
+      events.push_back({row[0].value_or(""), std::stoull(row[1].value_or("0")), row[2].value_or(""),
+                        std::stoull(row[4].value_or("0"))});
+    }
+  }
+  return events;
+}
+
+// SET GLOBAL <variable> = ON on the old master, robust to a stall: the server
+// takes the global read lock first, which waits for every running statement;
+// a statement waiting for a row lock of a transaction that is between
+// statements waits for a session that itself waits for the read lock — a
+// deadlock neither MDL nor InnoDB sees, until innodb_lock_wait_timeout (50 s).
+// So each try waits at most 2 s (lock_wait_timeout); after a timeout the
+// sessions with an open InnoDB transaction are killed (their uncommitted
+// transactions roll back: nothing a client saw committed) and it tries again,
+// 5 times. Returns the killed connection ids.
+std::vector<std::string> set_global_on(sql::Connection& admin, const std::string& variable) {
+  admin.exec("SET SESSION lock_wait_timeout = 2");
+  std::vector<std::string> killed;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      admin.exec("SET GLOBAL " + variable + " = ON");
+      return killed;
+    } catch (const Error& e) {
+      if (admin.last_errno() != 1205 || attempt == 5) throw;  // ER_LOCK_WAIT_TIMEOUT
+    }
+    for (const sql::Row& row : admin.query("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX WHERE "
+                                           "trx_mysql_thread_id <> CONNECTION_ID()")) {
+      if (!row[0]) continue;
+      try {
+        admin.exec("KILL CONNECTION " + *row[0]);
+        killed.push_back(*row[0]);
+      } catch (const Error& e) {
+        if (admin.last_errno() != 1094) throw;  // ended in between
+      }
+    }
+  }
+}
 
 struct HookResult {
   int exit_status = -1;
@@ -142,6 +203,17 @@ class Promotion {
   void fence();
   void unfence();
   void drain(sql::Connection& target);
+  struct DrainCheck {
+    DrainRuleResult gtid;
+    DrainRuleResult position;
+    bool drained() const { return (gtid.applies && gtid.drained) || position.drained; }
+    std::string detail() const {
+      return gtid.applies ? "gtid: " + gtid.detail + "; position: " + position.detail : position.detail;
+    }
+  };
+  // Both rules of drain_rule.h against final_position_; lists the master's
+  // binlog events only when `list_events` (the applied position stopped moving).
+  DrainCheck check_drained(const std::optional<binlog::BinlogPosition>& applied, bool list_events);
   sql::Connection stop_relay();
   std::string window_text(const StatusReport& r) const;
 
@@ -171,10 +243,12 @@ std::string Promotion::window_text(const StatusReport& r) const {
     last_trx = fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", u.tm_year + 1900, u.tm_mon + 1, u.tm_mday,
                            u.tm_hour, u.tm_min, u.tm_sec);
   }
+  const auto at = [&](const std::string& t) { return t.empty() ? std::string("unknown") : t + " UTC"; };
   return fmt::format(
-      "may be lost: whatever the old master committed after {} (the last position the relay received; last "
-      "applied transaction from {}; relay last reported {} UTC as {})",
-      received, last_trx, r.row ? r.row->updated_at : "never", r.row ? r.row->state : "-");
+      "may be lost: whatever the old master committed after {} (the last position the relay received; last event "
+      "received {}, last heartbeat {}; last applied transaction from {}; relay last reported {} UTC as {})",
+      received, at(r.row ? r.row->last_event_received_at : ""), at(r.row ? r.row->last_heartbeat_at : ""), last_trx,
+      r.row ? r.row->updated_at : "never", r.row ? r.row->state : "-");
 }
 
 void Promotion::fence() {
@@ -188,12 +262,19 @@ void Promotion::fence() {
     source_role_before_ = roles_.load(*admin_source_);
     roles_.store(*admin_source_, fenced);
     fenced_row_ = true;
-    admin_source_->exec("SET GLOBAL read_only = ON");
-    if (!admin_source_->is_mariadb()) admin_source_->exec("SET GLOBAL super_read_only = ON");
+    std::vector<std::string> killed = set_global_on(*admin_source_, "read_only");
     fenced_read_only_ = true;
+    if (!admin_source_->is_mariadb()) {
+      for (std::string& k : set_global_on(*admin_source_, "super_read_only")) killed.push_back(std::move(k));
+    }
+    std::string killed_text;
+    for (const std::string& k : killed) killed_text += (killed_text.empty() ? "" : ", ") + k;
     step("fence", "ok",
-         fmt::format("{}: role row 'fenced' (epoch {}), read_only=ON{}", admin_source_->display(), new_epoch_,
-                     admin_source_->is_mariadb() ? "" : ", super_read_only=ON"));
+         fmt::format(
+             "{}: role row 'fenced' (epoch {}), read_only=ON{}{}", admin_source_->display(), new_epoch_,
+             admin_source_->is_mariadb() ? "" : ", super_read_only=ON",
+             killed.empty() ? "" : "; killed the sessions with open transactions that blocked it: " + killed_text),
+         {{"killed_sessions", killed.size()}});
     return;
   }
   std::string row_outcome;
@@ -228,33 +309,67 @@ void Promotion::unfence() {
   }
 }
 
+Promotion::DrainCheck Promotion::check_drained(const std::optional<binlog::BinlogPosition>& applied, bool list_events) {
+  DrainCheck check;
+  if (!applied) {
+    check.position.detail = "nothing applied (no checkpoint)";
+    return check;
+  }
+  check.gtid = gtid_drained(applied->gtid_executed, final_position_.gtid_executed);
+  std::vector<BinlogEventRow> events;
+  if (list_events && sql::position_before(*applied, final_position_)) {
+    try {
+      events = binlog_events_after(admin_source_ ? *admin_source_ : *source_, *applied, final_position_);
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kServer) throw;
+      check.position.detail = std::string("cannot list the master's binlog events: ") + e.what();
+      return check;
+    }
+  }
+  check.position = position_drained(*applied, final_position_, events);
+  return check;
+}
+
 void Promotion::drain(sql::Connection& target) {
   final_position_ = read_master_position(*source_);
   const auto until = Clock::now() + o_.drain_timeout;
   const auto start = Clock::now();
   std::optional<binlog::BinlogPosition> applied;
+  std::optional<binlog::BinlogPosition> previous;
+  DrainCheck check;
   while (true) {
     applied = target_report(target).applied_position;
-    if (applied &&
-        (position_reached(*applied, final_position_) ||
-         (!final_position_.gtid_executed.empty() && applied->gtid_executed == final_position_.gtid_executed))) {
+    // Events are listed only once the checkpoint stands still: a rotation
+    // leaves it behind the final position for good, a busy relay does not.
+    check = check_drained(applied, previous && applied && *previous == *applied);
+    if (check.drained()) {
+      // Drained by GTIDs at once: still report what the position rule says.
+      if (!check.position.drained && !(previous && applied && *previous == *applied)) {
+        check = check_drained(applied, true);
+      }
       break;
     }
     if (Clock::now() > until) {
       step("drain", "fail",
-           fmt::format("the relay did not reach the master's final position {} within {} ms (applied {})",
-                       final_position_.to_string(), o_.drain_timeout.count(), applied ? applied->to_string() : "none"),
+           fmt::format("the relay did not reach the master's final position {} within {} ms (applied {}): {}",
+                       final_position_.to_string(), o_.drain_timeout.count(), applied ? applied->to_string() : "none",
+                       check.detail()),
            {{"final", position_json(final_position_)}, {"applied", position_json(applied)}});
       throw_error(Error::Kind::kRuntime, "drain timed out at {} of {}", applied ? applied->to_string() : "none",
                   final_position_.to_string());
     }
+    previous = applied;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   step("drain", "ok",
-       fmt::format("applied {} reaches the master's final position {} after {} ms", applied->to_string(),
-                   final_position_.to_string(), ms),
-       {{"final", position_json(final_position_)}, {"applied", position_json(applied)}, {"ms", ms}});
+       fmt::format("applied {} reaches the master's final position {} after {} ms ({})", applied->to_string(),
+                   final_position_.to_string(), ms, check.detail()),
+       {{"final", position_json(final_position_)},
+        {"applied", position_json(applied)},
+        {"ms", ms},
+        {"by_gtid", check.gtid.applies && check.gtid.drained},
+        {"by_position", check.position.drained}});
 }
 
 // Kills the relay's sessions (the holders of the stream's locks) and takes
@@ -355,7 +470,9 @@ int Promotion::run() {
   if (!master_reachable_)
     step("window", "ok", window_text(report),
          {{"received", report.row ? position_json(report.row->source_position) : json(nullptr)},
-          {"applied", position_json(report.applied_position)}});
+          {"applied", position_json(report.applied_position)},
+          {"last_event_received_at", report.row ? json(report.row->last_event_received_at) : json(nullptr)},
+          {"last_heartbeat_at", report.row ? json(report.row->last_heartbeat_at) : json(nullptr)}});
 
   if (o_.dry_run) {
     audit_.record("dry-run", "dry-run", verdict_line(verdict));
@@ -384,11 +501,14 @@ int Promotion::run() {
     }
     sql::Connection locked = stop_relay();
     const StatusReport after = target_report(locked);
-    if (master_reachable_ && (!after.applied_position || !position_reached(*after.applied_position, final_position_)) &&
-        !(after.applied_position && !final_position_.gtid_executed.empty() &&
-          after.applied_position->gtid_executed == final_position_.gtid_executed)) {
-      throw_error(Error::Kind::kRuntime, "after stopping the relay the checkpoint {} is behind the final position {}",
-                  after.applied_position ? after.applied_position->to_string() : "none", final_position_.to_string());
+    if (master_reachable_) {
+      const DrainCheck check = check_drained(after.applied_position, true);
+      if (!check.drained()) {
+        throw_error(Error::Kind::kRuntime,
+                    "after stopping the relay the checkpoint {} is behind the final position {}: {}",
+                    after.applied_position ? after.applied_position->to_string() : "none", final_position_.to_string(),
+                    check.detail());
+      }
     }
     // The target's own binlog position: where a reverse relay starts.
     std::optional<binlog::BinlogPosition> own;

@@ -22,11 +22,19 @@ std::string sql_text(std::string_view s) {
 
 std::string table_of(const std::string& schema) { return sql::qualified_name(schema, "status"); }
 
-bool has_events_pending_column(sql::Connection& target, const std::string& schema) {
+bool has_status_column(sql::Connection& target, const std::string& schema, const char* column) {
   return target
              .query_value("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema=" + sql_text(schema) +
-                          " AND table_name='status' AND column_name='events_pending'")
+                          " AND table_name='status' AND column_name='" + column + "'")
              .value_or("0") != "0";
+}
+bool has_events_pending_column(sql::Connection& target, const std::string& schema) {
+  return has_status_column(target, schema, "events_pending");
+}
+
+std::string unix_us_sql(int64_t us) {
+  if (us <= 0) return "NULL";
+  return fmt::format("FROM_UNIXTIME({}.{:06})", us / 1000000, us % 1000000);
 }
 
 // "binlog.000012" → 12; files of one master share the base name.
@@ -59,10 +67,17 @@ void StatusStore::ensure_table(sql::Connection& target) const {
                 " last_error TEXT NULL,"
                 " last_error_at TIMESTAMP(6) NULL,"
                 " updated_at TIMESTAMP(6) NULL,"
-                " events_pending BIGINT UNSIGNED NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-    // Tables created by earlier versions lack events_pending.
+                " events_pending BIGINT UNSIGNED NULL,"
+                " last_event_received_at TIMESTAMP(6) NULL,"
+                " last_heartbeat_at TIMESTAMP(6) NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    // Tables created by earlier versions lack events_pending / the receive times.
     if (!has_events_pending_column(target, schema_)) {
       target.exec("ALTER TABLE " + table_of(schema_) + " ADD COLUMN events_pending BIGINT UNSIGNED NULL");
+    }
+    if (!has_status_column(target, schema_, "last_heartbeat_at")) {
+      target.exec(
+          "ALTER TABLE " + table_of(schema_) +
+          " ADD COLUMN last_event_received_at TIMESTAMP(6) NULL, ADD COLUMN last_heartbeat_at TIMESTAMP(6) NULL");
     }
   });
 }
@@ -76,11 +91,12 @@ void StatusStore::write(sql::Connection& target, const MetricsSnapshot& s) const
   }
   const std::string values = fmt::format(
       "state={},source_version={},source_file={},source_position={},applied_event_timestamp={},last_error={},"
-      "last_error_at={},updated_at=NOW(6),events_pending={}",
+      "last_error_at={},updated_at=NOW(6),events_pending={},last_event_received_at={},last_heartbeat_at={}",
       sql_text(to_string(s.state)), sql_text(s.source_version), sql_text(s.source_position.file),
       s.source_position.offset, s.applied_event_timestamp,
       s.last_error.empty() ? std::string("NULL") : sql_text(s.last_error), error_at,
-      s.events_pending ? std::to_string(*s.events_pending) : std::string("NULL"));
+      s.events_pending ? std::to_string(*s.events_pending) : std::string("NULL"),
+      unix_us_sql(s.last_event_received_unix_us), unix_us_sql(s.last_heartbeat_unix_us));
   target.exec("INSERT INTO " + table_of(schema_) + " SET stream=" + sql_text(stream_) + "," + values +
               " ON DUPLICATE KEY UPDATE " + values);
 }
@@ -93,8 +109,10 @@ std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
   sql::Rows rows = target.query(
       "SELECT state, source_version, source_file, source_position, applied_event_timestamp, last_error,"
       " last_error_at, updated_at, TIMESTAMPDIFF(SECOND, updated_at, NOW(6)), " +
-      std::string(has_events_pending_column(target, schema_) ? "events_pending" : "NULL") + " FROM " +
-      table_of(schema_) + " WHERE stream=" + sql_text(stream_));
+      std::string(has_events_pending_column(target, schema_) ? "events_pending" : "NULL") + ", " +
+      std::string(has_status_column(target, schema_, "last_heartbeat_at") ? "last_event_received_at, last_heartbeat_at"
+                                                                          : "NULL, NULL") +
+      " FROM " + table_of(schema_) + " WHERE stream=" + sql_text(stream_));
   if (rows.empty()) return std::nullopt;
   const sql::Row& r = rows[0];
   StatusRow row;
@@ -108,6 +126,8 @@ std::optional<StatusRow> StatusStore::read(sql::Connection& target) const {
   row.updated_at = r[7].value_or("");
   row.seconds_since_update = r[8] ? std::stoll(*r[8]) : -1;
   if (r[9]) row.events_pending = std::stoull(*r[9]);
+  row.last_event_received_at = r[10].value_or("");
+  row.last_heartbeat_at = r[11].value_or("");
   return row;
 }
 

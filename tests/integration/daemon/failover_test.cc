@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -38,6 +39,7 @@ constexpr const char* kTargetUser = "fo_target";
 constexpr const char* kTargetPassword = "fo \"tgt";
 constexpr const char* kAppUser = "fo_app";
 constexpr const char* kAppPassword = "fo app";
+constexpr const char* kSysbenchUser = "fo_sb";  // empty password: MySQL 9.7's caching_sha2 without TLS
 // tests/integration/sql/apply_support.h kTargetGrants: no SUPER, no PROCESS, no REPLICATION *.
 constexpr const char* kTargetGrants =
     "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
@@ -160,9 +162,11 @@ class FailoverTest : public ::testing::TestWithParam<Flavor> {
   }
 
   ProcessResult promote(const std::vector<std::string>& extra, uint16_t source_port = 0) {
-    std::vector<std::string> args = {GALAXIS_BINARY, "promote",    "--source",        source_url(source_port),
-                                     "--target",     target_url(), "--stream",        stream_,
-                                     "--audit-log",  audit_path_,  "--drain-timeout", "30"};
+    std::vector<std::string> args = {GALAXIS_BINARY, "promote",  "--source", source_url(source_port), "--target",
+                                     target_url(),   "--stream", stream_,    "--audit-log",           audit_path_};
+    if (std::find(extra.begin(), extra.end(), "--drain-timeout") == extra.end()) {
+      args.insert(args.end(), {"--drain-timeout", "30"});
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     return run_process(args, 120);
   }
@@ -196,6 +200,45 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   start_relay();
   // The status row is written as the relay starts, not 2 s later.
   EXPECT_NE(status_json()["relay_state"], "never run");
+  // sysbench oltp_write_only (2 tables x 1000 rows, prepared through the
+  // relay) as a DML-only user: read_only stops it at the fence on both flavours.
+  ensure_user(*master_, kSysbenchUser, "", "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER ON *.*");
+  const std::vector<std::string> sysbench = {"/usr/bin/sysbench",
+                                             "oltp_write_only",
+                                             "--db-driver=mysql",
+                                             "--mysql-host=127.0.0.1",
+                                             "--mysql-port=" + std::to_string(master_->port()),
+                                             std::string("--mysql-user=") + kSysbenchUser,
+                                             "--mysql-password=",
+                                             "--mysql-db=" + db_,
+                                             "--tables=2",
+                                             "--table-size=1000"};
+  auto with = [&](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  const ProcessResult prepared = run_process(with(sysbench, {"prepare"}), 120);
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.out << prepared.err;
+  // Row counts and CHECKSUM TABLE of sysbench's tables (same flavour on both sides: comparable).
+  const auto checksums = [&](Server& s) {
+    std::string out;
+    for (const char* table : {"sbtest1", "sbtest2"}) {
+      const SqlRows rows = s.query("CHECKSUM TABLE " + db_ + "." + table);
+      out += s.query_value("SELECT COUNT(*) FROM " + db_ + "." + table) + ":" +
+             (rows.empty() ? "none" : rows[0][1].value_or("NULL")) + " ";
+    }
+    return out;
+  };
+  const std::string prepared_sums = checksums(*master_);
+  ASSERT_TRUE(eventually([&] { return checksums(*passive_) == prepared_sums; }, 60s)) << relay_->log();
+  ProcessResult load;
+  std::thread load_thread([&] { load = run_process(with(sysbench, {"--threads=2", "--time=60", "run"}), 120); });
+  struct JoinLoad {
+    std::thread& thread;
+    ~JoinLoad() {
+      if (thread.joinable()) thread.join();
+    }
+  } join_load{load_thread};
   std::atomic<bool> stop{false};
   std::atomic<int> acknowledged{0};
   std::string client_error;
@@ -220,16 +263,36 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
     }
   } join{stop, client};
   ASSERT_TRUE(eventually([&] { return acknowledged > 200 && passive_rows() > 100; }, 30s)) << relay_->log();
+  // sysbench has committed on the master; then a few seconds of both loads.
+  ASSERT_TRUE(eventually([&] { return checksums(*master_) != prepared_sums; }, 30s)) << load.out << load.err;
+  std::this_thread::sleep_for(2s);
   const auto started = std::chrono::steady_clock::now();
   const ProcessResult result = promote({"--admin-source", master_->url(), "--admin-target", passive_->url()});
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   stop = true;
   client.join();
+  load_thread.join();
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   std::cerr << "promote took " << ms.count() << " ms; client acknowledged " << acknowledged << " inserts\n";
-  // The fence stopped the client (read-only), not the test.
-  EXPECT_NE(client_error.find("read"), std::string::npos) << client_error;
+  // The fence stopped sysbench long before its 60 s: read-only, or its
+  // session killed when its open transaction blocked read_only (promote.cc set_global_on).
+  EXPECT_NE(load.exit_code, 0) << load.out;
+  const std::string load_text = load.out + load.err;  // sysbench prints FATAL on stdout
+  EXPECT_TRUE(load_text.find("read-only") != std::string::npos || load_text.find("onnection") != std::string::npos ||
+              load_text.find("gone away") != std::string::npos)
+      << load.out << load.err;
+  // sysbench's tables on the new active equal the fenced master's (its state at the fence: it is read-only since).
+  EXPECT_EQ(checksums(*passive_), checksums(*master_));
+  EXPECT_NE(checksums(*master_), prepared_sums);
+  // The fence stopped the client (read-only, or its session killed), not the test; a new write fails.
+  EXPECT_FALSE(client_error.empty());
   EXPECT_EQ(master_->query_value("SELECT @@GLOBAL.read_only"), "1");
+  try {
+    master_->connect(kAppUser, kAppPassword).exec("INSERT INTO " + db_ + ".t VALUES (-2, 'fenced')");
+    ADD_FAILURE() << "the fenced master took a write";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+  }
   // Everything acknowledged is on the new active, nothing doubled (the master's rows are the oracle).
   EXPECT_EQ(passive_rows(), static_cast<uint64_t>(acknowledged.load()));
   EXPECT_EQ(passive_->query_value("SELECT COUNT(DISTINCT id) FROM " + db_ + ".t"), std::to_string(acknowledged));
@@ -274,6 +337,62 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   }
 }
 
+// The fence must not stall behind application sessions: one holds a row
+// lock in an open transaction, another's UPDATE waits for it. read_only=ON
+// waits for that running UPDATE (until innodb_lock_wait_timeout, 50 s);
+// promote gives each try 2 s, kills the sessions with open transactions
+// (nothing they did was committed) and fences. Their writes are on neither side.
+TEST_P(FailoverTest, FenceDoesNotStallBehindBlockedStatements) {
+  start_relay();
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b')");
+  ASSERT_TRUE(eventually([&] { return passive_rows() == 2; }, 30s)) << relay_->log();
+  SqlConnection holder = master_->connect(kAppUser, kAppPassword);
+  holder.exec("BEGIN");
+  holder.exec("UPDATE " + db_ + ".t SET v = 'held' WHERE id = 1");
+  std::string waiter_error;
+  std::thread waiter([&] {
+    try {
+      master_->connect(kAppUser, kAppPassword).exec("UPDATE " + db_ + ".t SET v = 'waited' WHERE id = 1");
+    } catch (const std::exception& e) {
+      waiter_error = e.what();
+    }
+  });
+  struct JoinWaiter {
+    std::thread& thread;
+    SqlConnection& holder;
+    ~JoinWaiter() {
+      if (!thread.joinable()) return;
+      try {
+        holder.exec("ROLLBACK");  // frees the waiter when the test stops early
+      } catch (const std::exception&) {
+        // killed by promote already: the waiter is free too
+      }
+      thread.join();
+    }
+  } join_waiter{waiter, holder};
+  ASSERT_TRUE(eventually(
+      [&] {
+        return master_->query_value(
+                   "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                   "'UPDATE %waited%' AND INFO NOT LIKE '%PROCESSLIST%'") == "1";
+      },
+      20s))
+      << waiter_error;
+  const auto started = std::chrono::steady_clock::now();
+  const ProcessResult result = promote({"--admin-source", master_->url(), "--admin-target", passive_->url()});
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  waiter.join();
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_LT(ms.count(), 20000) << result.out;
+  std::cerr << "promote took " << ms.count() << " ms\n";
+  EXPECT_FALSE(waiter_error.empty());
+  EXPECT_NE(result.out.find("killed the sessions with open transactions that blocked it"), std::string::npos)
+      << result.out;
+  EXPECT_EQ(master_->query_value("SELECT @@GLOBAL.read_only"), "1");
+  EXPECT_EQ(master_->query_value("SELECT GROUP_CONCAT(id, v ORDER BY id) FROM " + db_ + ".t"), "1a,2b");
+  EXPECT_EQ(compare_databases(*master_, db_, *passive_, db_), "");
+}
+
 // Without admin credentials: promote says exactly what it could not fence.
 TEST_P(FailoverTest, WithoutAdminCredentialsSaysWhatIsNotFenced) {
   start_relay();
@@ -284,6 +403,48 @@ TEST_P(FailoverTest, WithoutAdminCredentialsSaysWhatIsNotFenced) {
   EXPECT_NE(result.out.find("role row NOT written"), std::string::npos) << result.out;
   EXPECT_EQ(master_->query_value("SELECT @@GLOBAL.read_only"), "0");
   EXPECT_EQ(passive_rows(), 2u);
+}
+
+// FLUSH BINARY LOGS after the last write (twice): the master's final
+// position is then in a newer file than the relay's checkpoint, with only
+// Rotate/Format_desc/Previous_gtids (Gtid_list, Binlog_checkpoint) between.
+// No --admin-source, so promote writes nothing to the master after the
+// rotation: the drain must accept it by both rules (drain_rule.h) at once,
+// not wait for its timeout.
+TEST_P(FailoverTest, RotationAfterTheLastWriteDrains) {
+  start_relay();
+  master_->exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b')");
+  const BinlogStatus last = master_->binlog_status();
+  // Every checkpoint row (the plain one or parallel apply's worker rows) at the last write.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return passive_->query_value("SELECT MIN(binlog_file = '" + last.file + "' AND binlog_position >= " +
+                                     std::to_string(last.position) + ") FROM galaxis_relay.checkpoint WHERE stream='" +
+                                     stream_ + "' OR stream LIKE '" + stream_ + "#%'") == "1";
+      },
+      30s))
+      << relay_->log();
+  master_->exec("FLUSH BINARY LOGS");
+  master_->exec("FLUSH BINARY LOGS");
+  ASSERT_NE(master_->binlog_status().file, last.file);
+  const auto started = std::chrono::steady_clock::now();
+  const ProcessResult result = promote({"--drain-timeout", "10"});
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_LT(ms.count(), 10000) << result.out;
+  bool checked = false;
+  for (const auto& r : audit_records(audit_path_)) {
+    if (r["step"] != "drain") continue;
+    checked = true;
+    EXPECT_EQ(r["outcome"], "ok") << r.dump();
+    EXPECT_EQ(r["by_position"], true) << r.dump();
+    EXPECT_EQ(r["by_gtid"], true) << r.dump();
+    EXPECT_EQ(r["applied"]["file"], last.file) << r.dump();
+    EXPECT_NE(r["final"]["file"], last.file) << r.dump();
+  }
+  EXPECT_TRUE(checked) << read_file(audit_path_);
+  EXPECT_NE(result.out.find("rotation/header events between applied " + last.file), std::string::npos) << result.out;
+  EXPECT_EQ(compare_databases(*master_, db_, *passive_, db_), "");
 }
 
 // The master dies (its proxy goes away): refused while the relay holds

@@ -34,6 +34,8 @@ class MysqlGtidSet {
   void add(const Uuid& uuid, const std::string& tag, int64_t gno);
   void add_interval(const Uuid& uuid, const std::string& tag, int64_t start, int64_t end);
   bool contains(const Uuid& uuid, const std::string& tag, int64_t gno) const;
+  // Whether every GTID of `other` is in this set (other ⊆ this).
+  bool contains(const MysqlGtidSet& other) const;
   bool empty() const { return sets_.empty(); }
 
   // Canonical text: lower-case uuids in order, "uuid:1-5:7", tags after uuid.

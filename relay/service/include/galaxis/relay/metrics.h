@@ -51,6 +51,10 @@ struct MetricsSnapshot {
   std::string last_error;
   std::chrono::system_clock::time_point started_at;
   std::chrono::system_clock::time_point last_error_at;
+  // When the source last sent a binlog event / a heartbeat (unix µs, 0 =
+  // never): the window a dead master may have taken with it starts there.
+  int64_t last_event_received_unix_us = 0;
+  int64_t last_heartbeat_unix_us = 0;
 };
 
 class RelayMetrics {
@@ -78,6 +82,13 @@ class RelayMetrics {
   std::atomic<uint64_t> control_events_received{0};
   std::atomic<uint64_t> events_discarded{0};
   std::atomic<bool> counts_pending_events{false};
+  // Set by the reader thread (unix µs): MetricsSnapshot's fields of the same name.
+  std::atomic<int64_t> last_event_received_unix_us{0};
+  std::atomic<int64_t> last_heartbeat_unix_us{0};
+  static int64_t now_unix_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
 
   void set_state(RelayState state);
   RelayState state() const;

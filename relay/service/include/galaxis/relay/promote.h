@@ -9,8 +9,10 @@
 //      MySQL); without admin credentials try the row with the source user and
 //      say what could not be fenced (the master keeps accepting writes)
 //   3. drain: read the master's final position after the fence, wait until
-//      the checkpoint reaches it (file:pos, or an equal GTID set), up to
-//      drain_timeout; on timeout undo the fence and stop (exit 1)
+//      the checkpoint reaches it by either rule of drain_rule.h (the applied
+//      GTID set contains the master's; or file:pos reached, where only
+//      rotation/header events after the applied position count as reached),
+//      up to drain_timeout; on timeout undo the fence and stop (exit 1)
 //   4. stop the relay: kill the connections holding the stream's locks (the
 //      target user may kill its own), take the stream lock — the server
 //      finishes or rolls back a killed session's last batch before the lock

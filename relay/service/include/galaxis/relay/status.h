@@ -55,6 +55,10 @@ struct StatusRow {
   std::string updated_at;                  // UTC "YYYY-MM-DD hh:mm:ss.ffffff"
   int64_t seconds_since_update = -1;       // computed by the target's clock at read time
   std::optional<uint64_t> events_pending;  // null: not counted (or an older relay)
+  // UTC "YYYY-MM-DD hh:mm:ss.ffffff" of the source's last binlog event /
+  // heartbeat the relay received; "" = none (or an older relay).
+  std::string last_event_received_at;
+  std::string last_heartbeat_at;
 };
 
 class StatusStore {
