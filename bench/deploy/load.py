@@ -87,13 +87,17 @@ for c in pool:
     sel.register(c.s, selectors.EVENT_READ, c)
 lat, statuses = [], {}
 start = time.perf_counter() + 0.2
-sent = 0
+sent = rr = 0
 while len(lat) < total:
     now = time.perf_counter()
     while sent < total and start + sent / rate <= now:
-        free = next((c for c in pool if not c.busy), None)
+        # Round robin over the free connections: always taking the first one
+        # left the others idle past the server's read timeout (5 s) when
+        # answers were quick, and it closed them.
+        free = next((pool[(rr + k) % conns] for k in range(conns) if not pool[(rr + k) % conns].busy), None)
         if free is None:
             break  # all busy: sent when one answers, still timed from its due time
+        rr = (pool.index(free) + 1) % conns
         free.send(sent, start + sent / rate)
         sent += 1
     wait = max(0.0, start + sent / rate - time.perf_counter()) if sent < total else 1.0
