@@ -8,13 +8,16 @@
 # no-change cycle, 3% of the files rewritten (BENCH_ROUNDS rounds each, the
 # two tools alternating which goes first; cells are medians). Prints a Markdown section
 # (also appended to bench/RESULTS.md with --record).
-# Env: GALAXIS_BENCH_DIR (default /tmp/galaxis-bench-mirror), GALAXIS_RELAY_BINARY.
+# Env: GALAXIS_BENCH_DIR (default /tmp/galaxis-bench-mirror), GALAXIS_RELAY_BINARY;
+# GALAXIS_RELAY_BASELINE=<another build> also runs that binary ("base") in every
+# round, in the rotating order, for an old-vs-new comparison in the same run.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELAY=${GALAXIS_RELAY_BINARY:-$HERE/../../build/release/cli/galaxis-relay}
 DIR=${GALAXIS_BENCH_DIR:-/tmp/galaxis-bench-mirror}
 FILES=${BENCH_FILES:-10000}
 ROUNDS=${BENCH_ROUNDS:-5}
+BASE=${GALAXIS_RELAY_BASELINE:-}
 RECORD=0
 [[ ${1:-} == --record ]] && RECORD=1
 
@@ -73,6 +76,10 @@ run_mirror() {  # run_mirror DEST-ARG...
   "$RELAY" --log-level warn mirror --settle 0 --quiet --delete --max-delete 100% "$DIR/src" "$@" \
     --identity "$DIR/ssh/user_key" --known-hosts "$DIR/ssh/known_hosts" --remote-path "$RELAY"
 }
+run_base() {  # the baseline build, on both ends
+  "$BASE" --log-level warn mirror --settle 0 --quiet --delete --max-delete 100% "$DIR/src" "$@" \
+    --identity "$DIR/ssh/user_key" --known-hosts "$DIR/ssh/known_hosts" --remote-path "$BASE"
+}
 run_rsync_local() { rsync -a --delete "$DIR/src/" "$1/"; }
 run_rsync_ssh() { rsync -a --delete -e "$SSH_CMD" "$DIR/src/" "$USER_NAME@127.0.0.1:$1/"; }
 
@@ -117,21 +124,30 @@ for scenario in initial nochange changed; do
     for kind in local ssh; do
       order="mirror rsync"
       ((round % 2 == 0)) && order="rsync mirror"
+      if [[ -n $BASE ]]; then
+        order="mirror base rsync"
+        ((round % 2 == 0)) && order="rsync base mirror"
+      fi
       for tool in $order; do
         if [[ $kind == local ]]; then
           dest=$DIR/dst-$tool
           [[ $tool == mirror ]] && measure "mirror-local-$scenario" run_mirror "$dest"
           [[ $tool == rsync ]] && measure "rsync-local-$scenario" run_rsync_local "$dest"
+          [[ $tool == base ]] && measure "base-local-$scenario" run_base "$dest"
         else
           dest=$DIR/dst-$tool-ssh
           [[ $tool == mirror ]] && measure "mirror-ssh-$scenario" run_mirror "ssh://$USER_NAME@127.0.0.1:$PORT$dest"
           [[ $tool == rsync ]] && measure "rsync-ssh-$scenario" run_rsync_ssh "$dest"
+          [[ $tool == base ]] && measure "base-ssh-$scenario" run_base "ssh://$USER_NAME@127.0.0.1:$PORT$dest"
         fi
       done
     done
   done
 done
 for d in dst-mirror dst-rsync dst-mirror-ssh dst-rsync-ssh; do verify "$DIR/$d"; done
+[[ -n $BASE ]] && for d in dst-base dst-base-ssh; do verify "$DIR/$d"; done
+# Every round's times, for per-pair ratios (stderr has them too).
+for key in "${!T[@]}"; do echo "raw $key:${T[$key]}"; done | sort >"$DIR.rounds.txt"
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 for key in "${!T[@]}"; do T[$key]=$(median "${T[$key]}"); done
 
@@ -162,6 +178,9 @@ Cells: medians of $ROUNDS rounds, mirror and rsync alternating first/second; loa
 Reproduce: \`bench/mirror/run.sh [--record]\` (Release build; BENCH_ROUNDS, BENCH_FILES).
 MD
 )
+if [[ -n $BASE ]]; then
+  section+=$'\n'"Baseline build in the same rounds (medians, local / ssh): initial ${T[base-local-initial]} / ${T[base-ssh-initial]} s, no change ${T[base-local-nochange]} / ${T[base-ssh-nochange]} s, 3% changed ${T[base-local-changed]} / ${T[base-ssh-changed]} s. Every round: $DIR.rounds.txt."
+fi
 echo "$section"
 if ((RECORD)); then
   printf '\n%s\n' "$section" >>"$HERE/../RESULTS.md"

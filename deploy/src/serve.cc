@@ -62,7 +62,11 @@ int serve(const ServeOptions& options) {
   DeliveryLog deliveries((state / "deliveries").string());
   DeployQueue queue(
       [&](const std::vector<Trigger>& triggers) {
-        deliveries.sync();
+        try {
+          deliveries.sync();  // the IDs the webhook remembered (webhook.h); a failure must not stop the run
+        } catch (const Error& e) {
+          log::warn("deploy: {}", e.what());
+        }
         DeployOptions run = options.deploy;
         run.trigger = join_triggers(triggers);
         const DeployResult result = deploy(run);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -128,7 +129,9 @@ DeliveryLog::DeliveryLog(std::string path) : path_(std::move(path)) {
   std::ifstream in(path_);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.empty() || !ids_.insert(line).second) continue;
+    if (line.empty()) continue;
+    ++lines_in_file_;
+    if (!ids_.insert(line).second) continue;
     order_.push_back(line);
     if (order_.size() > kDeliveriesKept) {
       ids_.erase(order_.front());
@@ -141,64 +144,73 @@ DeliveryLog::DeliveryLog(std::string path) : path_(std::move(path)) {
 bool DeliveryLog::remember(const std::string& id) {
   std::lock_guard lock(mutex_);
   if (ids_.contains(id)) return false;
-  // Rewrite compactly now and then so the file stays bounded.
-  const bool compact = order_.size() >= 2 * kDeliveriesKept;
   ids_.insert(id);
   order_.push_back(id);
-  while (order_.size() > kDeliveriesKept && compact) {
+  if (order_.size() > kDeliveriesKept) {
     ids_.erase(order_.front());
     order_.pop_front();
   }
-  if (compact) {
-    std::string data;
-    for (const std::string& kept : order_) data += kept + "\n";
-    const std::string temp = path_ + ".tmp";
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw_error(Error::Kind::kIo, "open {}: {}", temp, std::strerror(errno));
-    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
-    const int saved = errno;
-    ::close(fd);
-    if (!ok) throw_error(Error::Kind::kIo, "write {}: {}", temp, std::strerror(saved));
-    if (::rename(temp.c_str(), path_.c_str()) != 0)
-      throw_error(Error::Kind::kIo, "rename {}: {}", temp, std::strerror(errno));
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    return true;
-  }
-  if (fd_ < 0) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw_error(Error::Kind::kIo, "open {}: {}", path_, std::strerror(errno));
-  }
-  // write(2) only: the page cache keeps it across a crash of this process;
-  // sync() (before each deploy run) makes it durable against an OS crash.
-  // An fsync per request cost 100s of ms on a busy disk (bench/deploy).
-  const std::string line = id + "\n";
-  if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-    throw_error(Error::Kind::kIo, "write {}: {}", path_, std::strerror(errno));
+  pending_ += id;
+  pending_ += '\n';
   return true;
 }
 
 void DeliveryLog::sync() {
-  // Not under mutex_: fdatasync takes 10s-100s of ms on a busy disk, and
-  // remember() (the webhook's I/O thread) must not wait for it — holding
-  // the lock here was the webhook's p99 of 100+ ms while runs went on
-  // (bench/deploy). A dup keeps the descriptor valid if remember()
-  // compacts and closes fd_ meanwhile; the compacted file is fsynced there.
-  int fd = -1;
+  std::lock_guard file_lock(file_mutex_);
+  std::string taken, data;
+  size_t lines = 0;
+  bool compact = false;
   {
     std::lock_guard lock(mutex_);
-    if (fd_ >= 0) fd = ::fcntl(fd_, F_DUPFD_CLOEXEC, 0);
+    if (pending_.empty()) return;
+    taken.swap(pending_);
+    lines = static_cast<size_t>(std::count(taken.begin(), taken.end(), '\n'));
+    // Rewrite compactly now and then so the file stays bounded.
+    compact = lines_in_file_ + lines >= 2 * kDeliveriesKept;
+    if (compact) {
+      for (const std::string& kept : order_) data += kept + "\n";
+      lines = order_.size();
+    }
   }
-  if (fd < 0) return;
-  if (::fdatasync(fd) != 0) log::warn("deploy: fdatasync {}: {}", path_, std::strerror(errno));
-  ::close(fd);
+  if (!compact) data = taken;
+  // On failure the lines go back to pending (the next sync retries them).
+  auto restore = [&](const std::string& what, int err) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_.insert(0, taken);
+    }
+    throw_error(Error::Kind::kIo, "{} {}: {}", what, path_, std::strerror(err));
+  };
+  if (compact) {
+    const std::string temp = path_ + ".tmp";
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) restore("open temp of", errno);
+    const bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && ::fsync(fd) == 0;
+    const int saved = errno;
+    ::close(fd);
+    if (!ok) restore("write temp of", saved);
+    if (::rename(temp.c_str(), path_.c_str()) != 0) restore("rename temp onto", errno);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    lines_in_file_ = lines;
+    return;
+  }
+  if (fd_ < 0) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd_ < 0) restore("open", errno);
+  }
+  if (::write(fd_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) restore("write", errno);
+  lines_in_file_ += lines;
+  if (::fdatasync(fd_) != 0) log::warn("deploy: fdatasync {}: {}", path_, std::strerror(errno));
 }
 
 DeliveryLog::~DeliveryLog() {
-  if (fd_ >= 0) {
-    ::fdatasync(fd_);
-    ::close(fd_);
+  try {
+    sync();
+  } catch (const Error& e) {
+    log::warn("deploy: delivery log not saved: {}", e.what());
   }
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Webhook::Webhook(WebhookOptions options, DeliveryLog* deliveries, std::function<void(const Trigger&)> enqueue)

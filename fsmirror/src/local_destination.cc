@@ -141,6 +141,7 @@ class LocalFileSink : public FileSink {
       : owner_(owner), path_(std::move(path)), dirfd_(std::move(dirfd)), temp_(std::move(temp)), fd_(std::move(fd)) {}
   ~LocalFileSink() override { abort(); }
   void write(const uint8_t* data, size_t size) override;
+  std::optional<uint64_t> copy_from_fd(int src_fd, uint64_t max_bytes) override;
   void commit(const Entry& entry) override;
   void abort() noexcept override {
     if (!temp_.empty()) {
@@ -156,6 +157,7 @@ class LocalFileSink : public FileSink {
   UniqueFd dirfd_;
   std::string temp_;
   UniqueFd fd_;
+  bool copied_in_kernel_ = false;  // copy_file_range worked once: its errors are errors now
 };
 
 class LocalDestination : public Destination {
@@ -484,6 +486,26 @@ void LocalFileSink::write(const uint8_t* data, size_t size) {
       throw_error(Error::Kind::kIo, "write {}: {}", owner_.where(path_), io_message(err));
     }
     done += static_cast<size_t>(n);
+  }
+}
+
+std::optional<uint64_t> LocalFileSink::copy_from_fd(int src_fd, uint64_t max_bytes) {
+  while (true) {
+    const ssize_t n = ::copy_file_range(src_fd, nullptr, fd_.get(), nullptr, static_cast<size_t>(max_bytes), 0);
+    if (n >= 0) {
+      copied_in_kernel_ = true;
+      return static_cast<uint64_t>(n);
+    }
+    if (errno == EINTR) continue;
+    const int err = errno;
+    // Not supported between these two files (another file system, an old
+    // kernel, a special file): the caller falls back to read/write. Nothing
+    // was written yet, so the fallback starts from the same offsets.
+    if (!copied_in_kernel_ && (err == EXDEV || err == EINVAL || err == ENOSYS || err == EOPNOTSUPP || err == EBADF)) {
+      return std::nullopt;
+    }
+    abort();
+    throw_error(Error::Kind::kIo, "copy_file_range into {}: {}", owner_.where(path_), io_message(err));
   }
 }
 

@@ -31,6 +31,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int kMaxReadAttempts = 5;
+// Bytes per copy_file_range call: a stop request is seen between calls.
+constexpr uint64_t kKernelChunk = 64ULL << 20;
 
 int64_t now_ns() {
   timespec ts;
@@ -81,6 +83,16 @@ class Cycle {
     // The destination's index first: its size sizes the source scan's vector.
     std::optional<Index> index;
     if (!options_.verify) index = dest_.load_index();
+    if (index && options_.checksum && std::any_of(index->entries.begin(), index->entries.end(), [](const Entry& e) {
+          return e.meta.type == NodeType::kFile && !hash_known(e.hash);
+        })) {
+      // Files copied without --checksum have no content hash in the index
+      // (hashing every copy cost more CPU than the copy itself): compare
+      // against DEST's content as rsync --checksum does, by reading it.
+      log::info("mirror: --checksum and the index of {} lacks content hashes; hashing the destination",
+                dest_.describe());
+      index.reset();
+    }
     if (index) scan_options.expected_entries = index->entries.size() + index->entries.size() / 8 + 16;
     ScanResult source = scan_tree(options_.source, scan_options);
     result_.source_stats = source.stats;
@@ -329,26 +341,49 @@ class Cycle {
       }
       ::posix_fadvise(src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
       std::unique_ptr<FileSink> sink = dest_.open_file(planned.path);
-      Sha256 sha;
+      // The content hash is only needed by --checksum (the index keeps it for
+      // the next such cycle); without it a local copy stays in the kernel
+      // (copy_file_range), and nothing is read into user space at all.
+      const bool hash = options_.checksum;
+      bool in_kernel = !hash && options_.bwlimit_bytes_per_second == 0;
+      std::optional<Sha256> sha;  // a fresh one per attempt
+      if (hash) sha.emplace();
+      const uint64_t expected = static_cast<uint64_t>(before.st_size);
       uint64_t total = 0;
       while (true) {
-        const ssize_t n = ::read(src.fd, buffer_.data(), buffer_.size());
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          throw_error(Error::Kind::kIo, "read {}/{}: {}", options_.source, printable_path(planned.path),
-                      std::strerror(errno));
-        }
-        if (n == 0) break;
         if (options_.stop != nullptr && options_.stop->load()) {
           sink->abort();
           throw_error(Error::Kind::kRuntime, "stopped by a signal while copying {} (not published)",
                       printable_path(planned.path));
         }
-        sha.update(buffer_.data(), static_cast<size_t>(n));
-        sink->write(buffer_.data(), static_cast<size_t>(n));
-        total += static_cast<uint64_t>(n);
-        progress_->add_bytes(static_cast<uint64_t>(n));
-        throttle(static_cast<uint64_t>(n));
+        uint64_t n = 0;
+        if (in_kernel) {
+          // Stops at the size seen by fstat: a file that grew meanwhile has a
+          // new size or mtime in the second fstat below and is read again.
+          if (total >= expected) break;
+          const std::optional<uint64_t> copied = sink->copy_from_fd(src.fd, std::min(expected - total, kKernelChunk));
+          if (!copied) {
+            in_kernel = false;  // not possible here: read/write (nothing was copied yet)
+            continue;
+          }
+          n = *copied;
+        } else {
+          const ssize_t got = ::read(src.fd, buffer_.data(), buffer_.size());
+          if (got < 0) {
+            if (errno == EINTR) continue;
+            throw_error(Error::Kind::kIo, "read {}/{}: {}", options_.source, printable_path(planned.path),
+                        std::strerror(errno));
+          }
+          n = static_cast<uint64_t>(got);
+          if (n > 0) {
+            if (sha) sha->update(buffer_.data(), n);
+            sink->write(buffer_.data(), n);
+          }
+        }
+        if (n == 0) break;
+        total += n;
+        progress_->add_bytes(n);
+        throttle(n);
       }
       struct stat after;
       if (::fstat(src.fd, &after) != 0) {
@@ -381,7 +416,7 @@ class Cycle {
         copied.meta.user = user_name(after.st_uid);
         copied.meta.group = group_name(after.st_gid);
       }
-      copied.hash = sha.finish();
+      copied.hash = sha ? sha->finish() : ContentHash{};  // unknown without --checksum
       sink->commit(copied);
       ++result_.files_copied;
       result_.bytes_copied += total;

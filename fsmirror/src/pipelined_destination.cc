@@ -19,6 +19,7 @@ constexpr size_t kMaxQueuedBytes = 16 << 20;
 
 struct SinkSlot {
   std::unique_ptr<FileSink> sink;
+  std::optional<uint64_t> copied;  // the last copy_from_fd's answer
 };
 
 class PipelinedDestination : public Destination {
@@ -87,6 +88,11 @@ class PipelinedDestination : public Destination {
     queued_bytes_ += bytes;
     queue_.push_back(Op{std::move(fn), bytes, false});
     cv_.notify_all();
+  }
+  // Runs `fn` on the thread after everything queued, and waits for it.
+  void run_now(std::function<void()> fn) {
+    post(std::move(fn), 0);
+    drain();
   }
   // Queues a cleanup (a sink's abort): runs even after a failure; never throws.
   void post_cleanup(std::function<void()> fn) noexcept {
@@ -162,6 +168,16 @@ class PipelinedSink : public FileSink {
           if (slot->sink) slot->sink->write(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
         },
         n);
+  }
+  // Synchronous: the caller fstat()s the source right after to know the copy
+  // is not torn, so the bytes must be in the temp file when this returns.
+  // The sink was opened on the thread; the copy runs there too, after the
+  // previous file's commit (rename, metadata).
+  std::optional<uint64_t> copy_from_fd(int src_fd, uint64_t max_bytes) override {
+    owner_.run_now([slot = slot_, src_fd, max_bytes] {
+      slot->copied = slot->sink ? slot->sink->copy_from_fd(src_fd, max_bytes) : std::nullopt;
+    });
+    return slot_->copied;
   }
   void commit(const Entry& entry) override {
     open_ = false;

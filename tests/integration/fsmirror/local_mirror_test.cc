@@ -2,6 +2,7 @@
 // with SRC by an independent walk (tree_util.h), and with rsync/diff as
 // oracles; nothing trusts the mirror's own index.
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,10 +127,20 @@ TEST_P(Mirror, ChecksumFindsSameSizeSameMtimeChanges) {
   set_mtime(src / "f", 1600000000);
   RunResult r = mirror({src.path(), dest.path(), "--json"});
   EXPECT_EQ(summary(r)["done"]["files"], 0);  // size+mtime+inode equal: not noticed
+  // The index of plain cycles holds no content hashes: --checksum hashes DEST.
   r = mirror({src.path(), dest.path(), "--json", "--checksum"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(summary(r)["done"]["files"], 1);
   expect_mirrored(src.path(), dest.path());
+  // Now the index has them: the next --checksum cycle compares with it.
+  write_file(src / "f", "cccc");
+  set_mtime(src / "f", 1600000000);
+  r = mirror({src.path(), dest.path(), "--json", "--checksum"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 1);
+  expect_mirrored(src.path(), dest.path());
+  r = mirror({src.path(), dest.path(), "--json"});
+  EXPECT_EQ(summary(r)["done"]["files"], 0);
 }
 
 TEST_P(Mirror, HostileNamesAndSymlinksAreCopiedAsLinks) {
@@ -323,6 +334,28 @@ TEST(LocalMirror, FileStillBeingWrittenIsLeftForLaterAndMarkerStays) {
   r = run_cli({"mirror", "--quiet", "--settle", "0", src.path(), dest.path()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(compare_trees(src.path(), dest.path()), "");
+}
+
+// A local copy goes through copy_file_range; between two file systems (tmpfs
+// SRC, DEST on /tmp) the kernel refuses it and the copy falls back to
+// read/write. Both must give the same tree.
+TEST(LocalMirror, SourceOnAnotherFileSystemIsCopiedByReadWrite) {
+  char shm[] = "/dev/shm/gx-fsmirror-src-XXXXXX";
+  if (::mkdtemp(shm) == nullptr) GTEST_SKIP() << "no /dev/shm";
+  const std::string src = shm;
+  TempDir dest("dest");
+  make_dirs(src + "/a/b");
+  write_file(src + "/a/b/big", random_bytes(3 << 20, 7));
+  write_file(src + "/a/small", "s");
+  write_file(src + "/empty", "");
+  RunResult r = run_cli({"mirror", "--quiet", "--settle", "0", src, dest.path()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src, dest.path());
+  write_file(src + "/a/b/big", random_bytes(1 << 20, 8));
+  r = run_cli({"mirror", "--quiet", "--settle", "0", src, dest.path()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  expect_mirrored(src, dest.path());
+  std::filesystem::remove_all(src);
 }
 
 TEST(LocalMirror, ConfigFileAndUsageErrors) {

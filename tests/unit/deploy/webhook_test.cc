@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -161,10 +162,38 @@ TEST_F(DeployWebhook, AnswersAndQueues) {
   EXPECT_EQ(hook.handle(get).status, 405u);
   EXPECT_EQ(queued.size(), 1u);
 
-  // The delivery log survives a restart.
+  // The delivery log survives a restart once synced (the deploy worker syncs
+  // before each run); remember() itself wrote nothing.
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "deliveries"));
+  log.sync();
   DeliveryLog reloaded((dir_ / "deliveries").string());
   EXPECT_FALSE(reloaded.remember("a-1"));
   EXPECT_TRUE(reloaded.remember("a-8"));
+}
+
+// The file stays bounded: a sync that would take it to twice the kept IDs
+// rewrites it with the last 10,000 only, which a restart then knows.
+TEST_F(DeployWebhook, DeliveryLogCompactsOnSync) {
+  const std::string path = (dir_ / "deliveries").string();
+  {
+    DeliveryLog log(path);
+    for (int i = 0; i < 15000; ++i) ASSERT_TRUE(log.remember("d-" + std::to_string(i)));
+    log.sync();
+    for (int i = 15000; i < 20000; ++i) ASSERT_TRUE(log.remember("d-" + std::to_string(i)));
+    log.sync();  // 20,000 lines: compacted to the last 10,000
+  }
+  std::ifstream in(path);
+  size_t lines = 0;
+  std::string line, first;
+  while (std::getline(in, line)) {
+    if (lines++ == 0) first = line;
+  }
+  EXPECT_EQ(lines, 10000u);
+  EXPECT_EQ(first, "d-10000");
+  DeliveryLog reloaded(path);
+  EXPECT_FALSE(reloaded.remember("d-19999"));
+  EXPECT_FALSE(reloaded.remember("d-10000"));
+  EXPECT_TRUE(reloaded.remember("d-9999"));  // forgotten: older than the kept window
 }
 
 }  // namespace

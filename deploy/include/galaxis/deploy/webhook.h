@@ -53,23 +53,38 @@ WebhookEvent parse_event(const http::Request& request, const std::string& provid
 bool valid_ref_name(std::string_view ref);
 bool valid_branch_name(std::string_view branch);
 
+// The delivery IDs already received (the last 10,000), so a forge's
+// redelivery does not run again. remember() runs on the webhook's I/O thread
+// and does no I/O at all: the ID goes into memory and a pending buffer, and
+// sync() — called by the deploy worker before each run, and every accepted
+// delivery queues one — appends the buffer and fdatasyncs it (or, when the
+// file has grown to twice the kept IDs, rewrites it compactly: temp + fsync +
+// rename). Why: a write(2) to the log on the request path blocked for up to
+// 40 ms on a busy disk (ext4 journal), which was the webhook's p99. The cost:
+// if the process dies between answering 202 and the worker's sync, those IDs
+// are forgotten and a redelivery of them runs once more — a run of a tip
+// already deployed, which changes nothing.
 class DeliveryLog {
  public:
-  // Loads `path` (created on first remember()). Throws Error(kIo).
+  // Loads `path` (created by the first sync() with something to write). Throws Error(kIo).
   explicit DeliveryLog(std::string path);
-  ~DeliveryLog();
+  ~DeliveryLog();  // syncs what is pending
   DeliveryLog(const DeliveryLog&) = delete;
   DeliveryLog& operator=(const DeliveryLog&) = delete;
-  // True when `id` is new: it is then appended. Thread-safe.
+  // True when `id` is new: it is then kept for the next sync(). Thread-safe, no I/O.
   bool remember(const std::string& id);
-  // fdatasync of what remember() appended.
+  // Writes what remember() kept since the last sync and makes it durable.
+  // Throws Error(kIo); what was not written stays pending. Thread-safe.
   void sync();
 
  private:
-  std::mutex mutex_;
+  std::mutex mutex_;       // ids_, order_, pending_
+  std::mutex file_mutex_;  // fd_, lines_in_file_ (held by sync() only)
   std::string path_;
   std::unordered_set<std::string> ids_;
   std::deque<std::string> order_;
+  std::string pending_;  // lines not yet written
+  size_t lines_in_file_ = 0;
   int fd_ = -1;
 };
 

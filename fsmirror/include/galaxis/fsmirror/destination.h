@@ -30,6 +30,16 @@ class FileSink {
  public:
   virtual ~FileSink() = default;
   virtual void write(const uint8_t* data, size_t size) = 0;
+  // Copies up to `max_bytes` from the current offset of `src_fd` in the
+  // kernel (copy_file_range: no pass through user space) and returns how many
+  // were copied (0: end of file); nullopt when this sink cannot (remote, or
+  // the file systems do not support it) — then the caller read()s and
+  // write()s. Only used when the content need not be hashed (no --checksum).
+  virtual std::optional<uint64_t> copy_from_fd(int src_fd, uint64_t max_bytes) {
+    (void)src_fd;
+    (void)max_bytes;
+    return std::nullopt;
+  }
   // Sets mode/owner/mtime and renames into place. Throws Error on failure
   // (the temp file is removed).
   virtual void commit(const Entry& entry) = 0;
