@@ -70,6 +70,8 @@ Applier::Applier(Connection target, ApplierOptions options)
       net_(options_.max_statement_bytes) {
   setup_target_session(connection_);
   target_mariadb_ = connection_.is_mariadb();
+  bulk_on_ = options_.bulk_execution && target_mariadb_ && BulkExecutor::supported(connection_);
+  net_.set_bulk(bulk_on_);
   foreign_key_checks_ = true;
   unique_checks_ = true;
   check_constraints_ = true;
@@ -505,7 +507,9 @@ void Applier::commit_group(bool ddl_pending) {
     batch_.add_statement("SET check_constraint_checks=1");
     check_constraints_ = true;
   }
-  stats_.upserted_rows += net_.emit(&batch_, target_mariadb_);
+  std::vector<BulkRows> bulk;
+  stats_.upserted_rows += net_.emit(&batch_, target_mariadb_, bulk_on_ ? &bulk : nullptr);
+  if (!bulk.empty()) send_bulk(bulk);
   // Statements beyond START TRANSACTION: their warnings must be read before
   // the COMMIT (a multi-statement batch runs on after a warning), which then
   // costs one more round trip per target transaction, none per statement.
@@ -590,9 +594,29 @@ void Applier::send() {
   trx_mark_ = batch_.mark();
 }
 
+// The folded rows of bindable tables (bulk_upsert.h): the batch so far
+// (START TRANSACTION, their DELETEs, every earlier statement) first, in
+// order; their warnings are checked by each execution, so the checkpoint
+// and COMMIT may follow in one round trip.
+void Applier::send_bulk(const std::vector<BulkRows>& bulk) {
+  send();
+  for (const BulkRows& rows : bulk) {
+    const auto started = std::chrono::steady_clock::now();
+    bulk_.execute(connection_, rows);
+    stats_.send_microseconds += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
+    ++stats_.round_trips;
+    ++stats_.statements;
+    stats_.bulk_rows += rows.rows.size();
+  }
+  target_sent_ = true;
+}
+
 void Applier::rollback() noexcept {
   batch_.clear();
   net_ = NetChanges(options_.max_statement_bytes);
+  net_.set_bulk(bulk_on_);
+  bulk_.clear();
   connection_.rollback_quietly();
   in_source_trx_ = false;
   target_open_ = false;

@@ -84,9 +84,11 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
     // OVERLAPS) (1235), which schema_cache.h marks opaque.
     const bool upsert = schema.unique_keys.size() == 1 && schema.unique_keys[0].name == "PRIMARY" &&
                         !schema.unique_keys[0].opaque && schema.unique_keys[0].prefix_lengths.empty();
-    Head parts{std::move(key_sql), std::move(head), upsert, {}};
+    Head parts{std::move(key_sql), std::move(head), upsert, {}, bulk_allowed_, {}};
     for (size_t column = 0; column < schema.columns.size(); ++column) {
       if (schema.columns[column].generated) continue;
+      parts.written.push_back(schema.columns[column]);
+      parts.bulk = parts.bulk && bulk_bindable(schema.columns[column]);
       bool key = false;
       for (size_t k : schema.key_columns) key = key || k == column;
       if (!key) parts.set_columns.push_back(quote_identifier(schema.columns[column].name));
@@ -96,6 +98,7 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
     }
     heads_.emplace(table, std::move(parts));
   }
+  const bool bulk = heads_.at(table).bulk;
   std::vector<Op> ops;
   ops.reserve(event.rows.size());
   for (const binlog::RowChange& change : event.rows) {
@@ -105,6 +108,15 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
     if (writes) {
       if (change.after.size() != map.after.size()) return false;
       if (!key_literal(schema, change.after, map.after, &op.after_key)) return false;
+      if (bulk) {
+        for (size_t n = 0; n < written.size(); ++n) {
+          if (!encode_bulk_value(&op.row, change.after[written[n]], schema.columns[map.after[written[n]]])) {
+            return false;
+          }
+        }
+        ops.push_back(std::move(op));
+        continue;
+      }
       op.row.push_back('(');
       for (size_t n = 0; n < written.size(); ++n) {
         // An ENUM error value '' makes the INSERT warn by design: written
@@ -146,7 +158,14 @@ void NetChanges::commit_transaction() {
   pending_bytes_ = 0;
 }
 
-size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb) {
+std::string NetChanges::row_text(const Head& parts, const std::string& row) const {
+  if (!parts.bulk) return row;
+  std::string text;
+  append_bulk_row_literal(&text, row, parts.written);
+  return text;
+}
+
+size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb, std::vector<BulkRows>* bulk) {
   size_t upserted = 0;
   for (auto& [table, state] : tables_) {
     const Head& parts = heads_.at(table);
@@ -180,6 +199,24 @@ size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb) {
     }
     if (!statement.empty()) batch->add_statement(statement + ")");
     statement.clear();
+    if (parts.bulk && bulk != nullptr) {
+      // One '?' per column; chunks of about max_statement_bytes of values.
+      std::string sql = head + "(";
+      for (size_t n = 0; n < parts.written.size(); ++n) sql += n > 0 ? ",?" : "?";
+      sql += ")" + tail;
+      size_t chunk_bytes = max_statement_bytes_;
+      for (auto& [key, row] : state.entries) {
+        if (!row) continue;
+        if (chunk_bytes >= max_statement_bytes_) {
+          bulk->push_back(BulkRows{table, sql, parts.written, {}});
+          chunk_bytes = 0;
+        }
+        chunk_bytes += row->size();
+        bulk->back().rows.push_back(std::move(*row));
+        if (parts.upsert) ++upserted;
+      }
+      continue;
+    }
     for (const auto& [key, row] : state.entries) {
       if (!row) continue;
       if (statement.empty()) {
@@ -187,7 +224,7 @@ size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb) {
       } else {
         statement.push_back(',');
       }
-      statement += *row;
+      statement += row_text(parts, *row);
       if (parts.upsert) ++upserted;
       if (statement.size() >= max_statement_bytes_) {
         batch->add_statement(statement + tail);
@@ -207,7 +244,7 @@ void NetChanges::emit_pending(StatementBatch* batch) {
     const Head& parts = heads_.at(op.table);
     if (!op.before_key.empty())
       batch->add_statement("DELETE FROM " + op.table + " WHERE " + parts.key_sql + " IN (" + op.before_key + ")");
-    if (!op.after_key.empty()) batch->add_statement(parts.insert_head + op.row);
+    if (!op.after_key.empty()) batch->add_statement(parts.insert_head + row_text(parts, op.row));
   }
   pending_.clear();
   pending_bytes_ = 0;

@@ -35,6 +35,7 @@ void add_stats(ApplierStats& into, const ApplierStats& s) {
   into.send_microseconds += s.send_microseconds;
   into.schema_loads += s.schema_loads;
   into.upserted_rows += s.upserted_rows;
+  into.bulk_rows += s.bulk_rows;
 }
 
 std::string position_text(const std::optional<binlog::BinlogPosition>& p) { return p ? p->to_string() : "(none)"; }

@@ -105,6 +105,10 @@ struct ApplierOptions {
   // within a target transaction (net_changes.h): far fewer statements for
   // catch-up. Row-count drift checks do not apply to folded changes.
   bool compact_rows = false;
+  // With compact_rows on a MariaDB target: write the folded rows of bindable
+  // tables by bulk execution of one prepared statement (bulk_upsert.h)
+  // instead of literal text. Off: text everywhere (the comparison in tests).
+  bool bulk_execution = true;
 };
 
 struct ApplierStats {
@@ -121,6 +125,7 @@ struct ApplierStats {
   uint64_t send_microseconds = 0;  // time spent waiting for the target (round trips)
   uint64_t schema_loads = 0;       // tables read from information_schema (SchemaCache::loads())
   uint64_t upserted_rows = 0;      // folded rows written by INSERT … ON DUPLICATE KEY UPDATE (net_changes.h)
+  uint64_t bulk_rows = 0;          // folded rows written by bulk execution (bulk_upsert.h)
 };
 
 class Applier : public TransactionApplier {
@@ -179,6 +184,7 @@ class Applier : public TransactionApplier {
   void send_mid_transaction();
   void ensure_target_transaction();
   void send();
+  void send_bulk(const std::vector<BulkRows>& bulk);
   void commit_group(bool ddl_pending);
   bool group_due() const;
   std::string where(const binlog::Event& event) const;
@@ -221,6 +227,8 @@ class Applier : public TransactionApplier {
   bool trx_savepoint_ = false;    // SAVEPOINT galaxis_source_trx precedes it
   bool trx_uncompacted_ = false;  // its changes go to the batch directly (too big to fold)
   NetChanges net_;
+  BulkExecutor bulk_;
+  bool bulk_on_ = false;  // options_.bulk_execution and the target can
 
   // Session state as the queued statements leave it; nullopt = unknown.
   std::optional<bool> foreign_key_checks_;

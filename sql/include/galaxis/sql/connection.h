@@ -147,11 +147,14 @@ class PreparedStatement {
   // Executes with exactly param_count() parameters; returns affected rows.
   uint64_t execute(const std::vector<Param>& params);
   unsigned param_count() const;
+  // For callers binding themselves (bulk_upsert.h: arrays of parameters).
+  st_mysql_stmt* handle() { return stmt_; }
+  // Throws the Error for the statement's last error, naming its text.
+  [[noreturn]] void throw_stmt_error() const;
 
  private:
   friend class Connection;
   PreparedStatement(Connection* connection, st_mysql_stmt* stmt, std::string sql);
-  [[noreturn]] void throw_stmt_error() const;
 
   Connection* connection_ = nullptr;
   st_mysql_stmt* stmt_ = nullptr;

@@ -31,6 +31,13 @@
 // INSERT. MariaDB spells the new values VALUES(c); MySQL (where VALUES()
 // is deprecated and warns) a row alias.
 //
+// Bulk execution (set_bulk, MariaDB targets; bulk_upsert.h): for a table
+// whose written columns are all bindable the final rows are held encoded and
+// emit() hands them out as BulkRows — the same INSERT (… ON DUPLICATE KEY
+// UPDATE) with '?' per column, executed once for all rows — instead of
+// literal text; where rows must go into a batch as text (emit without a
+// BulkRows list, emit_pending) they are written as the same literals.
+//
 // Transactions: add() collects the changes of the current source
 // transaction; commit_transaction() folds them in, abort_transaction() drops
 // them. Not thread-safe. Pure (no connection).
@@ -44,6 +51,7 @@
 #include <vector>
 
 #include "galaxis/binlog/rows.h"
+#include "galaxis/sql/bulk_upsert.h"
 #include "galaxis/sql/schema.h"
 #include "galaxis/sql/statement_builder.h"
 
@@ -54,6 +62,8 @@ class NetChanges {
   explicit NetChanges(size_t max_statement_bytes = 1 << 20) : max_statement_bytes_(max_statement_bytes) {}
 
   static bool eligible(const TableSchema& schema);
+  // Hold the rows of bindable tables for bulk execution (see the top).
+  void set_bulk(bool on) { bulk_allowed_ = on; }
   // Adds the event's rows to the current transaction; false (nothing added)
   // when the images lack a needed column — the caller applies it directly.
   bool add(const binlog::RowsEvent& event, const TableSchema& schema);
@@ -67,8 +77,10 @@ class NetChanges {
   // key, INSERT of the new row) — for a transaction too big to hold.
   void emit_pending(StatementBatch* batch);
   // Emits the folded state of the committed transactions and forgets it.
-  // Returns the rows written by INSERT … ON DUPLICATE KEY UPDATE.
-  size_t emit(StatementBatch* batch, bool target_mariadb);
+  // Returns the rows written by INSERT … ON DUPLICATE KEY UPDATE. With
+  // `bulk`, rows of bindable tables go there (to be executed after `batch`,
+  // which holds the DELETEs), else into `batch` as text.
+  size_t emit(StatementBatch* batch, bool target_mariadb, std::vector<BulkRows>* bulk = nullptr);
 
   size_t pending_bytes() const { return pending_bytes_; }
   size_t folded_bytes() const { return folded_bytes_; }
@@ -97,7 +109,12 @@ class NetChanges {
     std::string insert_head;
     bool upsert = false;                   // the PRIMARY KEY is the only unique key
     std::vector<std::string> set_columns;  // quoted non-generated non-key columns (all columns if none)
+    bool bulk = false;                     // rows held encoded (bulk_upsert.h)
+    std::vector<ColumnSchema> written;     // the non-generated columns, in INSERT order
   };
+  // A held row as "(v1,…)" text.
+  std::string row_text(const Head& parts, const std::string& row) const;
+  bool bulk_allowed_ = false;
   std::map<std::string, Head> heads_;  // table -> its statement parts
   size_t folded_bytes_ = 0;
 };
