@@ -7,6 +7,7 @@
 #include <map>
 
 #include "galaxis/common/error.h"
+#include "galaxis/sql/transaction_scope.h"
 
 namespace galaxis::sql {
 namespace {
@@ -215,12 +216,9 @@ void replace_stream_rows(Connection& connection, const std::string& schema, cons
   }
   sql += "COMMIT";
   with_context("rewriting the checkpoint rows of stream '" + stream + "'", [&] {
-    try {
-      connection.exec_multi(sql);
-    } catch (const Error&) {
-      connection.rollback_quietly();
-      throw;
-    }
+    TransactionScope trx(connection);
+    connection.exec_multi(sql);  // the batch ends with its own COMMIT
+    trx.mark_committed();
   });
 }
 

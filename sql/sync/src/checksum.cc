@@ -9,6 +9,7 @@
 #include "galaxis/sql/sync/chunk_writer.h"
 #include "galaxis/sql/sync/row_stream.h"
 #include "galaxis/sql/sync/snapshot.h"
+#include "galaxis/sql/transaction_scope.h"
 
 namespace galaxis::sql::sync {
 namespace {
@@ -182,13 +183,9 @@ void ChecksumComparer::repair_rows(const SyncTable& table, const std::vector<Key
 }
 
 void ChecksumComparer::send_repair(const std::string& sql, const SyncTable& table) {
-  try {
-    send_checked(target_, sql, table, "checksum repair of " + table.source_name());
-    target_.exec("COMMIT");
-  } catch (const Error&) {
-    target_.rollback_quietly();
-    throw;
-  }
+  TransactionScope trx(target_);
+  send_checked(target_, sql, table, "checksum repair of " + table.source_name());
+  trx.commit();
 }
 
 void ChecksumComparer::compare_keyless(const SyncTable& table, TableDifferences* differences) {

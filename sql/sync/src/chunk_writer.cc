@@ -7,6 +7,7 @@
 #include "galaxis/sql/schema_cache.h"
 #include "galaxis/sql/sync/checked_write.h"
 #include "galaxis/sql/target_session.h"
+#include "galaxis/sql/transaction_scope.h"
 
 namespace galaxis::sql::sync {
 
@@ -43,11 +44,11 @@ void TargetSink::write(ChunkJob& job) {
   with_context(fmt::format("writing chunk {} of {}", job.chunk.number, job.table->target_name()), [&] {
     while (true) {
       try {
+        TransactionScope trx(connection_);  // rolled back before the handler runs
         for (const std::string& sql : trips) send_checked(connection_, sql, *job.table, where);
-        connection_.exec("COMMIT");
+        trx.commit();
         return;
       } catch (const Error& e) {
-        connection_.rollback_quietly();
         if (!is_lock_conflict(e.server_errno())) throw;
         const auto delay = backoff.next_delay();
         if (!delay) throw;
