@@ -22,7 +22,7 @@ std::string at(const StreamEvent& where) {
 }  // namespace
 
 ReplicationStream::ReplicationStream(BinlogSource& source, StreamOptions options)
-    : source_(source), options_(std::move(options)) {}
+    : source_(source), options_(options) {}
 
 ReplicationStream::~ReplicationStream() = default;
 
