@@ -55,9 +55,15 @@ TEST_P(FidelitySessionTest, NarrowedTargetColumnStopsBeforeAnythingIsApplied) {
             "CREATE TABLE fid_session_narrow.t (id INT PRIMARY KEY, v VARCHAR(20), n INT)");
   // By hand on the passive; a native replica stops with error 1677 here.
   passive_->exec("ALTER TABLE fid_session_narrow.t MODIFY v VARCHAR(3), MODIFY n TINYINT");
+  // One source transaction: its first row change (into `ok`) must be rolled
+  // back with the failing one. (As two autocommit transactions the applier's
+  // 200 ms group bound could commit the first before the second arrived on a
+  // loaded machine, which the test then misread as a half-applied stop.)
   master_->exec(
+      "BEGIN;"
       "INSERT INTO fid_session_narrow.ok VALUES (1);"
-      "INSERT INTO fid_session_narrow.t VALUES (1, 'abcdefghij', 1), (2, 'ab', 2)");
+      "INSERT INTO fid_session_narrow.t VALUES (1, 'abcdefghij', 1), (2, 'ab', 2);"
+      "COMMIT");
   const std::string before = checkpoint_of("fid_session_narrow");
   auto applier = make_applier(*passive_, options("fid_session_narrow"));
   try {
