@@ -36,8 +36,7 @@ constexpr const char* kSourceUser = "daemon_repl";
 constexpr const char* kSourcePassword = "d&emon 'src";
 constexpr const char* kTargetUser = "daemon_target";
 constexpr const char* kTargetPassword = "d@emon \"tgt";
-constexpr const char* kTargetGrants =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
+constexpr const char* kTargetGrants = kRestrictedTargetGrants;
 
 struct FlavorPair {
   Flavor master;
@@ -126,8 +125,7 @@ class DaemonTest : public ::testing::TestWithParam<FlavorPair> {
     const bool started = eventually(
         [&] {
           if (!relay_->running()) return true;
-          return passive_->query_value("SELECT COUNT(*) FROM galaxis_relay.checkpoint WHERE (stream='" + stream_ +
-                                       "' OR stream LIKE '" + stream_ + "#%') AND binlog_file IS NOT NULL") != "0";
+          return has_checkpoint_position(*passive_, stream_);
         },
         60s);
     ASSERT_TRUE(started && relay_->running()) << "relay did not start:\n" << relay_->log();

@@ -33,22 +33,7 @@ constexpr const char* kSourceUser = "fk_repl";
 constexpr const char* kSourcePassword = "fk src";
 constexpr const char* kTargetUser = "fk_target";
 constexpr const char* kTargetPassword = "fk tgt";
-constexpr const char* kTargetGrants =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
-
-std::vector<nlohmann::json> audit_records(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
-
-std::string audit_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+constexpr const char* kTargetGrants = kRestrictedTargetGrants;
 
 class MasterKilledTest : public ::testing::TestWithParam<Flavor> {
  protected:
@@ -104,7 +89,7 @@ class MasterKilledTest : public ::testing::TestWithParam<Flavor> {
     for (Pair* p : {&a_, &b_}) {
       if (p->relay && p->relay->running()) p->relay->signal(SIGKILL);
       if (HasFailure() && p->relay) std::cerr << p->db << " relay log:\n" << p->relay->log() << "\n";
-      if (HasFailure()) std::cerr << p->db << " audit log:\n" << audit_text(p->audit) << "\n";
+      if (HasFailure()) std::cerr << p->db << " audit log:\n" << read_file(p->audit) << "\n";
       if (passive_) clean_passive(p->db);
     }
   }
@@ -123,13 +108,7 @@ class MasterKilledTest : public ::testing::TestWithParam<Flavor> {
                                  "--heartbeat-ms", "300", "--parallel", "1"},
         ::testing::TempDir() + p.db + ".relay.log");
     // Started = its checkpoint row exists (from-now has read the master's position).
-    ASSERT_TRUE(eventually(
-        [&] {
-          return !p.relay->running() ||
-                 passive_->query_value("SELECT COUNT(*) FROM galaxis_relay.checkpoint WHERE (stream='" + p.db +
-                                       "' OR stream LIKE '" + p.db + "#%') AND binlog_file IS NOT NULL") != "0";
-        },
-        60s));
+    ASSERT_TRUE(eventually([&] { return !p.relay->running() || has_checkpoint_position(*passive_, p.db); }, 60s));
     ASSERT_TRUE(p.relay->running()) << p.relay->log();
   }
 
@@ -208,7 +187,7 @@ TEST_P(MasterKilledTest, RefusesWhileUnappliedPromotesWhenAppliedForceIsAudited)
     EXPECT_EQ(r["last_heartbeat_at"], heartbeat_at) << r.dump();
     EXPECT_EQ(r["last_event_received_at"], event_at) << r.dump();
   }
-  EXPECT_TRUE(window) << audit_text(b_.audit);
+  EXPECT_TRUE(window) << read_file(b_.audit);
 
   // Pair A: everything received was applied: promoted without --force.
   const ProcessResult promoted = promote(a_, {});
@@ -229,7 +208,7 @@ TEST_P(MasterKilledTest, RefusesWhileUnappliedPromotesWhenAppliedForceIsAudited)
     forced_record = forced_record || (r["step"] == "promote" && r["outcome"] == "forced");
     flip_forced = flip_forced || (r["step"] == "flip" && r["forced"] == true);
   }
-  EXPECT_TRUE(refused_record && forced_record && flip_forced) << audit_text(b_.audit);
+  EXPECT_TRUE(refused_record && forced_record && flip_forced) << read_file(b_.audit);
   EXPECT_EQ(passive_->query_value("SELECT CONCAT(role, ' ', changed_by LIKE '%(forced)') FROM galaxis_relay.role "
                                   "WHERE pair='" +
                                   b_.db + "'"),

@@ -40,23 +40,7 @@ constexpr const char* kTargetPassword = "fo \"tgt";
 constexpr const char* kAppUser = "fo_app";
 constexpr const char* kAppPassword = "fo app";
 constexpr const char* kSysbenchUser = "fo_sb";  // empty password: MySQL 9.7's caching_sha2 without TLS
-// tests/integration/sql/apply_support.h kTargetGrants: no SUPER, no PROCESS, no REPLICATION *.
-constexpr const char* kTargetGrants =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX, REFERENCES, CREATE VIEW, TRIGGER ON *.*";
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<nlohmann::json> audit_records(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(read_file(path));
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
-  return out;
-}
+constexpr const char* kTargetGrants = kRestrictedTargetGrants;
 
 bool has_record(const std::vector<nlohmann::json>& records, const std::string& step, const std::string& outcome) {
   for (const auto& r : records) {
@@ -154,8 +138,7 @@ class FailoverTest : public ::testing::TestWithParam<Flavor> {
     const bool started = eventually(
         [&] {
           if (!relay_->running()) return true;
-          return passive_->query_value("SELECT COUNT(*) FROM galaxis_relay.checkpoint WHERE (stream='" + stream_ +
-                                       "' OR stream LIKE '" + stream_ + "#%') AND binlog_file IS NOT NULL") != "0";
+          return has_checkpoint_position(*passive_, stream_);
         },
         60s);
     ASSERT_TRUE(started && relay_->running()) << "relay did not start:\n" << relay_->log();

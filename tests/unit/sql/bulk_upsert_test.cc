@@ -7,6 +7,7 @@
 
 #include <limits>
 
+#include "column_fixture.h"
 #include "galaxis/sql/literal.h"
 
 namespace galaxis::sql {
@@ -14,14 +15,7 @@ namespace {
 
 using namespace galaxis::binlog;
 
-ColumnSchema col(std::string data_type, bool is_unsigned = false, std::string charset = "") {
-  ColumnSchema c;
-  c.name = "c";
-  c.data_type = std::move(data_type);
-  c.is_unsigned = is_unsigned;
-  c.charset = std::move(charset);
-  return c;
-}
+using galaxis::sql::testing::col;
 
 TEST(BulkUpsert, BindableColumns) {
   EXPECT_TRUE(bulk_bindable(col("int")));

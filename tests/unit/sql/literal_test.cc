@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "column_fixture.h"
 #include "galaxis/common/error.h"
 
 namespace galaxis::sql {
@@ -13,14 +14,7 @@ namespace {
 
 using namespace galaxis::binlog;
 
-ColumnSchema col(std::string data_type, bool is_unsigned = false, std::string charset = "") {
-  ColumnSchema c;
-  c.name = "c";
-  c.data_type = std::move(data_type);
-  c.is_unsigned = is_unsigned;
-  c.charset = std::move(charset);
-  return c;
-}
+using galaxis::sql::testing::col;
 
 TEST(Literal, NullAndIntegers) {
   EXPECT_EQ(literal(Null{}, col("int")), "NULL");
