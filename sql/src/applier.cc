@@ -397,6 +397,7 @@ void Applier::apply_ddl(const binlog::QueryEvent& query, const QueryInfo& info, 
   check_constraints_ = true;
   schema_.invalidate();
   checked_layouts_.clear();
+  bulk_.clear();  // prepared statements of a changed or dropped table: closed, not kept for ever
   // The source transaction continues (CREATE TABLE ... SELECT rows may follow)
   // in a fresh target transaction.
   trx_mark_ = batch_.mark();
