@@ -281,8 +281,6 @@ void Connection::rollback_quietly() noexcept {
   }
 }
 
-unsigned Connection::last_errno() const { return mysql_ == nullptr ? 2006 : mysql_errno(mysql_); }
-
 uint64_t Connection::thread_id() const { return mysql_ == nullptr ? 0 : mysql_thread_id(mysql_); }
 
 std::string Connection::server_version() const {

@@ -120,7 +120,7 @@ std::vector<std::string> set_global_on(sql::Connection& admin, const std::string
       admin.exec("SET GLOBAL " + variable + " = ON");
       return killed;
     } catch (const Error& e) {
-      if (admin.last_errno() != 1205 || attempt == 5) throw;  // ER_LOCK_WAIT_TIMEOUT
+      if (e.server_errno() != 1205 || attempt == 5) throw;  // ER_LOCK_WAIT_TIMEOUT
     }
     for (const sql::Row& row : admin.query("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX WHERE "
                                            "trx_mysql_thread_id <> CONNECTION_ID()")) {
@@ -129,7 +129,7 @@ std::vector<std::string> set_global_on(sql::Connection& admin, const std::string
         admin.exec("KILL CONNECTION " + *row[0]);
         killed.push_back(*row[0]);
       } catch (const Error& e) {
-        if (admin.last_errno() != 1094) throw;  // ended in between
+        if (e.server_errno() != 1094) throw;  // ended in between
       }
     }
   }
@@ -398,7 +398,7 @@ sql::Connection Promotion::stop_relay() {
         killed.push_back(row + " (connection " + *holder + ")");
       } catch (const Error& e) {
         // Already gone between the two statements is fine; not ours is not.
-        if (c.last_errno() != 1094) throw;
+        if (e.server_errno() != 1094) throw;
       }
     }
     // GET_LOCK waits for the killed session to finish or roll back its batch.

@@ -328,7 +328,7 @@ void copy_views_and_triggers(Connection& source, Connection& target, const std::
           }
           target.exec("USE " + quote_identifier(target_db[db]) + "; " + rename(strip_definer(*show[0][2]), db));
         } catch (const Error& e) {
-          if (target.last_errno() == 1304) continue;  // ER_SP_ALREADY_EXISTS
+          if (e.server_errno() == 1304) continue;  // ER_SP_ALREADY_EXISTS
           log::warn("sync: {} {} not copied (the target user needs CREATE ROUTINE): {}", kind, qualified_name(db, name),
                     e.what());
         }

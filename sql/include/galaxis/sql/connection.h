@@ -106,9 +106,6 @@ class Connection {
   // 'escaped' for this connection's character set (mysql_real_escape_string).
   std::string quote(std::string_view value);
 
-  // mysql_errno() of the last failed call (0 after success). A thrown Error
-  // carries the same number in Error::server_errno(); prefer that.
-  unsigned last_errno() const;
   // ROLLBACK for cleanup after a failure: a failing ROLLBACK (the connection
   // is gone, and the server rolls back on disconnect anyway) is logged at
   // debug level, never thrown, so it cannot hide the original error.
