@@ -4,12 +4,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <thread>
 
 #include "galaxis/common/error.h"
 #include "galaxis/testing/server.h"
@@ -76,11 +77,25 @@ bool has_exited(pid_t pid, int* status) {
 }
 
 bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout, int* status) {
+  if (has_exited(pid, status)) return true;
+  // A pidfd becomes readable when the child exits: no polling interval.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return has_exited(pid, status);  // already reaped by someone else
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (has_exited(pid, status)) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd ready{pidfd, POLLIN, 0};
+    const int r = poll(&ready, 1, static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0)));
+    if (r < 0 && errno == EINTR) continue;
+    if (has_exited(pid, status)) {
+      close(pidfd);
+      return true;
+    }
+    if (r == 0 || std::chrono::steady_clock::now() >= deadline) {
+      close(pidfd);
+      return false;
+    }
   }
 }
 

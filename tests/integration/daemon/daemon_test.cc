@@ -277,7 +277,7 @@ TEST_P(DaemonTest, StreamsServesHealthAndStopsOnSigterm) {
 
   // Graceful stop.
   relay_->signal(SIGTERM);
-  const auto exit_code = relay_->wait(30);
+  const auto exit_code = relay_->wait(30s);
   ASSERT_TRUE(exit_code.has_value()) << "no exit 30 s after SIGTERM";
   EXPECT_EQ(*exit_code, 0) << relay_->log();
   EXPECT_EQ(passive_->query_value("SELECT state FROM galaxis_relay.status WHERE stream='" + stream_ + "'"), "stopped");
@@ -318,7 +318,7 @@ TEST_P(DaemonTest, SurvivesMasterAndTargetRestart) {
   ASSERT_TRUE(relay_->running()) << relay_->log();
   EXPECT_NE(relay_->log().find("reconnect"), std::string::npos);
   relay_->signal(SIGTERM);
-  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+  EXPECT_EQ(relay_->wait(30s).value_or(-100), 0) << relay_->log();
 }
 
 // SIGKILL the relay again and again during a write load and restart it:
@@ -357,7 +357,7 @@ void DaemonTest::sigkill_rounds(const std::vector<std::string>& extra) {
   for (int round = 0; round < 8; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + random() % 700));
     relay_->signal(SIGKILL);
-    relay_->wait(10);
+    relay_->wait(10s);
     relay_ = std::make_unique<RelayProcess>(run_args(extra), log_path_);
   }
   std::this_thread::sleep_for(500ms);
@@ -368,7 +368,7 @@ void DaemonTest::sigkill_rounds(const std::vector<std::string>& extra) {
   expect_equal();
   EXPECT_EQ(passive_->query_value("SELECT COUNT(*) FROM " + db_ + ".journal"), std::to_string(steps.load()));
   relay_->signal(SIGTERM);
-  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+  EXPECT_EQ(relay_->wait(30s).value_or(-100), 0) << relay_->log();
 }
 
 // A checkpoint whose binlog was purged: exit 1 pointing to `sync`, and the
@@ -381,12 +381,12 @@ TEST_P(DaemonTest, PurgedPositionAndWrongPasswordFailClearly) {
   master_->exec("INSERT INTO " + db_ + ".t VALUES (1)");
   ASSERT_TRUE(caught_up());
   relay_->signal(SIGTERM);
-  ASSERT_EQ(relay_->wait(30).value_or(-100), 0);
+  ASSERT_EQ(relay_->wait(30s).value_or(-100), 0);
   master_->exec("FLUSH BINARY LOGS");
   master_->exec("INSERT INTO " + db_ + ".t VALUES (2)");
   ASSERT_NO_FATAL_FAILURE(purge_binlogs_to_current(*master_));
   relay_ = std::make_unique<RelayProcess>(run_args(), log_path_);
-  const auto code = relay_->wait(60);
+  const auto code = relay_->wait(60s);
   ASSERT_TRUE(code.has_value()) << relay_->log();
   EXPECT_EQ(*code, 1);
   const std::string log = relay_->log();
@@ -428,7 +428,7 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
   master_->exec("INSERT INTO " + db_ + ".t VALUES (1, 'a'), (2, 'b'), (3, 'c')");
   ASSERT_TRUE(caught_up());
   relay_->signal(SIGTERM);
-  ASSERT_EQ(relay_->wait(30).value_or(-100), 0);
+  ASSERT_EQ(relay_->wait(30s).value_or(-100), 0);
   // What the relay misses: changes in binlogs about to be purged, a hand edit on the passive.
   master_->exec("FLUSH BINARY LOGS");
   master_->exec("INSERT INTO " + db_ + ".t VALUES (4, 'd')");
@@ -469,7 +469,7 @@ TEST_P(DaemonTest, AutoResyncAfterPurgedPosition) {
       << log;
   EXPECT_EQ(nlohmann::json::parse(http_get(port, "/health").second)["resyncs"], 1);
   relay_->signal(SIGTERM);
-  EXPECT_EQ(relay_->wait(30).value_or(-100), 0) << relay_->log();
+  EXPECT_EQ(relay_->wait(30s).value_or(-100), 0) << relay_->log();
 }
 
 // Without --initial: a master whose binlog still holds its whole history is

@@ -214,7 +214,7 @@ TEST_P(MasterKilledTest, RefusesWhileUnappliedPromotesWhenAppliedForceIsAudited)
                                   b_.db + "'"),
             "active 1");
   for (Pair* p : {&a_, &b_}) {
-    const auto exit = p->relay->wait(60);
+    const auto exit = p->relay->wait(60s);
     ASSERT_TRUE(exit.has_value()) << p->relay->log();
     EXPECT_NE(p->relay->log().find("refusing to apply"), std::string::npos) << p->relay->log();
   }

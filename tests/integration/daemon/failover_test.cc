@@ -310,7 +310,7 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   SqlConnection app = passive_->connect();
   app.exec("INSERT INTO " + db_ + ".t VALUES (-1, 'after')");
   // The running relay was stopped and refuses to go on.
-  const auto relay_exit = relay_->wait(60);
+  const auto relay_exit = relay_->wait(60s);
   ASSERT_TRUE(relay_exit.has_value()) << relay_->log();
   EXPECT_NE(*relay_exit, 0);
   EXPECT_NE(relay_->log().find("refusing to apply"), std::string::npos) << relay_->log();
@@ -318,7 +318,7 @@ TEST_P(FailoverTest, PlannedSwitchoverUnderWriteLoad) {
   RelayProcess again({"run", "--source", source_url(), "--target", target_url(), "--stream", stream_, "--include", db_,
                       "--server-id", std::to_string(server_id_)},
                      log_path_ + ".again");
-  const auto again_exit = again.wait(60);
+  const auto again_exit = again.wait(60s);
   ASSERT_TRUE(again_exit.has_value());
   EXPECT_EQ(*again_exit, 1);
   EXPECT_NE(again.log().find("refusing to apply to " + std::string(kTargetUser)), std::string::npos) << again.log();
@@ -489,7 +489,7 @@ TEST_P(FailoverTest, DeadMasterRefusesUntilAppliedThenPromotes) {
       << promoted.out;
   EXPECT_EQ(compare_databases(*master_, db_, *passive_, db_), "");
   EXPECT_EQ(passive_->query_value("SELECT role FROM galaxis_relay.role WHERE pair='" + stream_ + "'"), "active");
-  const auto relay_exit = relay_->wait(60);
+  const auto relay_exit = relay_->wait(60s);
   ASSERT_TRUE(relay_exit.has_value()) << relay_->log();
   EXPECT_NE(relay_->log().find("refusing to apply"), std::string::npos) << relay_->log();
 }

@@ -295,7 +295,7 @@ TEST_F(HaproxyRoleTest, RunAnswersAgentAndRoleForItsTarget) {
       30s))
       << relay.log();
   for (const std::string& answer : answers) EXPECT_TRUE(answer == "maint\n" || answer == "down\n") << answer;
-  EXPECT_EQ(relay.wait(30), 1) << relay.log();
+  EXPECT_EQ(relay.wait(30s), 1) << relay.log();
   EXPECT_NE(relay.log().find("says fenced"), std::string::npos) << relay.log();
 }
 

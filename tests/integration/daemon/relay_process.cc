@@ -1,85 +1,13 @@
 #include "relay_process.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <chrono>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "galaxis/common/error.h"
 
 namespace galaxis::testing {
-
-RelayProcess::RelayProcess(std::vector<std::string> args, std::string log_path) : log_path_(std::move(log_path)) {
-  std::vector<std::string> argv_strings;
-  argv_strings.push_back(GALAXIS_BINARY);
-  for (auto& a : args) argv_strings.push_back(std::move(a));
-  std::vector<char*> argv;
-  for (auto& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw_error(Error::Kind::kIo, "open {}", log_path_);
-  const pid_t parent = getpid();
-  pid_ = fork();
-  if (pid_ < 0) throw_error(Error::Kind::kRuntime, "fork failed");
-  if (pid_ == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    const int null_in = ::open("/dev/null", O_RDONLY);
-    if (null_in >= 0) dup2(null_in, 0);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  ::close(fd);
-}
-
-RelayProcess::~RelayProcess() {
-  if (running()) {
-    ::kill(pid_, SIGKILL);
-    wait(30);
-  }
-}
-
-void RelayProcess::signal(int sig) {
-  if (!status_) ::kill(pid_, sig);
-}
-
-std::optional<int> RelayProcess::wait(unsigned timeout_seconds) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
-  while (!status_) {
-    int raw = 0;
-    const pid_t r = waitpid(pid_, &raw, WNOHANG);
-    if (r == pid_) {
-      status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : -WTERMSIG(raw);
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= until) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return status_;
-}
-
-bool RelayProcess::running() { return !wait(0).has_value(); }
-
-std::string RelayProcess::log() const {
-  std::ifstream in(log_path_);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::pair<int, std::string> http_get(uint16_t port, const std::string& path) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -1,36 +1,21 @@
-// A `galaxis-relay` child process for the daemon tests: started with argv
-// (passwords only in the environment it inherits), its stdout+stderr in a
-// log file, killed with any signal, waited for with a timeout. Dies with the
-// test process (PR_SET_PDEATHSIG). Not thread-safe.
+// The daemon tests' child processes: the relay CLI as a ChildProcess
+// (galaxis/testing/child_process.h), and a plain HTTP GET for /health.
 #pragma once
 
-#include <sys/types.h>
-
-#include <optional>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "galaxis/testing/child_process.h"
 
 namespace galaxis::testing {
 
-class RelayProcess {
+// The relay CLI under test (GALAXIS_BINARY) with `args`.
+class RelayProcess : public ChildProcess {
  public:
-  // Starts GALAXIS_BINARY with `args`; output goes to `log_path` (appended).
-  RelayProcess(std::vector<std::string> args, std::string log_path);
-  ~RelayProcess();  // SIGKILL + reap when still running
-  RelayProcess(const RelayProcess&) = delete;
-  RelayProcess& operator=(const RelayProcess&) = delete;
-
-  void signal(int sig);
-  // Exit code (-signal when killed by one), nullopt on timeout.
-  std::optional<int> wait(unsigned timeout_seconds);
-  bool running();
-  pid_t pid() const { return pid_; }
-  std::string log() const;
-
- private:
-  pid_t pid_ = 0;
-  std::optional<int> status_;
-  std::string log_path_;
+  RelayProcess(std::vector<std::string> args, std::string log_path)
+      : ChildProcess(relay_argv(std::move(args)), std::move(log_path)) {}
 };
 
 // GET http://127.0.0.1:port/path → (status code, body); throws on connect failure.

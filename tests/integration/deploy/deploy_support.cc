@@ -80,61 +80,6 @@ std::string Origin::commit(const std::map<std::string, std::optional<std::string
   return sha;
 }
 
-Process::Process(std::vector<std::string> args, std::string log_path) : log_path_(std::move(log_path)) {
-  std::vector<std::string> argv_strings;
-  argv_strings.push_back(GALAXIS_BINARY);
-  for (auto& a : args) argv_strings.push_back(std::move(a));
-  std::vector<char*> argv;
-  for (auto& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("open " + log_path_);
-  const pid_t parent = ::getpid();
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    const int null_in = ::open("/dev/null", O_RDONLY);
-    if (null_in >= 0) ::dup2(null_in, 0);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(fd);
-}
-
-Process::~Process() {
-  if (!wait(0)) {
-    ::kill(pid_, SIGKILL);
-    wait(30000);
-  }
-}
-
-void Process::signal(int sig) {
-  if (!status_) ::kill(pid_, sig);
-}
-
-std::optional<int> Process::wait(unsigned timeout_ms) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!status_) {
-    int raw = 0;
-    if (::waitpid(pid_, &raw, WNOHANG) == pid_) {
-      status_ = WIFEXITED(raw) ? WEXITSTATUS(raw) : -WTERMSIG(raw);
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= until) return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return status_;
-}
-
-std::string Process::log() const { return read_text(log_path_); }
-
 std::pair<int, std::string> cli(const std::vector<std::string>& args) {
   std::string command = GALAXIS_BINARY;
   for (const std::string& a : args) {

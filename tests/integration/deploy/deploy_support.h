@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "galaxis/testing/child_process.h"
+
 namespace galaxis::testing {
 
 // Runs `command` with /bin/sh; returns stdout+stderr; fails the test (throws)
@@ -46,21 +48,11 @@ class Origin {
   int counter_ = 0;
 };
 
-class Process {
+// The relay CLI under test (GALAXIS_BINARY) with `args`, as a child process.
+class Process : public ChildProcess {
  public:
-  Process(std::vector<std::string> args, std::string log_path);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  void signal(int sig);
-  std::optional<int> wait(unsigned timeout_ms);
-  pid_t pid() const { return pid_; }
-  std::string log() const;
-
- private:
-  pid_t pid_ = 0;
-  std::optional<int> status_;
-  std::string log_path_;
+  Process(std::vector<std::string> args, std::string log_path)
+      : ChildProcess(relay_argv(std::move(args)), std::move(log_path)) {}
 };
 
 // GALAXIS_BINARY with args; exit code and output.

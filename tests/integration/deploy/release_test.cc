@@ -235,7 +235,7 @@ TEST_F(DeployRelease, SigkillMidCheckoutAndMidHookLeavesNothingBlocking) {
     }
     ASSERT_TRUE(seen) << p.log();
     p.signal(SIGKILL);
-    EXPECT_EQ(p.wait(5000), -SIGKILL);
+    EXPECT_EQ(p.wait(std::chrono::milliseconds(5000)), -SIGKILL);
   }
   EXPECT_TRUE(fs::exists(building));  // killed mid-run
   EXPECT_EQ(release_count(options_.root), 2u);
@@ -256,7 +256,7 @@ TEST_F(DeployRelease, SigkillMidCheckoutAndMidHookLeavesNothingBlocking) {
     ASSERT_TRUE(seen) << p.log();
     EXPECT_NE(p.log().find("removed half-built release"), std::string::npos) << p.log();
     p.signal(SIGKILL);
-    EXPECT_EQ(p.wait(5000), -SIGKILL);
+    EXPECT_EQ(p.wait(std::chrono::milliseconds(5000)), -SIGKILL);
   }
   EXPECT_TRUE(lock_is_free(options_.root));  // the sleeping hook does not hold it
   EXPECT_EQ(current_sha(options_.root), a);

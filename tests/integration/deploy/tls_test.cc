@@ -37,7 +37,7 @@ class DeployTls : public ::testing::Test {
   void TearDown() override {
     if (server_) {
       server_->signal(SIGTERM);
-      EXPECT_EQ(server_->wait(20000), 0) << server_->log();
+      EXPECT_EQ(server_->wait(std::chrono::milliseconds(20000)), 0) << server_->log();
     }
   }
 
