@@ -19,7 +19,7 @@
 #include "galaxis/relay/pipeline_runner.h"
 #include "galaxis/relay/signal_watcher.h"
 #include "galaxis/sql/applier.h"
-#include "replay_source.h"
+#include "../relay_client/replay_source.h"
 
 namespace galaxis::relay {
 namespace {

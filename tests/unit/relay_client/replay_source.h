@@ -1,4 +1,4 @@
-// tests/unit/relay/replay_source.h — a BinlogSource that replays real MySQL
+// tests/unit/relay_client/replay_source.h — a BinlogSource that replays real MySQL
 // 9.7 binlog files from the corpus (tests/data/binlog/mysql-9.7-live) like a
 // master would, with injectable failures. Used by the ReplicationStream and
 // the Pipeline/daemon unit tests.
