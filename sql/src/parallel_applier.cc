@@ -1,6 +1,7 @@
 #include "galaxis/sql/parallel_applier.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <limits>
@@ -459,6 +460,7 @@ void ParallelApplier::end_epoch() {
   const size_t first_group = parallel ? 1 : n - 1;  // committed before the rest starts
   size_t committing = n;
   const bool fault = options_.fail_after_worker_commits && !fault_fired_;
+  const auto commit_started = std::chrono::steady_clock::now();  // for the slow-epoch debug line
   if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);
   hand_over_all();
   // Within a group each worker commits as soon as its share is applied (a
@@ -476,6 +478,7 @@ void ParallelApplier::end_epoch() {
   for (size_t i = 0; i < n; ++i) workers_[i]->wait_idle();
   check_workers();
   if (router_.mode() == EpochRouter::Mode::kSingle) ++cuts_.single_worker_epochs;
+  log_slow_epoch(commit_started, parallel);
   if (fault) {
     fault_fired_ = true;
     throw_error(Error::Kind::kRuntime, "test fault: {} of {} workers committed the epoch ending at {}", committing,
@@ -488,6 +491,18 @@ void ParallelApplier::end_epoch() {
   epoch_joined_barriers_ = 0;
   epoch_end_.reset();
   if (recovery_) finish_recovery();
+}
+
+// Issue 15 (lag stalls): an epoch whose commit (waiting for the workers to
+// apply their shares and commit) took long, with its shape, at debug level.
+void ParallelApplier::log_slow_epoch(std::chrono::steady_clock::time_point commit_started, bool parallel) const {
+  const auto now = std::chrono::steady_clock::now();
+  const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  if (now - commit_started < std::chrono::milliseconds(250)) return;
+  log::debug("applier: slow epoch {}: {} transactions, {} rows ({}; per worker {}), open {} ms, commit wait {} ms",
+             epochs_ + 1, router_.transactions(), router_.rows(), parallel ? "parallel" : "single-worker",
+             fmt::join(router_.worker_transactions(), "/"), ms(commit_started - epoch_started_),
+             ms(now - commit_started));
 }
 
 void ParallelApplier::finish_recovery() {

@@ -36,6 +36,10 @@ struct QueueItem {
   uint64_t offset = 0;
   std::exception_ptr error;  // kError
   size_t weight = 64;
+  // kCommit: when the reader decoded it (steady) and the system clock's
+  // second then (ApplyDelayWatch).
+  std::chrono::steady_clock::time_point received{};
+  int64_t received_unix_s = 0;
 };
 
 class EventQueue {

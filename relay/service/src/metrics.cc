@@ -65,6 +65,7 @@ MetricsSnapshot RelayMetrics::snapshot() const {
   s.resyncs = resyncs;
   s.last_event_received_unix_us = last_event_received_unix_us;
   s.last_heartbeat_unix_us = last_heartbeat_unix_us;
+  s.apply_delay = apply_delay.snapshot();
   if (counts_pending_events) {
     // Read applied first: it only grows, and it never passes what was received.
     const uint64_t applied = events_applied + events_discarded;
@@ -149,6 +150,7 @@ std::string render_prometheus(const MetricsSnapshot& s, std::string_view stream)
   metric(out, "galaxis_relay_applied_position", "gauge", "binlog offset committed on the target (checkpoint)",
          fmt::format("{},file=\"{}\"", labels, label_value(s.applied_position.file)),
          static_cast<double>(s.applied_position.offset));
+  if (s.apply_delay.count > 0) out += render_apply_delay(s.apply_delay, labels);
   return out;
 }
 

@@ -82,6 +82,8 @@ struct Pipeline::Session : TransactionConsumer {
     QueueItem item;
     item.kind = QueueItem::Kind::kCommit;
     item.transaction = t;
+    item.received = std::chrono::steady_clock::now();
+    item.received_unix_s = RelayMetrics::now_unix_us() / 1000000;
     push(std::move(item));
   }
   void on_transaction_abort(const TransactionInfo& t, const Error& reason) override {
@@ -202,7 +204,17 @@ class Pipeline::Progress {
     current_timestamp_ = timestamp;
   }
   void event() { ++events_in_trx_; }
-  void handed() { handed_.push_back({events_in_trx_, current_timestamp_}); }
+  void handed(const QueueItem& commit) {
+    ApplyDelayWatch::Sample sample;
+    sample.received = commit.received;
+    sample.source_timestamp = current_timestamp_;
+    sample.receipt_unix_s = commit.received_unix_s;
+    handed_.push_back({events_in_trx_, current_timestamp_, sample});
+  }
+  // After applier.commit() returned: routing (and a serial group's commit) done.
+  void commit_returned() {
+    if (!handed_.empty()) handed_.back().delay.handed = ApplyDelayWatch::Clock::now();
+  }
   void aborted() {
     session_.note_discarded(events_in_trx_);
     events_in_trx_ = 0;
@@ -219,7 +231,13 @@ class Pipeline::Progress {
       // What the applier still holds uncommitted was handed last.
       const size_t done = handed_.size() - std::min(handed_.size(), applier_.uncommitted_transactions());
       uint64_t events = 0;
+      const auto committed_at = ApplyDelayWatch::Clock::now();
+      const std::string where = done > 0 ? committed->to_string() : std::string();
       for (size_t i = 0; i < done; ++i) {
+        Handed& h = handed_.front();
+        // A serial group committed inside applier.commit(): handed is then its commit time.
+        if (h.delay.handed == ApplyDelayWatch::Clock::time_point{}) h.delay.handed = committed_at;
+        metrics.apply_delay.record(h.delay, committed_at, where);
         events += handed_.front().events;
         metrics.applied_event_timestamp = handed_.front().timestamp;
         handed_.pop_front();
@@ -244,6 +262,7 @@ class Pipeline::Progress {
   struct Handed {
     uint64_t events;
     uint32_t timestamp;
+    ApplyDelayWatch::Sample delay;
   };
 
   Pipeline& pipeline_;
@@ -440,8 +459,9 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
         progress.event();
         break;
       case QueueItem::Kind::kCommit:
-        progress.handed();
+        progress.handed(*item);
         applier.commit(item->transaction.end);
+        progress.commit_returned();
         break;
       case QueueItem::Kind::kAbort:
         applier.abort();

@@ -187,6 +187,7 @@ class ParallelApplier : public TransactionApplier {
   void dispatch(size_t worker, const binlog::BinlogPosition& end);
   void hand_over(size_t worker);
   void hand_over_all();
+  void log_slow_epoch(std::chrono::steady_clock::time_point commit_started, bool parallel) const;
   void end_epoch();
   // After an epoch ended by a conflict or a bound: the adaptive decision.
   void adapt(bool conflict_cut, size_t transactions);

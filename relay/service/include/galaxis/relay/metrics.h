@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "galaxis/binlog/position.h"
+#include "galaxis/relay/apply_delay.h"
 
 namespace galaxis::relay {
 
@@ -55,6 +56,7 @@ struct MetricsSnapshot {
   // never): the window a dead master may have taken with it starts there.
   int64_t last_event_received_unix_us = 0;
   int64_t last_heartbeat_unix_us = 0;
+  ApplyDelayWatch::Snapshot apply_delay;  // receipt -> target commit per source transaction
 };
 
 class RelayMetrics {
@@ -85,6 +87,7 @@ class RelayMetrics {
   // Set by the reader thread (unix µs): MetricsSnapshot's fields of the same name.
   std::atomic<int64_t> last_event_received_unix_us{0};
   std::atomic<int64_t> last_heartbeat_unix_us{0};
+  ApplyDelayWatch apply_delay;  // recorded by the pipeline's applier thread
   static int64_t now_unix_us() {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
