@@ -44,6 +44,7 @@ struct RunFlags {
   bool stop_at_end = false;
   size_t group_max_transactions = 0;
   unsigned group_max_delay_ms = 0;
+  unsigned caught_up_flush_ms = 20;
   size_t parallel = 4;
   bool compact_rows = true;
 };
@@ -115,6 +116,10 @@ void register_run_command(CLI::App& app, int* exit_code) {
                   "most source transactions per target commit (default: the applier's)");
   run->add_option("--group-max-delay-ms", flags->group_max_delay_ms,
                   "longest a target transaction stays open for grouping (default: the applier's)");
+  run->add_option("--caught-up-flush-ms", flags->caught_up_flush_ms,
+                  "once caught up with the master (nothing queued after a commit), commit a group this old at "
+                  "once instead of after --group-max-delay-ms (lower lag at the master's rate)")
+      ->capture_default_str();
   run->add_flag("--auto-resync", flags->auto_resync,
                 "when the master has purged the stream's position, run a checksum sync and stream on (else exit 1)");
   run->add_flag("--stop-at-end", flags->stop_at_end,
@@ -154,6 +159,7 @@ void register_run_command(CLI::App& app, int* exit_code) {
     if (flags->group_max_transactions != 0) p.applier.group_max_transactions = flags->group_max_transactions;
     if (flags->group_max_delay_ms != 0)
       p.applier.group_max_delay = std::chrono::milliseconds(flags->group_max_delay_ms);
+    p.caught_up_flush = std::chrono::milliseconds(flags->caught_up_flush_ms);
     p.parallel_workers = flags->parallel;
     p.applier.compact_rows = flags->compact_rows;
     if (!flags->health_listen.empty()) options.health_listen = relay::parse_listen_address(flags->health_listen);

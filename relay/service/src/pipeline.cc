@@ -5,6 +5,7 @@
 #include <deque>
 #include <thread>
 
+#include "caught_up_flush.h"
 #include "event_queue.h"
 #include "galaxis/common/log.h"
 #include "galaxis/relay/pipeline_wiring.h"
@@ -426,6 +427,7 @@ Pipeline::SessionEnd Pipeline::run_session(sql::TransactionApplier& applier) {
 // applier wants replacing, or an error.
 Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Session& session) {
   Progress progress(*this, applier, session);
+  detail::CaughtUpFlush caught_up(options_.caught_up_flush, clock_);
   const auto replace = [&] { return applier.wants_replacement() ? SessionEnd::kReplaceApplier : SessionEnd::kDone; };
   const auto finish = [&] {
     if (applier.in_transaction()) applier.abort();  // its rest is not here: roll it back
@@ -444,7 +446,10 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
     const auto timeout = applier.has_uncommitted() ? options_.idle_flush : std::chrono::milliseconds(200);
     std::optional<QueueItem> item = session.queue.pop(timeout);
     if (!item) {
-      if (!applier.in_transaction() && applier.has_uncommitted()) applier.flush();
+      if (!applier.in_transaction() && applier.has_uncommitted()) {
+        applier.flush();
+        caught_up.flushed();
+      }
       progress.update();
       continue;
     }
@@ -462,6 +467,7 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
         progress.handed(*item);
         applier.commit(item->transaction.end);
         progress.commit_returned();
+        if (caught_up.after_commit(applier.has_uncommitted(), session.queue.bytes() == 0)) applier.flush();
         break;
       case QueueItem::Kind::kAbort:
         applier.abort();

@@ -91,6 +91,11 @@ struct PipelineOptions {
   InitialPosition initial = InitialPosition::kFromStart;
   size_t queue_max_bytes = 32u << 20;  // counted as 128 + 2 x binlog size per event
   std::chrono::milliseconds idle_flush{2};
+  // A group older than this is committed as soon as the queue is empty after
+  // a source commit (caught up with the master: caught_up_flush.h); during a
+  // backlog groups keep growing to applier.group_max_*. 0 = after every
+  // commit that empties the queue.
+  std::chrono::milliseconds caught_up_flush{20};
   // Target reconnects: 500 ms doubling to 30 s; max_attempts = consecutive
   // failed target reconnects before giving up, 0 = never.
   RetryPolicy target_retry;
