@@ -90,13 +90,30 @@ stop_server() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-slave_status() { mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW SLAVE STATUS\G'; }
+# MySQL 8.4+ spells the replica statements and status fields Source/Replica;
+# the helpers below speak both (the flavour decides).
+slave_status() {
+  if is_mysql_flavor; then
+    mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW REPLICA STATUS\G' | sed 's/Source_Log/Master_Log/g'
+  else
+    mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW SLAVE STATUS\G'
+  fi
+}
 
-master_pos() { sql "$1" "SHOW MASTER STATUS" | cut -f1,2; }
+master_pos() {
+  if is_mysql_flavor; then sql "$1" "SHOW BINARY LOG STATUS" | cut -f1,2; else sql "$1" "SHOW MASTER STATUS" | cut -f1,2; fi
+}
+
+start_sql_thread() { if is_mysql_flavor; then sql "$1" "START REPLICA SQL_THREAD"; else sql "$1" "START SLAVE SQL_THREAD"; fi; }
+stop_sql_thread() { if is_mysql_flavor; then sql "$1" "STOP REPLICA SQL_THREAD"; else sql "$1" "STOP SLAVE SQL_THREAD"; fi; }
 
 # Starts a native replica's IO thread only (the relay log fills), SQL thread off.
 native_replica_fetch() {  # native_replica_fetch REPLICA MASTER_PORT
-  sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$2, MASTER_USER='bench', MASTER_PASSWORD='', MASTER_USE_GTID=no, MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4; START SLAVE IO_THREAD;"
+  if is_mysql_flavor; then
+    sql "$1" "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=$2, SOURCE_USER='bench', SOURCE_PASSWORD='', SOURCE_AUTO_POSITION=0, SOURCE_LOG_FILE='binlog.000001', SOURCE_LOG_POS=4, GET_SOURCE_PUBLIC_KEY=1; START REPLICA IO_THREAD;"
+  else
+    sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$2, MASTER_USER='bench', MASTER_PASSWORD='', MASTER_USE_GTID=no, MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4; START SLAVE IO_THREAD;"
+  fi
 }
 
 # Waits until the replica's SQL thread executed up to FILE POS.
@@ -115,6 +132,7 @@ native_wait_fetched() {  # native_wait_fetched REPLICA FILE POS
     local status
     status=$(slave_status "$1")
     if grep -q " Master_Log_File: $2\$" <<<"$status" && grep -q "Read_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
+    if grep -q "Last_IO_Errno: [1-9]" <<<"$status"; then grep -E "Last_IO_Error" <<<"$status" >&2; return 1; fi
     sleep 0.1
   done
 }
