@@ -54,7 +54,9 @@ start_flavor_server() {  # start_flavor_server NAME PORT extra-args...
   local pristine
   pristine=$(find "$root/var/lib/galaxis-pristine" -maxdepth 1 -name "$BENCH_FLAVOR-*" -type d 2>/dev/null | head -1)
   [[ -n $pristine ]] || { echo "no pristine $BENCH_FLAVOR datadir in $root: run one integration test of it" >&2; return 1; }
-  local inner=/var/tmp/galaxis-bench-$name dir=$BENCH_DIR/$name
+  # Named after $BENCH_DIR too: another engineer's bench in the same chroot
+  # uses the same server names.
+  local inner=/var/tmp/galaxis-bench-$(basename "$BENCH_DIR")-$name dir=$BENCH_DIR/$name
   rm -rf "${root:?}$inner" "$dir" && mkdir -p "$root$inner" "$dir"
   cp -a "$pristine" "$root$inner/data"
   rm -f "$root$inner/data/.complete" "$root$inner/data/auto.cnf"  # MySQL: its own server_uuid
@@ -92,6 +94,16 @@ stop_server() {
 
 # MySQL 8.4+ spells the replica statements and status fields Source/Replica;
 # the helpers below speak both (the flavour decides).
+# Stops a server and deletes its datadir (in a chroot too): a bench with many
+# targets would fill the disk (a MySQL datadir is ~0.7 GB with its redo log).
+remove_server() {  # remove_server NAME
+  stop_server "$1"
+  local data
+  data=$(readlink "$BENCH_DIR/$1/sock" 2>/dev/null || true)
+  [[ -n $data && $data == */var/tmp/galaxis-bench-* ]] && rm -rf "$(dirname "$data")"
+  rm -rf "${BENCH_DIR:?}/$1"
+}
+
 slave_status() {
   if is_mysql_flavor; then
     mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW REPLICA STATUS\G' | sed 's/Source_Log/Master_Log/g'

@@ -49,7 +49,7 @@ for ((i = 1; i <= ROUNDS; i++)); do
     for ((j = ${#CONTESTANTS[@]} - 1; j >= 0; j--)); do ORDER+=("${CONTESTANTS[$j]}"); done
   fi
 done
-cleanup() { stop_server master; for n in "${!ORDER[@]}"; do stop_server "t$n"; done; }
+cleanup() { remove_server master; for n in "${!ORDER[@]}"; do remove_server "t$n"; done; }
 trap cleanup EXIT
 fast=(--sync-binlog=0 --innodb-flush-log-at-trx-commit=2)
 case $DURABILITY in
@@ -58,8 +58,12 @@ case $DURABILITY in
   *) echo "sidebyside: GALAXIS_BENCH_DURABILITY is fast or durable" >&2; exit 1 ;;
 esac
 single=(--slave-parallel-threads=0) multi=(--slave-parallel-threads=4 --slave-parallel-mode=optimistic) gtid=()
+# Smaller redo logs than lib.sh's on every target alike: up to 3 x ROUNDS
+# datadirs exist at once (the backlog is ~40 MB of binlog).
+small_logs=(--innodb-log-file-size=96M)
 if is_mysql_flavor; then
   single=(--replica-parallel-workers=1) multi=() gtid=(--gtid-mode=ON --enforce-gtid-consistency=ON)
+  small_logs=(--innodb-redo-log-capacity=128M)
 fi
 sysbench_args=(--db-driver=mysql --mysql-host=127.0.0.1 --mysql-port=$M_PORT --mysql-user=bench --mysql-password=
   --mysql-db=sbtest --tables=$TABLES --table-size=$TABLE_SIZE --rand-type=$RAND)
@@ -78,14 +82,15 @@ for n in "${!ORDER[@]}"; do
   case ${ORDER[$n]} in
     native | native_mt)
       if [[ ${ORDER[$n]} == native ]]; then threads=("${single[@]}"); else threads=("${multi[@]}"); fi
-      start_flavor_server "t$n" $port --server-id=$((10 + n)) --skip-slave-start "${durability[@]}" "${gtid[@]}" "${threads[@]}"
+      start_flavor_server "t$n" $port --server-id=$((10 + n)) --skip-slave-start "${durability[@]}" "${gtid[@]}" "${threads[@]}" \
+        "${small_logs[@]}"
       native_replica_fetch "t$n" $M_PORT
       start_sql_thread "t$n"
       native_wait_exec "t$n" "$PREP_FILE" "$PREP_POS"
       stop_sql_thread "t$n"
       ;;
     *)
-      start_flavor_server "t$n" $port --server-id=$((10 + n)) "${durability[@]}" "${gtid[@]}"
+      start_flavor_server "t$n" $port --server-id=$((10 + n)) "${durability[@]}" "${gtid[@]}" "${small_logs[@]}"
       relay "${BIN[${ORDER[$n]}]}" $port
       ;;
   esac
@@ -128,7 +133,7 @@ for n in "${!ORDER[@]}"; do
   [[ $sum_t == "$sum_m" ]] || echo "   WARNING: run $n ($c) differs from the master"
   printf '   run %-2d %-9s %8.3f s %8.0f rows/s   CPU per 100k row changes: relay %5.2f s, target %5.2f s   (load %s)\n' \
     "$n" "$c" "$t" "$(awk -v n=$ROWS -v s=$t 'BEGIN {print n / s}')" "$r100" "$t100" "$(cut -d' ' -f1 /proc/loadavg)"
-  stop_server "t$n"
+  remove_server "t$n"
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for c in "${CONTESTANTS[@]}"; do
