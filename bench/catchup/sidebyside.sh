@@ -72,7 +72,7 @@ relay() {  # relay BINARY PORT
     --target "mysql://bench@127.0.0.1:$2" --initial from-start --stop-at-end --server-id 4711 >>"$BENCH_DIR/relay-$2.log" 2>&1
 }
 start_flavor_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-format=ROW --binlog-row-image=FULL "${fast[@]}" \
-  "${gtid[@]}"
+  "${gtid[@]}" "${small_logs[@]}"
 reset_binlogs master
 sql master "CREATE DATABASE sbtest"
 sysbench oltp_write_only "${sysbench_args[@]}" prepare >/dev/null
