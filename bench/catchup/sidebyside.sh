@@ -8,8 +8,10 @@
 #              dependencies from the source; MariaDB: 4 optimistic threads)
 #   base       galaxis-relay BASELINE_BINARY, default flags
 #   new        galaxis-relay NEW_BINARY, default flags
-# ROUNDS times each, alternating the order (forward / reversed / ...), every
-# run on its own target that applied the prepared tables first (untimed).
+# ROUNDS rounds, alternating the order (forward / reversed / ...): in each,
+# every contestant gets a fresh target that catches up with the master
+# (untimed), the master writes a new backlog of TRX transactions (same
+# workload every round), and the contestants apply it one after another.
 # Prints per run the seconds, row changes/s and the CPU seconds per 100k row
 # changes of the relay process and of the target server (for a native
 # replica: its server), then medians and ratios; checks every target equals
@@ -58,8 +60,8 @@ case $DURABILITY in
   *) echo "sidebyside: GALAXIS_BENCH_DURABILITY is fast or durable" >&2; exit 1 ;;
 esac
 single=(--slave-parallel-threads=0) multi=(--slave-parallel-threads=4 --slave-parallel-mode=optimistic) gtid=()
-# Smaller redo logs than lib.sh's on every target alike: up to 3 x ROUNDS
-# datadirs exist at once (the backlog is ~40 MB of binlog).
+# Smaller redo logs than lib.sh's on every server alike (disk: a MySQL
+# datadir is ~0.7 GB with lib.sh's 512 MB redo log).
 small_logs=(--innodb-log-file-size=96M)
 if is_mysql_flavor; then
   single=(--replica-parallel-workers=1) multi=() gtid=(--gtid-mode=ON --enforce-gtid-consistency=ON)
@@ -76,64 +78,68 @@ start_flavor_server master $M_PORT --server-id=1 --log-bin=binlog --binlog-forma
 reset_binlogs master
 sql master "CREATE DATABASE sbtest"
 sysbench oltp_write_only "${sysbench_args[@]}" prepare >/dev/null
-read -r PREP_FILE PREP_POS <<<"$(master_pos master)"
-for n in "${!ORDER[@]}"; do
-  port=$((M_PORT + 1 + n))
-  case ${ORDER[$n]} in
-    native | native_mt)
-      if [[ ${ORDER[$n]} == native ]]; then threads=("${single[@]}"); else threads=("${multi[@]}"); fi
-      start_flavor_server "t$n" $port --server-id=$((10 + n)) --skip-slave-start "${durability[@]}" "${gtid[@]}" "${threads[@]}" \
-        "${small_logs[@]}"
-      native_replica_fetch "t$n" $M_PORT
-      start_sql_thread "t$n"
-      native_wait_exec "t$n" "$PREP_FILE" "$PREP_POS"
-      stop_sql_thread "t$n"
-      ;;
-    *)
-      start_flavor_server "t$n" $port --server-id=$((10 + n)) "${durability[@]}" "${gtid[@]}" "${small_logs[@]}"
-      relay "${BIN[${ORDER[$n]}]}" $port
-      ;;
-  esac
-done
-sysbench oltp_write_only "${sysbench_args[@]}" --threads=4 --events=$TRX --time=0 --rate=0 run >"$BENCH_DIR/sysbench.log"
-read -r END_FILE END_POS <<<"$(master_pos master)"
-echo "== sidebyside: $TRX oltp_write_only trx ($RAND keys) over $TABLES x $TABLE_SIZE rows = $ROWS row changes," \
-  "$DURABILITY, $BENCH_FLAVOR $(sql master 'SELECT VERSION()'), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%H:%M) UTC"
+echo "== sidebyside: $ROUNDS rounds of $TRX oltp_write_only trx ($RAND keys) over $TABLES x $TABLE_SIZE rows = $ROWS row" \
+  "changes each, $DURABILITY, $BENCH_FLAVOR $(sql master 'SELECT VERSION()'), load $(cut -d' ' -f1-3 /proc/loadavg)," \
+  "$(date -u +%H:%M) UTC"
 echo "   base: $BASE"
 echo "   new:  $NEW"
-for n in "${!ORDER[@]}"; do
-  [[ ${ORDER[$n]} == native* ]] || continue
-  if is_mysql_flavor; then v=$(sql "t$n" 'SELECT @@replica_parallel_workers'); else v=$(sql "t$n" 'SELECT @@slave_parallel_threads'); fi
-  echo "   ${ORDER[$n]}: $v applier threads"
-done | sort -u
-sum_m=$(sql master "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
 declare -A TIMES RCPU TCPU
 RELAY_WRAP=()
-for n in "${!ORDER[@]}"; do
-  c=${ORDER[$n]} port=$((M_PORT + 1 + n)) pid=$(server_pid "t$n")
-  if [[ $c == native* ]]; then
-    native_wait_fetched "t$n" "$END_FILE" "$END_POS"
-    c0=$(cpu_seconds "$pid") a=$(now)
-    start_sql_thread "t$n"
-    native_wait_exec "t$n" "$END_FILE" "$END_POS"
-    b=$(now) rc=0
-  else
-    c0=$(cpu_seconds "$pid") a=$(now)
-    RELAY_WRAP=(/usr/bin/time -f '%U %S' -o "$BENCH_DIR/time-$n")
-    relay "${BIN[$c]}" $port
-    RELAY_WRAP=()
-    b=$(now) rc=$(awk '{print $1 + $2}' "$BENCH_DIR/time-$n")
-  fi
-  tc=$(awk -v a=$c0 -v b="$(cpu_seconds "$pid")" 'BEGIN {print b-a}')
-  t=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
-  r100=$(awk -v c=$rc -v n=$ROWS 'BEGIN {printf "%.2f", c * 100000 / n}')
-  t100=$(awk -v c=$tc -v n=$ROWS 'BEGIN {printf "%.2f", c * 100000 / n}')
-  TIMES[$c]="${TIMES[$c]:-} $t" RCPU[$c]="${RCPU[$c]:-} $r100" TCPU[$c]="${TCPU[$c]:-} $t100"
-  sum_t=$(sql "t$n" "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
-  [[ $sum_t == "$sum_m" ]] || echo "   WARNING: run $n ($c) differs from the master"
-  printf '   run %-2d %-9s %8.3f s %8.0f rows/s   CPU per 100k row changes: relay %5.2f s, target %5.2f s   (load %s)\n' \
-    "$n" "$c" "$t" "$(awk -v n=$ROWS -v s=$t 'BEGIN {print n / s}')" "$r100" "$t100" "$(cut -d' ' -f1 /proc/loadavg)"
-  remove_server "t$n"
+# One round at a time (disk: only its targets exist): the round's targets
+# catch up with the master (untimed), the master writes the round's backlog,
+# each contestant applies it, timed, in this round's order.
+per_round=${#CONTESTANTS[@]}
+for ((round = 0; round < ROUNDS; round++)); do
+  read -r PREP_FILE PREP_POS <<<"$(master_pos master)"
+  for ((n = round * per_round; n < (round + 1) * per_round; n++)); do
+    port=$((M_PORT + 1 + n))
+    case ${ORDER[$n]} in
+      native | native_mt)
+        if [[ ${ORDER[$n]} == native ]]; then threads=("${single[@]}"); else threads=("${multi[@]}"); fi
+        start_flavor_server "t$n" $port --server-id=$((10 + n)) --skip-slave-start "${durability[@]}" "${gtid[@]}" \
+          "${threads[@]}" "${small_logs[@]}"
+        native_replica_fetch "t$n" $M_PORT
+        start_sql_thread "t$n"
+        native_wait_exec "t$n" "$PREP_FILE" "$PREP_POS"
+        stop_sql_thread "t$n"
+        if is_mysql_flavor; then v=$(sql "t$n" 'SELECT @@replica_parallel_workers'); else v=$(sql "t$n" 'SELECT @@slave_parallel_threads'); fi
+        ((round > 0)) || echo "   ${ORDER[$n]}: $v applier threads"
+        ;;
+      *)
+        start_flavor_server "t$n" $port --server-id=$((10 + n)) "${durability[@]}" "${gtid[@]}" "${small_logs[@]}"
+        relay "${BIN[${ORDER[$n]}]}" $port
+        ;;
+    esac
+  done
+  sysbench oltp_write_only "${sysbench_args[@]}" --threads=4 --events=$TRX --time=0 --rate=0 run >"$BENCH_DIR/sysbench.log"
+  read -r END_FILE END_POS <<<"$(master_pos master)"
+  sum_m=$(sql master "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
+  for ((n = round * per_round; n < (round + 1) * per_round; n++)); do
+    c=${ORDER[$n]} port=$((M_PORT + 1 + n)) pid=$(server_pid "t$n")
+    if [[ $c == native* ]]; then
+      native_wait_fetched "t$n" "$END_FILE" "$END_POS"
+      c0=$(cpu_seconds "$pid") a=$(now)
+      start_sql_thread "t$n"
+      native_wait_exec "t$n" "$END_FILE" "$END_POS"
+      b=$(now) rc=0
+    else
+      c0=$(cpu_seconds "$pid") a=$(now)
+      RELAY_WRAP=(/usr/bin/time -f '%U %S' -o "$BENCH_DIR/time-$n")
+      relay "${BIN[$c]}" $port
+      RELAY_WRAP=()
+      b=$(now) rc=$(awk '{print $1 + $2}' "$BENCH_DIR/time-$n")
+    fi
+    tc=$(awk -v a=$c0 -v b="$(cpu_seconds "$pid")" 'BEGIN {print b-a}')
+    t=$(awk -v a=$a -v b=$b 'BEGIN {printf "%.3f", b-a}')
+    r100=$(awk -v c=$rc -v n=$ROWS 'BEGIN {printf "%.2f", c * 100000 / n}')
+    t100=$(awk -v c=$tc -v n=$ROWS 'BEGIN {printf "%.2f", c * 100000 / n}')
+    TIMES[$c]="${TIMES[$c]:-} $t" RCPU[$c]="${RCPU[$c]:-} $r100" TCPU[$c]="${TCPU[$c]:-} $t100"
+    sum_t=$(sql "t$n" "CHECKSUM TABLE $(seq -s, -f 'sbtest.sbtest%g' 1 $TABLES)" | awk '{print $2}' | tr '\n' ' ')
+    [[ $sum_t == "$sum_m" ]] || echo "   WARNING: run $n ($c) differs from the master"
+    printf '   run %-2d %-9s %8.3f s %8.0f rows/s   CPU per 100k row changes: relay %5.2f s, target %5.2f s   (load %s)\n' \
+      "$n" "$c" "$t" "$(awk -v n=$ROWS -v s=$t 'BEGIN {print n / s}')" "$r100" "$t100" "$(cut -d' ' -f1 /proc/loadavg)"
+    remove_server "t$n"
+  done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for c in "${CONTESTANTS[@]}"; do
