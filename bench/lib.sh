@@ -54,7 +54,9 @@ start_flavor_server() {  # start_flavor_server NAME PORT extra-args...
   local pristine
   pristine=$(find "$root/var/lib/galaxis-pristine" -maxdepth 1 -name "$BENCH_FLAVOR-*" -type d 2>/dev/null | head -1)
   [[ -n $pristine ]] || { echo "no pristine $BENCH_FLAVOR datadir in $root: run one integration test of it" >&2; return 1; }
-  local inner=/var/tmp/galaxis-bench-$name dir=$BENCH_DIR/$name
+  # Named after $BENCH_DIR too: another engineer's bench in the same chroot
+  # uses the same server names.
+  local inner=/var/tmp/galaxis-bench-$(basename "$BENCH_DIR")-$name dir=$BENCH_DIR/$name
   rm -rf "${root:?}$inner" "$dir" && mkdir -p "$root$inner" "$dir"
   cp -a "$pristine" "$root$inner/data"
   rm -f "$root$inner/data/.complete" "$root$inner/data/auto.cnf"  # MySQL: its own server_uuid
@@ -90,13 +92,40 @@ stop_server() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-slave_status() { mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW SLAVE STATUS\G'; }
+# MySQL 8.4+ spells the replica statements and status fields Source/Replica;
+# the helpers below speak both (the flavour decides).
+# Stops a server and deletes its datadir (in a chroot too): a bench with many
+# targets would fill the disk (a MySQL datadir is ~0.7 GB with its redo log).
+remove_server() {  # remove_server NAME
+  stop_server "$1"
+  local data
+  data=$(readlink "$BENCH_DIR/$1/sock" 2>/dev/null || true)
+  [[ -n $data && $data == */var/tmp/galaxis-bench-* ]] && rm -rf "$(dirname "$data")"
+  rm -rf "${BENCH_DIR:?}/$1"
+}
 
-master_pos() { sql "$1" "SHOW MASTER STATUS" | cut -f1,2; }
+slave_status() {
+  if is_mysql_flavor; then
+    mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW REPLICA STATUS\G' | sed 's/Source_Log/Master_Log/g'
+  else
+    mariadb --no-defaults -S "$BENCH_DIR/$1/sock" -uroot -e 'SHOW SLAVE STATUS\G'
+  fi
+}
+
+master_pos() {
+  if is_mysql_flavor; then sql "$1" "SHOW BINARY LOG STATUS" | cut -f1,2; else sql "$1" "SHOW MASTER STATUS" | cut -f1,2; fi
+}
+
+start_sql_thread() { if is_mysql_flavor; then sql "$1" "START REPLICA SQL_THREAD"; else sql "$1" "START SLAVE SQL_THREAD"; fi; }
+stop_sql_thread() { if is_mysql_flavor; then sql "$1" "STOP REPLICA SQL_THREAD"; else sql "$1" "STOP SLAVE SQL_THREAD"; fi; }
 
 # Starts a native replica's IO thread only (the relay log fills), SQL thread off.
 native_replica_fetch() {  # native_replica_fetch REPLICA MASTER_PORT
-  sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$2, MASTER_USER='bench', MASTER_PASSWORD='', MASTER_USE_GTID=no, MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4; START SLAVE IO_THREAD;"
+  if is_mysql_flavor; then
+    sql "$1" "CHANGE REPLICATION SOURCE TO SOURCE_HOST='127.0.0.1', SOURCE_PORT=$2, SOURCE_USER='bench', SOURCE_PASSWORD='', SOURCE_AUTO_POSITION=0, SOURCE_LOG_FILE='binlog.000001', SOURCE_LOG_POS=4, GET_SOURCE_PUBLIC_KEY=1; START REPLICA IO_THREAD;"
+  else
+    sql "$1" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$2, MASTER_USER='bench', MASTER_PASSWORD='', MASTER_USE_GTID=no, MASTER_LOG_FILE='binlog.000001', MASTER_LOG_POS=4; START SLAVE IO_THREAD;"
+  fi
 }
 
 # Waits until the replica's SQL thread executed up to FILE POS.
@@ -115,6 +144,7 @@ native_wait_fetched() {  # native_wait_fetched REPLICA FILE POS
     local status
     status=$(slave_status "$1")
     if grep -q " Master_Log_File: $2\$" <<<"$status" && grep -q "Read_Master_Log_Pos: $3\$" <<<"$status"; then return 0; fi
+    if grep -q "Last_IO_Errno: [1-9]" <<<"$status"; then grep -E "Last_IO_Error" <<<"$status" >&2; return 1; fi
     sleep 0.1
   done
 }

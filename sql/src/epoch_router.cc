@@ -18,11 +18,22 @@ size_t EpochRouter::first_routed() const { return mode_ == Mode::kReserved && wo
 std::optional<size_t> EpochRouter::route(const WriteSet& set) const {
   if (mode_ == Mode::kSingle) return 0;
   std::optional<size_t> owner;
+  auto follow = [&owner](size_t worker) {
+    if (owner && *owner != worker) return false;
+    owner = worker;
+    return true;
+  };
   for (uint64_t token : set.tokens) {
-    auto it = owner_.find(token);
-    if (it == owner_.end()) continue;
-    if (owner && *owner != it->second) return std::nullopt;
-    owner = it->second;
+    // A shared token follows only the exclusive holder of its twin; an
+    // exclusive one also every worker holding its shared twin.
+    auto it = owner_.find(token & ~WriteSet::kShared);
+    if (it != owner_.end() && !follow(it->second)) return std::nullopt;
+    if (WriteSet::is_shared(token)) continue;
+    auto shared = shared_holders_.find(token);
+    if (shared == shared_holders_.end()) continue;
+    for (uint64_t mask = shared->second; mask != 0; mask &= mask - 1) {
+      if (!follow(static_cast<size_t>(__builtin_ctzll(mask)))) return std::nullopt;
+    }
   }
   if (owner) return owner;
   size_t best = first_routed();
@@ -50,7 +61,13 @@ EpochRouter::Placement EpochRouter::place(const WriteSet& set) const {
 }
 
 void EpochRouter::assign(size_t worker, const WriteSet& set, size_t rows) {
-  for (uint64_t token : set.tokens) owner_.emplace(token, static_cast<uint32_t>(worker));
+  for (uint64_t token : set.tokens) {
+    if (WriteSet::is_shared(token)) {
+      shared_holders_[token & ~WriteSet::kShared] |= uint64_t{1} << worker;
+    } else {
+      owner_.emplace(token, static_cast<uint32_t>(worker));
+    }
+  }
   worker_rows_.at(worker) += rows;
   ++worker_transactions_[worker];
   ++transactions_;
@@ -59,6 +76,7 @@ void EpochRouter::assign(size_t worker, const WriteSet& set, size_t rows) {
 
 void EpochRouter::clear() {
   owner_.clear();
+  shared_holders_.clear();
   std::fill(worker_rows_.begin(), worker_rows_.end(), 0);
   std::fill(worker_transactions_.begin(), worker_transactions_.end(), 0);
   transactions_ = 0;

@@ -452,6 +452,8 @@ void ParallelApplier::end_epoch() {
   // when everything is on worker 1.
   const std::vector<size_t>& per_worker = router_.worker_transactions();
   const bool parallel = std::any_of(per_worker.begin() + 1, per_worker.end(), [](size_t n) { return n > 0; });
+  cuts_.widest = std::max<uint64_t>(
+      cuts_.widest, std::count_if(per_worker.begin(), per_worker.end(), [](size_t n) { return n > 0; }));
   const size_t n = workers_.size();
   std::vector<size_t> order;
   if (parallel) order.push_back(0);

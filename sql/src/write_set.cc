@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "galaxis/sql/collation_fold.h"
 #include "galaxis/sql/connection.h"
 
 namespace galaxis::sql {
@@ -70,7 +71,9 @@ TextMode text_mode(const ColumnSchema& column) {
   return TextMode::kCollated;
 }
 
-enum class Fold : uint8_t { kValue, kNull, kWhole };
+// kAll: a collated value without an exact canonical form (collation_fold.h):
+// it may equal any value of the key.
+enum class Fold : uint8_t { kValue, kNull, kWhole, kAll };
 
 // The first `length` characters (character columns) or bytes (binary) of
 // an indexed prefix. Only charsets text_mode() compares by bytes get here.
@@ -112,7 +115,8 @@ void hash_integer(Hasher& h, bool negative, uint64_t magnitude_bits) {
 
 // Appends the canonical form of `value` in `column` to h: equal for values
 // the server considers equal in that column (different values may collide).
-Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& column, TextMode mode, uint32_t prefix) {
+Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& column, TextMode mode, uint32_t prefix,
+                AsciiFoldRule rule) {
   using namespace binlog;
   return std::visit(
       [&](const auto& v) -> Fold {
@@ -172,9 +176,18 @@ Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& colum
           h.u64(v.micros);
           return Fold::kValue;
         } else if constexpr (std::is_same_v<T, Text>) {
-          if (mode == TextMode::kCollated) return Fold::kWhole;
+          if (mode == TextMode::kCollated && rule == AsciiFoldRule::kUnknown) return Fold::kWhole;
           std::string_view bytes = v.bytes;
           if (prefix > 0) bytes = truncate(bytes, prefix, column);
+          if (mode == TextMode::kCollated) {
+            // The indexed prefix first (characters; for ASCII, bytes), then the fold.
+            std::optional<std::string_view> span = ascii_fold_span(bytes, rule);
+            if (!span) return Fold::kAll;
+            h.byte('c');
+            h.u64(span->size());
+            h.lower_bytes(*span);
+            return Fold::kValue;
+          }
           switch (mode) {
             case TextMode::kCollated: return Fold::kWhole;
             case TextMode::kStripSpaces:
@@ -213,8 +226,9 @@ Fold fold_value(Hasher& h, const binlog::Value& value, const ColumnSchema& colum
 struct Part {
   const ColumnSchema* column = nullptr;
   TextMode mode = TextMode::kExact;
-  uint32_t prefix = 0;        // indexed prefix length, 0 for the whole value
-  uint32_t before = kAbsent;  // position in RowChange::before, or kAbsent
+  AsciiFoldRule rule = AsciiFoldRule::kUnknown;  // kCollated parts: collation_fold.h
+  uint32_t prefix = 0;                           // indexed prefix length, 0 for the whole value
+  uint32_t before = kAbsent;                     // position in RowChange::before, or kAbsent
   uint32_t after = kAbsent;
 };
 
@@ -224,6 +238,8 @@ struct KeyPlan {
   uint32_t part_count = 0;
   bool opaque = false;
   bool any_after = false;  // some part is present in the after image
+  bool folded = false;     // some part is folded by collation_fold.h: shared/any-value tokens
+  uint64_t any_value = 0;  // the key's "any value" identity (exclusive; shared twin for folded values)
   Hasher seed;             // table + key name
 };
 
@@ -258,7 +274,8 @@ const binlog::Value* at(const binlog::RowImage& image, uint32_t position) {
   return position < image.size() ? &image[position] : nullptr;
 }
 
-enum class Outcome : uint8_t { kToken, kNone, kWhole, kMissing };
+// kAnyValue: the key's exclusive "any value" token (a collated value without a fold).
+enum class Outcome : uint8_t { kToken, kNone, kWhole, kAnyValue, kMissing };
 
 // Hashes the key's values from `image` (with `fallback` for parts the image
 // lacks: an UPDATE's after image omits unchanged columns under MINIMAL).
@@ -267,6 +284,7 @@ Outcome key_token(const KeyPlan& plan, const std::vector<Part>& parts, const bin
                   const ColumnSchema** missing) {
   Hasher h = plan.seed;
   bool whole = false;
+  bool any = false;
   for (uint32_t n = 0; n < plan.part_count; ++n) {
     const Part& part = parts[plan.first_part + n];
     const uint32_t position = image_is_after ? part.after : part.before;
@@ -276,13 +294,15 @@ Outcome key_token(const KeyPlan& plan, const std::vector<Part>& parts, const bin
       *missing = part.column;
       return Outcome::kMissing;
     }
-    switch (fold_value(h, *value, *part.column, part.mode, part.prefix)) {
+    switch (fold_value(h, *value, *part.column, part.mode, part.prefix, part.rule)) {
       case Fold::kNull: return Outcome::kNone;  // NULLs never collide in a UNIQUE index
       case Fold::kWhole: whole = true; break;   // keep looking: a NULL later still means no constraint
+      case Fold::kAll: any = true; break;
       case Fold::kValue: break;
     }
   }
   if (whole || plan.opaque) return Outcome::kWhole;
+  if (any) return Outcome::kAnyValue;
   *token = h.finish();
   return Outcome::kToken;
 }
@@ -309,14 +329,14 @@ void WriteSet::finish() {
 }
 
 bool WriteSet::intersects(const WriteSet& other) const {
-  auto a = tokens.begin();
-  auto b = other.tokens.begin();
-  while (a != tokens.end() && b != other.tokens.end()) {
-    if (*a == *b) return true;
-    if (*a < *b) {
-      ++a;
-    } else {
-      ++b;
+  auto has = [](const std::vector<uint64_t>& set, uint64_t token) {
+    return std::binary_search(set.begin(), set.end(), token);
+  };
+  for (uint64_t token : tokens) {
+    if (is_shared(token)) {
+      if (has(other.tokens, token & ~kShared)) return true;
+    } else if (has(other.tokens, token) || has(other.tokens, token | kShared)) {
+      return true;
     }
   }
   return false;
@@ -390,12 +410,21 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
       }
       part.column = &table.columns[column];
       part.mode = text_mode(*part.column);
+      if (part.mode == TextMode::kCollated) {
+        part.rule = ascii_fold_rule(part.column->charset, part.column->collation);
+        plan.folded = plan.folded || part.rule != AsciiFoldRule::kUnknown;
+      }
       uint32_t index = event_column(rows, table, column, by_name);
       part.before = image_position(rows.columns_before, index);
       part.after = image_position(rows.columns_after, index);
       plan.any_after = plan.any_after || part.after != kAbsent;
       scratch.parts.push_back(part);
       ++plan.part_count;
+    }
+    if (plan.folded) {
+      Hasher any = plan.seed;
+      any.byte('A');
+      plan.any_value = any.finish();
     }
     scratch.keys.push_back(plan);
   }
@@ -415,6 +444,13 @@ void add_row_tokens(const binlog::RowsEvent& rows, const TableSchema& table, Wri
         switch (outcome) {
           case Outcome::kToken:
             into.add(token);
+            // Folded: also "some value of this key", so a value without a
+            // fold (kAnyValue) orders against it.
+            if (plan.folded) into.add_shared(plan.any_value);
+            named |= image;
+            return true;
+          case Outcome::kAnyValue:
+            into.add(plan.any_value);
             named |= image;
             return true;
           case Outcome::kWhole:

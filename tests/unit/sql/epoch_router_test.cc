@@ -125,6 +125,29 @@ TEST(EpochRouterTest, SingleModeSendsEverythingToWorkerZeroWithoutConflictCuts) 
   EXPECT_EQ(take(router, tokens({2}), 1), 1);
 }
 
+TEST(EpochRouterTest, SharedTokensSpreadButTheirExclusiveTwinOrdersAgainstEveryHolder) {
+  auto set = [](std::initializer_list<uint64_t> exclusive, std::initializer_list<uint64_t> shared) {
+    WriteSet s;
+    for (uint64_t t : exclusive) s.add(t);
+    for (uint64_t t : shared) s.add_shared(t);
+    s.finish();
+    return s;
+  };
+  EpochRouter router(3);
+  EXPECT_EQ(take(router, set({1}, {100}), 1), 0);
+  EXPECT_EQ(take(router, set({2}, {100}), 1), 1) << "a shared token does not pull";
+  EXPECT_EQ(take(router, set({3}, {100}), 1), 2);
+  EXPECT_EQ(router.route(set({100}, {})), std::nullopt) << "the exclusive twin: held by three workers";
+  EpochRouter one(3);
+  EXPECT_EQ(take(one, set({1}, {100}), 5), 0);
+  EXPECT_EQ(take(one, set({100}, {}), 1), 0) << "one shared holder: follow it";
+  EXPECT_EQ(take(one, set({2}, {100}), 1), 0) << "the exclusive holder pulls a shared token";
+  EXPECT_EQ(take(one, set({3}, {101}), 1), 1);
+  one.clear();
+  EXPECT_EQ(take(one, set({100}, {}), 1), 0);
+  EXPECT_EQ(take(one, set({4}, {}), 1), 1) << "cleared with the epoch";
+}
+
 TEST(EpochRouterTest, WorkerCountIsChecked) {
   EXPECT_THROW(EpochRouter{0}, Error);
   EXPECT_THROW(EpochRouter{65}, Error);

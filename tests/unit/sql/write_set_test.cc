@@ -140,8 +140,9 @@ TEST(WriteSet, NullInANullableUniqueColumnGivesNoTokenForThatKey) {
                        write_set(insert({int64_t{2}, int64_t{4}, int64_t{1}}), composite)));
 }
 
-TEST(WriteSet, CaseInsensitiveCollationKeyIsTableWide) {
-  TableSchema t = table(column("u", "varchar", true, "utf8mb4", "utf8mb4_general_ci"));
+TEST(WriteSet, UnknownCollationKeyIsTableWide) {
+  // A collation collation_fold.h does not know (contractions, other charsets).
+  TableSchema t = table(column("u", "varchar", true, "utf8mb4", "utf8mb4_czech_ci"));
   WriteSet lower = write_set(insert({int64_t{1}, Text{"abc", 45}, Null{}}), t);
   WriteSet upper = write_set(insert({int64_t{2}, Text{"ABC ", 45}, Null{}}), t);
   WriteSet other = write_set(insert({int64_t{3}, Text{"xyz", 45}, Null{}}), t);
@@ -153,6 +154,77 @@ TEST(WriteSet, CaseInsensitiveCollationKeyIsTableWide) {
   TableSchema unknown = table(column("u", "varchar", true, "utf8mb4", ""));
   EXPECT_TRUE(conflict(write_set(insert({int64_t{1}, Text{"a", 45}, Null{}}), unknown),
                        write_set(insert({int64_t{2}, Text{"b", 45}, Null{}}), unknown)));
+  TableSchema ucs2 = table(column("u", "varchar", true, "ucs2", "ucs2_general_ci"));
+  EXPECT_TRUE(conflict(write_set(insert({int64_t{1}, Text{std::string("\0a", 2), 35}, Null{}}), ucs2),
+                       write_set(insert({int64_t{2}, Text{std::string("\0b", 2), 35}, Null{}}), ucs2)));
+}
+
+TEST(WriteSet, KnownCaseInsensitiveCollationFoldsAsciiValues) {
+  // PAD SPACE: case and trailing spaces fold; NO PAD: case only.
+  for (const auto& [collation, pad] :
+       std::vector<std::pair<std::string, bool>>{{"utf8mb4_general_ci", true},
+                                                 {"utf8mb4_unicode_ci", true},
+                                                 {"utf8mb4_0900_ai_ci", false},
+                                                 {"utf8mb4_uca1400_ai_ci", true},
+                                                 {"utf8mb4_unicode_520_nopad_ci", false}}) {
+    SCOPED_TRACE(collation);
+    TableSchema t = table(column("u", "varchar", true, "utf8mb4", collation));
+    auto at = [&](int64_t id, std::string value) { return write_set(insert({id, Text{value, 45}, Null{}}), t); };
+    WriteSet abc = at(1, "abc");
+    EXPECT_TRUE(conflict(abc, at(2, "ABC")));
+    EXPECT_TRUE(conflict(abc, at(2, "aBc")));
+    EXPECT_EQ(conflict(abc, at(2, "abc  ")), pad);
+    EXPECT_FALSE(conflict(abc, at(2, "xyz"))) << "distinct ASCII values parallelise";
+    EXPECT_FALSE(conflict(abc, at(2, " abc")));
+    EXPECT_FALSE(conflict(abc, at(2, "ab")));
+    // Values without a fold conflict with every value of the key, and with each other.
+    WriteSet sharp = at(3,
+                        "stra\xC3\x9F"
+                        "e");
+    WriteSet accent = at(4, "\xC3\xA9t\xC3\xA9");
+    WriteSet control = at(5, std::string("abc\0", 4));
+    for (const WriteSet* any : {&sharp, &accent, &control}) {
+      EXPECT_TRUE(conflict(*any, abc));
+      EXPECT_TRUE(conflict(*any, at(6, "zzz")));
+    }
+    EXPECT_TRUE(conflict(sharp, accent));
+    EXPECT_TRUE(conflict(accent, control));
+    // ... but not with other tables or keys, nor with a NULL.
+    TableSchema t2 = t;
+    t2.table = "t2";
+    EXPECT_FALSE(conflict(sharp, write_set(insert({int64_t{7}, Text{"abc", 45}, Null{}}), t2)));
+    EXPECT_FALSE(conflict(sharp, write_set(insert({int64_t{7}, Null{}, Null{}}), t)));
+    // An UPDATE from an ASCII value to one without a fold and back.
+    WriteSet to_accent =
+        write_set(update({int64_t{8}, Text{"q", 45}, Null{}}, {int64_t{8}, Text{"\xC3\xA9", 45}, Null{}}), t);
+    EXPECT_TRUE(conflict(to_accent, at(9, "Q")));
+    EXPECT_TRUE(conflict(to_accent, at(9, "r")));
+    WriteSet other_key =
+        write_set(update({int64_t{10}, Text{"k", 45}, int64_t{1}}, {int64_t{10}, Text{"k", 45}, int64_t{2}}), t);
+    EXPECT_FALSE(conflict(other_key, abc)) << "an update keeping 'k' holds 'k'";
+    EXPECT_TRUE(conflict(other_key, at(11, "K")));
+  }
+}
+
+TEST(WriteSet, FoldedCollationWithPrefixAndMultiColumnKeys) {
+  TableSchema t = table(column("u", "varchar", true, "latin1", "latin1_swedish_ci"));
+  t.unique_keys[1].prefix_lengths = {3};
+  auto at = [&](int64_t id, std::string value) { return write_set(insert({id, Text{value, 8}, Null{}}), t); };
+  EXPECT_TRUE(conflict(at(1, "abcX"), at(2, "ABCy")));
+  EXPECT_FALSE(conflict(at(1, "abX"), at(2, "abY")));
+  EXPECT_TRUE(conflict(at(1, "ab  x"), at(2, "AB"))) << "the prefix 'ab ' pads to 'ab'";
+  EXPECT_FALSE(conflict(at(1, "abc\xE9"), at(2, "xyz"))) << "the non-ASCII byte is outside the prefix";
+  EXPECT_TRUE(conflict(at(1,
+                          "a\xE9"
+                          "c"),
+                       at(2, "xyz")));
+  // (u, v) unique: the fold of u with v by value.
+  TableSchema pair = table(column("u", "varchar", true, "utf8mb4", "utf8mb4_general_ci"));
+  pair.unique_keys[1].columns = {1, 2};
+  auto row = [&](int64_t id, std::string u, int64_t v) { return write_set(insert({id, Text{u, 45}, v}), pair); };
+  EXPECT_TRUE(conflict(row(1, "a", 1), row(2, "A", 1)));
+  EXPECT_FALSE(conflict(row(1, "a", 1), row(2, "A", 2)));
+  EXPECT_TRUE(conflict(row(1, "\xC3\xA0", 1), row(2, "b", 2))) << "no fold: any value of the key";
 }
 
 TEST(WriteSet, BinCollationIgnoresTrailingSpacesOnly) {
@@ -448,7 +520,10 @@ class RandomHistory {
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s;
   }
+  // utf8mb4_general_ci on the values below: case, trailing spaces, and
+  // 'é' = 'e' (the write set has no fold for 'é': any value of the key).
   static std::string fold(std::string s) {
+    if (s == "\xC3\xA9" || s == "\xC3\x89") return "e";
     for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return strip(s);
   }
@@ -468,8 +543,8 @@ class RandomHistory {
     return pick(3) == 0 ? std::nullopt : std::optional<std::string>(kValues[pick(4)]);
   }
   std::optional<std::string> random_c() {
-    static const char* kValues[] = {"x", "X ", "y", "z"};
-    return pick(3) == 0 ? std::nullopt : std::optional<std::string>(kValues[pick(4)]);
+    static const char* kValues[] = {"x", "X ", "y", "z", "e", "\xC3\xA9", "\xC3\x89"};
+    return pick(3) == 0 ? std::nullopt : std::optional<std::string>(kValues[pick(7)]);
   }
   bool fits(int64_t id, const Row& row, int64_t ignore) const {
     for (const auto& [other_id, other] : rows_) {
@@ -620,6 +695,23 @@ TEST(WriteSet, FinishSortsAndDeduplicates) {
   other.finish();
   EXPECT_TRUE(set.intersects(other));
   EXPECT_FALSE(set.intersects(WriteSet{}));
+}
+
+TEST(WriteSet, SharedTokensConflictOnlyWithTheirExclusiveTwin) {
+  auto make = [](std::initializer_list<uint64_t> exclusive, std::initializer_list<uint64_t> shared) {
+    WriteSet set;
+    for (uint64_t t : exclusive) set.add(t);
+    for (uint64_t t : shared) set.add_shared(t);
+    set.finish();
+    return set;
+  };
+  EXPECT_FALSE(make({1}, {7}).intersects(make({2}, {7})));
+  EXPECT_TRUE(make({1}, {7}).intersects(make({7}, {})));
+  EXPECT_TRUE(make({7}, {}).intersects(make({1}, {7})));
+  EXPECT_TRUE(make({7}, {}).intersects(make({7}, {})));
+  EXPECT_FALSE(make({}, {7}).intersects(make({}, {8})));
+  // add() keeps a token exclusive whatever its top bit.
+  EXPECT_TRUE(make({WriteSet::kShared | 5}, {}).intersects(make({5}, {})));
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 //   0 owners  → the worker with the fewest rows in this epoch (ties: lowest index)
 //   1 owner   → that worker
 //   >1 owners → none: the epoch must end first (route() returns nullopt)
+// A shared token (WriteSet::add_shared) is held by every worker that took
+// it; it makes owners of the exclusive twin's holder only, and an exclusive
+// token makes owners of every worker holding its shared twin.
 // place() adds barriers: a barrier ends the epoch before it (when the epoch
 // has anything) and after it, and runs on worker 0 — alone. Size/time
 // bounds and streaming are the caller's decisions.
@@ -68,7 +71,8 @@ class EpochRouter {
   size_t first_routed() const;
 
   Mode mode_ = Mode::kParallel;
-  std::unordered_map<uint64_t, uint32_t> owner_;
+  std::unordered_map<uint64_t, uint32_t> owner_;           // exclusive tokens
+  std::unordered_map<uint64_t, uint64_t> shared_holders_;  // shared token (top bit clear) → worker mask (≤ 64)
   std::vector<size_t> worker_rows_;
   std::vector<size_t> worker_transactions_;
   size_t transactions_ = 0;

@@ -171,6 +171,7 @@ class ParallelApplier : public TransactionApplier {
     uint64_t conflict = 0, barrier = 0, bounds = 0, flush = 0, streaming = 0;
     uint64_t single_worker_epochs = 0;        // epochs run in single-worker mode
     uint64_t to_single = 0, to_parallel = 0;  // adaptive mode switches
+    uint64_t widest = 0;                      // most workers that held transactions in one epoch
   };
   // The mode of the next epochs (adaptive: the current decision).
   bool single_worker_mode() const { return router_.mode() == EpochRouter::Mode::kSingle; }

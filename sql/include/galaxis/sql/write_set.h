@@ -21,9 +21,20 @@
 //     part, UNIQUE (c(10)), by its first 10 characters, bytes for binary
 //     strings). A key with a NULL part gives no token: NULLs never collide
 //     in a UNIQUE index.
+//   - for a key with a part in a case/accent-insensitive collation that
+//     collation_fold.h knows ('abc' = 'ABC ' under a _ci PAD SPACE
+//     collation): when every such part is printable ASCII, the key token
+//     hashes their ASCII case fold (trailing spaces removed under PAD
+//     SPACE) and the change also holds the key's *shared* token; any other
+//     value gives the key's *exclusive* "any value" token instead, which
+//     conflicts with that key's shared token, i.e. with every change of a
+//     value of that key (and with itself). Shared tokens do not conflict
+//     with each other. So rows with ASCII values parallelise; a row with
+//     'É' or 'ß' is ordered against every change of the key, not of the
+//     table.
 //   - the table-wide token hash(db, table) instead, for a key whose equality
-//     the server decides by collation ('abc' = 'ABC ' under a _ci PAD SPACE
-//     collation: any non-*_bin character column, and *_bin ones of
+//     the server decides by another collation (any other non-*_bin
+//     character column, and *_bin ones of
 //     charsets other than utf8mb3/utf8mb4/latin1/ascii), by an expression
 //     (functional key parts), by overlapping periods (WITHOUT OVERLAPS), or
 //     by a JSON/GEOMETRY value; and for a row image (before or after) that
@@ -82,16 +93,25 @@
 namespace galaxis::sql {
 
 struct WriteSet {
+  // The top bit marks a shared token (add_shared): it conflicts only with
+  // the exclusive token of the same lower 63 bits, not with another shared
+  // one. Every other token is exclusive (top bit clear) and conflicts with
+  // itself and with its shared twin.
+  static constexpr uint64_t kShared = uint64_t{1} << 63;
+  static bool is_shared(uint64_t token) { return (token & kShared) != 0; }
+
   std::vector<uint64_t> tokens;  // sorted and unique after finish()
   bool barrier = false;
   std::string barrier_reason;  // for logs: "DDL", "table db.t has unguarded triggers", ...
 
-  void add(uint64_t token) { tokens.push_back(token); }
+  void add(uint64_t token) { tokens.push_back(token & ~kShared); }
+  void add_shared(uint64_t token) { tokens.push_back(token | kShared); }
   // Keeps the first reason; later calls change nothing.
   void make_barrier(std::string reason);
   // Sorts and removes duplicates; call before intersects().
   void finish();
-  // Whether the two finished sets share a token.
+  // Whether the two finished sets conflict: an exclusive token in both, or
+  // exclusive in one and its shared twin in the other.
   bool intersects(const WriteSet& other) const;
 };
 
