@@ -173,9 +173,9 @@ void Applier::begin() {
 void Applier::apply(const binlog::Event& event) {
   if (!in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: apply() outside begin()/commit()");
   if (const auto* rows = event.as<binlog::RowsEvent>()) {
-    with_context(where(event), [&] { apply_rows(*rows, event); });
+    with_context([&] { return where(event); }, [&] { apply_rows(*rows, event); });  // formatted on failure only
   } else if (const auto* query = event.as<binlog::QueryEvent>()) {
-    with_context(where(event), [&] { apply_query(*query, event); });
+    with_context([&] { return where(event); }, [&] { apply_query(*query, event); });
   } else if (const auto* incident = event.as<binlog::IncidentEvent>()) {
     throw_error(Error::Kind::kRuntime, "{}: the source logged an incident ({}): {}", where(event), incident->incident,
                 incident->message);
