@@ -207,7 +207,10 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event& eve
   // the source's stops here, as a native replica stops with error 1677.
   // Checked once per table map and target schema (the map is held, so its
   // address is not reused).
-  auto& checked = checked_layouts_[qualified_name(target_db, table)];
+  std::string layout_key = target_db;  // "db\0table": unambiguous, cheaper than quoting per event
+  layout_key.push_back('\0');
+  layout_key += table;
+  auto& checked = checked_layouts_[layout_key];
   if (checked.first != rows.table || checked.second != &schema) {
     check_column_compatibility(*rows.table, schema);
     checked = {rows.table, &schema};
