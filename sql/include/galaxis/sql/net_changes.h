@@ -88,10 +88,10 @@ class NetChanges {
 
  private:
   struct Op {
-    const std::string* table;  // qualified name: the key of its heads_ entry (kept while ops are pending)
-    std::string before_key;  // key literal of the removed row ("" for a write)
-    std::string after_key;   // key literal of the written row ("" for a delete)
-    std::string row;         // "(v1,...)" of the written row
+    const std::string* table = nullptr;  // qualified name: the key of its heads_ entry (kept while ops are pending)
+    std::string before_key;              // key literal of the removed row ("" for a write)
+    std::string after_key;               // key literal of the written row ("" for a delete)
+    std::string row;                     // "(v1,...)" of the written row
   };
   struct TableState {
     std::string key_sql;      // "`id`" or "(`a`,`b`)"
