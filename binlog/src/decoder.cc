@@ -122,7 +122,7 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
     if (!inner && options_.verify_checksums && fde.checksum == ChecksumAlgorithm::kCrc32) check_trailer(bytes, offset);
     format_ = fde;
     has_format_ = true;
-    tables_.clear();
+    clear_tables();
     event.body = std::move(fde);
     return;
   }
@@ -136,7 +136,7 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
       throw Error(Error::Kind::kUnsupported, "binlog format v1 (MySQL 3.23) is not supported");
     format_ = start;
     has_format_ = true;
-    tables_.clear();
+    clear_tables();
     event.body = std::move(start);
     return;
   }
@@ -154,7 +154,7 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
     case EventType::kMariaQueryCompressed: event.body = detail::decode_query(body, format_, true); return;
     case EventType::kRotate:
       event.body = detail::decode_rotate(body, format_);
-      tables_.clear();
+      clear_tables();
       return;
     case EventType::kXid: event.body = detail::decode_xid(body); return;
     case EventType::kXaPrepare: event.body = detail::decode_xa_prepare(body); return;
@@ -180,9 +180,15 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
       return;
     case EventType::kTransactionPayload: event.body = detail::decode_transaction_payload(body); return;
     case EventType::kTableMap: {
-      std::shared_ptr<TableMap> map = detail::decode_table_map(body, format_);
-      tables_[map->table_id] = map;
-      event.body = std::shared_ptr<const TableMap>(std::move(map));
+      const auto raw = bytes.subspan(header_length, bytes.size() - header_length - trailer);
+      std::string key(reinterpret_cast<const char*>(raw.data()), raw.size());
+      auto known = decoded_maps_.find(key);
+      if (known == decoded_maps_.end()) {
+        if (decoded_maps_.size() >= 4096) decoded_maps_.clear();
+        known = decoded_maps_.emplace(std::move(key), detail::decode_table_map(body, format_)).first;
+      }
+      tables_[known->second->table_id] = known->second;
+      event.body = known->second;
       return;
     }
     case EventType::kMariaWriteRowsCompressedV1:

@@ -173,9 +173,9 @@ void Applier::begin() {
 void Applier::apply(const binlog::Event& event) {
   if (!in_source_trx_) throw_error(Error::Kind::kRuntime, "applier: apply() outside begin()/commit()");
   if (const auto* rows = event.as<binlog::RowsEvent>()) {
-    with_context(where(event), [&] { apply_rows(*rows, event); });
+    with_context([&] { return where(event); }, [&] { apply_rows(*rows, event); });  // formatted on failure only
   } else if (const auto* query = event.as<binlog::QueryEvent>()) {
-    with_context(where(event), [&] { apply_query(*query, event); });
+    with_context([&] { return where(event); }, [&] { apply_query(*query, event); });
   } else if (const auto* incident = event.as<binlog::IncidentEvent>()) {
     throw_error(Error::Kind::kRuntime, "{}: the source logged an incident ({}): {}", where(event), incident->incident,
                 incident->message);
@@ -207,7 +207,10 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event& eve
   // the source's stops here, as a native replica stops with error 1677.
   // Checked once per table map and target schema (the map is held, so its
   // address is not reused).
-  auto& checked = checked_layouts_[qualified_name(target_db, table)];
+  std::string layout_key = target_db;  // "db\0table": unambiguous, cheaper than quoting per event
+  layout_key.push_back('\0');
+  layout_key += table;
+  auto& checked = checked_layouts_[layout_key];
   if (checked.first != rows.table || checked.second != &schema) {
     check_column_compatibility(*rows.table, schema);
     checked = {rows.table, &schema};

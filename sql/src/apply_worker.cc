@@ -54,6 +54,7 @@ void ApplyWorker::wait_idle() {
 }
 
 std::exception_ptr ApplyWorker::error() const {
+  if (!failed_.load(std::memory_order_acquire)) return nullptr;  // an error set meanwhile shows at the next call
   std::lock_guard lock(mutex_);
   return error_;
 }
@@ -90,6 +91,7 @@ void ApplyWorker::run() {
     busy_ = false;
     if (failure && !error_) {
       error_ = failure;
+      failed_.store(true, std::memory_order_release);
     }
     stats_ = applier_->stats();
     idle_.notify_all();
@@ -115,6 +117,7 @@ void ApplyWorker::execute(Task& task) {
       applier.rollback();
       std::lock_guard lock(mutex_);
       error_ = nullptr;
+      failed_.store(false, std::memory_order_release);
       break;
     }
   }

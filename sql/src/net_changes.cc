@@ -57,8 +57,15 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
       written.push_back(pos);
     }
   }
-  const std::string table = qualified_name(schema.database, schema.table);
-  if (heads_.find(table) == heads_.end()) {
+  // The qualified name of the last table (events of one table come in runs).
+  if (schema.database != last_database_ || schema.table != last_table_ || last_qualified_.empty()) {
+    last_database_ = schema.database;
+    last_table_ = schema.table;
+    last_qualified_ = qualified_name(schema.database, schema.table);
+  }
+  const std::string& table = last_qualified_;
+  auto head_it = heads_.find(table);
+  if (head_it == heads_.end()) {
     std::string key_sql;
     if (schema.key_columns.size() == 1) {
       key_sql = quote_identifier(schema.columns[schema.key_columns[0]].name);
@@ -96,14 +103,14 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
     if (parts.set_columns.empty()) {  // a key-only table: a duplicate is already the final row
       parts.set_columns.push_back(quote_identifier(schema.columns[schema.key_columns[0]].name));
     }
-    heads_.emplace(table, std::move(parts));
+    head_it = heads_.emplace(table, std::move(parts)).first;
   }
-  const bool bulk = heads_.at(table).bulk;
+  const bool bulk = head_it->second.bulk;
   std::vector<Op> ops;
   ops.reserve(event.rows.size());
   for (const binlog::RowChange& change : event.rows) {
     Op op;
-    op.table = table;
+    op.table = &head_it->first;
     if (removes && !key_literal(schema, change.before, map.before, &op.before_key)) return false;
     if (writes) {
       if (change.after.size() != map.after.size()) return false;
@@ -140,7 +147,7 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
 
 void NetChanges::commit_transaction() {
   for (Op& op : pending_) {
-    TableState& state = tables_[op.table];
+    TableState& state = tables_[*op.table];
     auto set = [&](const std::string& key, std::optional<std::string> row) {
       auto it = state.index.find(key);
       folded_bytes_ += key.size() + (row ? row->size() : 0) + 16;
@@ -241,9 +248,9 @@ size_t NetChanges::emit(StatementBatch* batch, bool target_mariadb, std::vector<
 
 void NetChanges::emit_pending(StatementBatch* batch) {
   for (const Op& op : pending_) {
-    const Head& parts = heads_.at(op.table);
+    const Head& parts = heads_.at(*op.table);
     if (!op.before_key.empty())
-      batch->add_statement("DELETE FROM " + op.table + " WHERE " + parts.key_sql + " IN (" + op.before_key + ")");
+      batch->add_statement("DELETE FROM " + *op.table + " WHERE " + parts.key_sql + " IN (" + op.before_key + ")");
     if (!op.after_key.empty()) batch->add_statement(parts.insert_head + row_text(parts, op.row));
   }
   pending_.clear();

@@ -61,12 +61,15 @@ void add_hidden_columns(TableSchema* schema, bool versioned, size_t long_unique_
 }  // namespace
 
 unsigned ColumnSchema::integer_bits() const {
-  if (data_type == "tinyint") return 8;
-  if (data_type == "smallint") return 16;
-  if (data_type == "mediumint") return 24;
-  if (data_type == "int" || data_type == "integer") return 32;
-  if (data_type == "bigint") return 64;
-  return 0;
+  // By length first: called per value on the row path (bulk encoding, literals).
+  switch (data_type.size()) {
+    case 3: return data_type == "int" ? 32 : 0;
+    case 6: return data_type == "bigint" ? 64 : 0;
+    case 7: return data_type == "tinyint" ? 8 : data_type == "integer" ? 32 : 0;
+    case 8: return data_type == "smallint" ? 16 : 0;
+    case 9: return data_type == "mediumint" ? 24 : 0;
+    default: return 0;
+  }
 }
 
 size_t TableSchema::find_column(const std::string& name) const {

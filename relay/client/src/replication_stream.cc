@@ -129,6 +129,7 @@ bool ReplicationStream::pump(TransactionConsumer& consumer) {
       stats_.bytes += raw->bytes.size();
     }
     StreamEvent where{event, raw->file, raw->offset, raw->next_position, false, raw->artificial, ""};
+    where.movable = &event;  // decoded for this call only
     try {
       handle(event, where, consumer);
     } catch (Error& e) {
@@ -262,6 +263,7 @@ void ReplicationStream::handle(const binlog::Event& event, const StreamEvent& wh
       while (auto inner = reader.next()) {
         binlog::Event inner_event = decoder_->decode_inner(*inner, where.offset);
         StreamEvent inner_where{inner_event, where.file, where.offset, where.next_position, true, false, ""};
+        inner_where.movable = &inner_event;
         handle(inner_event, inner_where, consumer);
       }
       return;

@@ -67,7 +67,10 @@ class Decoder {
   // The TABLE_MAP last seen for `table_id`, or nullptr.
   std::shared_ptr<const TableMap> table(uint64_t table_id) const;
   // Forget table maps (at a ROTATE or a new FDE, as the server does).
-  void clear_tables() { tables_.clear(); }
+  void clear_tables() {
+    tables_.clear();
+    decoded_maps_.clear();
+  }
 
   const DecoderOptions& options() const { return options_; }
 
@@ -87,6 +90,12 @@ class Decoder {
   FormatDescriptionEvent format_;
   bool has_format_ = false;
   std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
+  // TABLE_MAP bodies already decoded under the current format, by their
+  // bytes: a source repeats the same map before every row event of a table,
+  // so an identical body reuses the decoded (immutable) map instead of
+  // decoding it again, and consumers' per-map caches keep hitting (same
+  // pointer, same content). Cleared with tables_; bounded.
+  std::unordered_map<std::string, std::shared_ptr<const TableMap>> decoded_maps_;
   std::optional<uint64_t> encrypted_after_;  // offset of START_ENCRYPTION
 };
 

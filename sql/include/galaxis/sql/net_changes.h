@@ -88,10 +88,10 @@ class NetChanges {
 
  private:
   struct Op {
-    std::string table;       // qualified name
-    std::string before_key;  // key literal of the removed row ("" for a write)
-    std::string after_key;   // key literal of the written row ("" for a delete)
-    std::string row;         // "(v1,...)" of the written row
+    const std::string* table = nullptr;  // qualified name: the key of its heads_ entry (kept while ops are pending)
+    std::string before_key;              // key literal of the removed row ("" for a write)
+    std::string after_key;               // key literal of the written row ("" for a delete)
+    std::string row;                     // "(v1,...)" of the written row
   };
   struct TableState {
     std::string key_sql;      // "`id`" or "(`a`,`b`)"
@@ -117,6 +117,7 @@ class NetChanges {
   bool bulk_allowed_ = false;
   std::map<std::string, Head> heads_;  // table -> its statement parts
   size_t folded_bytes_ = 0;
+  std::string last_database_, last_table_, last_qualified_;  // add(): the last table's qualified name
 };
 
 }  // namespace galaxis::sql

@@ -52,6 +52,10 @@ struct StreamEvent {
   bool inner = false;          // from inside a TRANSACTION_PAYLOAD
   bool artificial = false;     // fake rotate, re-sent FDE, heartbeat
   std::string_view gtid;       // GTID of the enclosing transaction, "" when none
+  // The same event when the stream no longer needs it after on_event(): a
+  // consumer that keeps events may move it out instead of copying its rows
+  // (nullptr: copy `event`). Only valid during the on_event() call.
+  binlog::Event* movable = nullptr;
 };
 
 struct TransactionInfo {
