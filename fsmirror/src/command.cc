@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 
 #include "galaxis/common/error.h"
@@ -111,7 +112,14 @@ int run_mirror(const CommandOptions& options) {
   if (!options.watch && !options.health_listen.empty()) {
     throw_error(Error::Kind::kUsage, "--health-listen needs --watch");
   }
+  // A one-shot cycle scans the source while the destination opens (an SSH
+  // session and the far side's start-up take longer than the scan).
+  std::future<ScanResult> prescan;
+  if (!options.watch) prescan = start_source_scan(options.mirror);
+  const auto opening = std::chrono::steady_clock::now();
   OpenDestination opened = open_destination(options);
+  log::debug("mirror: opening {} took {:.1f} ms", opened.dest->describe(),
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - opening).count());
   Destination* dest = opened.dest.get();
   if (options.watch) {
     if (options.mirror.dry_run) throw_error(Error::Kind::kUsage, "--watch and --dry-run do not go together");
@@ -157,7 +165,7 @@ int run_mirror(const CommandOptions& options) {
     mirror.progress = false;
     return run_watch(*dest, mirror, watch, &g_stop);
   }
-  const CycleResult result = run_cycle(*dest, options.mirror);
+  const CycleResult result = run_cycle(*dest, options.mirror, std::move(prescan));
   return report(result, options, dest->describe());
 }
 

@@ -68,7 +68,15 @@ class RemoteDestination : public Destination {
     const std::string blob = receive_blob("loading the index");
     expect_ok("loading the index");
     if (blob.empty() || blob[0] == '\0') return std::nullopt;
-    return parse_index(std::string_view(blob).substr(1));
+    // The far side sends its index file unparsed: a corrupt one is treated
+    // as a local destination treats it (warn, scan DEST instead).
+    try {
+      return parse_index(std::string_view(blob).substr(1));
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kCorrupt) throw;
+      log::warn("mirror: ignoring the index of {} ({}); scanning the destination", describe_, e.what());
+      return std::nullopt;
+    }
   }
 
   ScanResult scan(bool hash_files) override {

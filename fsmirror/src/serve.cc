@@ -138,8 +138,10 @@ class Server {
     const std::string& p = frame.payload;
     switch (frame.type) {
       case FrameType::kLoadIndex: {
-        std::optional<Index> index = dest_->load_index();
-        conn_.send_blob(index ? std::string(1, '\1') + serialize_index(*index) : std::string(1, '\0'));
+        // The index file as it is: parsing it here only to serialize it
+        // again cost a third of a no-change cycle's work on this side.
+        std::optional<std::string> index = dest_->load_index_bytes();
+        conn_.send_blob(index ? std::string(1, '\1') + *index : std::string(1, '\0'));
         break;
       }
       case FrameType::kScan: {
