@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <future>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -463,8 +464,10 @@ class Cycle {
   // destination-only nodes that were kept (excluded, or no --delete).
   std::vector<Entry> next_index(const std::vector<Entry>& source, const std::vector<Entry>& dest,
                                 const PlanOptions& plan_options) {
-    std::unordered_set<std::string> removed;  // deleted, or a directory replaced by a non-directory
-    std::unordered_map<std::string, const Entry*> dest_by_path;
+    // Keys are views of the entries' paths (both vectors outlive the maps):
+    // no copy of 10,000 path strings per changed cycle.
+    std::unordered_set<std::string_view> removed;  // deleted, or a directory replaced by a non-directory
+    std::unordered_map<std::string_view, const Entry*> dest_by_path;
     dest_by_path.reserve(dest.size());
     for (const Entry& d : dest) dest_by_path.emplace(d.path, &d);
     std::vector<Entry> out;
@@ -489,19 +492,27 @@ class Cycle {
         out.back().hash = d->second->hash;
       }
     }
-    std::unordered_set<std::string> source_paths;
+    std::unordered_set<std::string_view> source_paths;
     source_paths.reserve(source.size());
     for (const Entry& s : source) source_paths.insert(s.path);
+    const size_t from_source = out.size();
     for (const Entry& d : dest) {
       if (source_paths.count(d.path) != 0) continue;
       if (plan_options.delete_extra && !excluded_path(d, plan_options)) continue;  // deleted
       bool gone = false;
       for (size_t pos = d.path.find('/'); pos != std::string::npos && !gone; pos = d.path.find('/', pos + 1)) {
-        gone = removed.count(d.path.substr(0, pos)) != 0;
+        gone = removed.count(std::string_view(d.path).substr(0, pos)) != 0;
       }
       if (!gone) out.push_back(d);
     }
-    std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+    // Both parts are in path order already (the scan and the index are
+    // sorted): merging them is linear, where sorting ~200-byte entries was a
+    // third of a changed cycle's instructions.
+    const auto by_path = [](const Entry& a, const Entry& b) { return a.path < b.path; };
+    const auto middle = out.begin() + static_cast<std::ptrdiff_t>(from_source);
+    if (!std::is_sorted(out.begin(), middle, by_path)) std::sort(out.begin(), middle, by_path);
+    if (!std::is_sorted(middle, out.end(), by_path)) std::sort(middle, out.end(), by_path);
+    std::inplace_merge(out.begin(), middle, out.end(), by_path);
     return out;
   }
 
