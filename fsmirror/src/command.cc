@@ -165,8 +165,19 @@ int run_mirror(const CommandOptions& options) {
     mirror.progress = false;
     return run_watch(*dest, mirror, watch, &g_stop);
   }
-  const CycleResult result = run_cycle(*dest, options.mirror, std::move(prescan));
-  return report(result, options, dest->describe());
+  try {
+    const CycleResult result = run_cycle(*dest, options.mirror, std::move(prescan));
+    return report(result, options, dest->describe());
+  } catch (Error& e) {
+    // The far side's answer to HELLO is read with the cycle's first answers
+    // (not waited for in open()): if it failed to start (no galaxis-relay
+    // there?), show what it said.
+    if (opened.channel) {
+      const std::string remote = opened.channel->remote_stderr();
+      if (!remote.empty()) e.add_context(fmt::format("far side said: {}", remote));
+    }
+    throw;
+  }
 }
 
 }  // namespace galaxis::fsmirror

@@ -56,6 +56,11 @@ class Server {
         return 1;
       }
       if (frame.type == FrameType::kBye) {
+        // The destination (its lock) is released before the answer: a sender
+        // that has the answer may drop the connection without waiting for
+        // this process to exit, and its next run finds the lock free.
+        sink_.reset();
+        dest_.reset();
         conn_.send(FrameType::kOk, "");
         conn_.flush();
         return 0;
