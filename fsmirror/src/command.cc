@@ -112,10 +112,10 @@ int run_mirror(const CommandOptions& options) {
   if (!options.watch && !options.health_listen.empty()) {
     throw_error(Error::Kind::kUsage, "--health-listen needs --watch");
   }
-  // A one-shot cycle scans the source while the destination opens (an SSH
-  // session and the far side's start-up take longer than the scan).
+  // A one-shot cycle over ssh scans the source while the destination opens
+  // (the SSH session and the far side's start-up take longer than the scan).
   std::future<ScanResult> prescan;
-  if (!options.watch) prescan = start_source_scan(options.mirror);
+  if (!options.watch && options.dest.rfind("ssh://", 0) == 0) prescan = start_source_scan(options.mirror);
   const auto opening = std::chrono::steady_clock::now();
   OpenDestination opened = open_destination(options);
   log::debug("mirror: opening {} took {:.1f} ms", opened.dest->describe(),

@@ -98,7 +98,7 @@ std::future<ScanResult> start_source_scan(const MirrorOptions& options);
 // Runs one cycle from options.source into `dest` (already open()ed unless
 // dry-run). Throws Error on I/O failure (DEST then holds complete files only).
 // `prescan`: a scan from start_source_scan(options) begun earlier; without
-// one, the cycle starts it itself (overlapping the index load).
+// one, the cycle scans after loading the index.
 CycleResult run_cycle(Destination& dest, const MirrorOptions& options, std::future<ScanResult> prescan = {});
 
 // The JSON summary printed by --json.
