@@ -11,6 +11,8 @@
 # Env: GALAXIS_BENCH_DIR (default /tmp/galaxis-bench-mirror), GALAXIS_RELAY_BINARY;
 # GALAXIS_RELAY_BASELINE=<another build> also runs that binary ("base") in every
 # round, in the rotating order, for an old-vs-new comparison in the same run.
+# BENCH_KINDS (default "local ssh"): only these destinations, e.g. one kind per
+# run when the disk cannot hold SRC and six copies (cells of the other show "-").
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RELAY=${GALAXIS_RELAY_BINARY:-$HERE/../../build/release/cli/galaxis-relay}
@@ -18,6 +20,7 @@ DIR=${GALAXIS_BENCH_DIR:-/tmp/galaxis-bench-mirror}
 FILES=${BENCH_FILES:-10000}
 ROUNDS=${BENCH_ROUNDS:-5}
 BASE=${GALAXIS_RELAY_BASELINE:-}
+KINDS=${BENCH_KINDS:-local ssh}
 RECORD=0
 [[ ${1:-} == --record ]] && RECORD=1
 
@@ -121,7 +124,7 @@ for scenario in initial nochange changed; do
   for ((round = 1; round <= ROUNDS; round++)); do
     if [[ $scenario == initial ]]; then rm -rf "$DIR"/dst-*; fi
     if [[ $scenario == changed ]]; then change_files $((round + 6)); fi
-    for kind in local ssh; do
+    for kind in $KINDS; do
       order="mirror rsync"
       ((round % 2 == 0)) && order="rsync mirror"
       if [[ -n $BASE ]]; then
@@ -144,17 +147,25 @@ for scenario in initial nochange changed; do
     done
   done
 done
-for d in dst-mirror dst-rsync dst-mirror-ssh dst-rsync-ssh; do verify "$DIR/$d"; done
-[[ -n $BASE ]] && for d in dst-base dst-base-ssh; do verify "$DIR/$d"; done
+for tool in mirror rsync ${BASE:+base}; do
+  [[ $KINDS == *local* ]] && verify "$DIR/dst-$tool"
+  [[ $KINDS == *ssh* ]] && verify "$DIR/dst-$tool-ssh"
+done
 # Every round's times, for per-pair ratios (stderr has them too).
 for key in "${!T[@]}"; do echo "raw $key:${T[$key]}"; done | sort >"$DIR.rounds.txt"
 median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.3f}')" $1; }
 for key in "${!T[@]}"; do T[$key]=$(median "${T[$key]}"); done
+for tool in mirror rsync base; do  # cells of a kind not run
+  for kind in local ssh; do
+    for scenario in initial nochange changed; do T[$tool-$kind-$scenario]=${T[$tool-$kind-$scenario]:--}; done
+  done
+done
 
 # Peak RSS of a no-change cycle (the index for 10,000 files in memory).
-RSS=$(/usr/bin/time -f %M "$RELAY" --log-level warn mirror --settle 0 --quiet "$DIR/src" "$DIR/dst-mirror" 2>&1 >/dev/null | tail -1)
+RSS=-
+[[ $KINDS == *local* ]] && RSS=$(/usr/bin/time -f %M "$RELAY" --log-level warn mirror --settle 0 --quiet "$DIR/src" "$DIR/dst-mirror" 2>&1 >/dev/null | tail -1)
 
-ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+ratio() { if [[ $1 == - || $2 == - ]]; then echo -; else python3 -c "print(f'{$1 / $2:.2f}')"; fi; }
 section=$(
   cat <<MD
 ### bench/mirror ($(date -u '+%Y-%m-%d %H:%M') UTC)
@@ -175,7 +186,7 @@ machine: $(nproc) cores, $(uname -r), shared with other jobs (noisy); /tmp on di
 Ratio = rsync time / mirror time (> 1: mirror faster). Targets: initial >= 1.0x, no change >= 2x, 3% changed >= 1.5x.
 All four copies verified equal to SRC afterwards (rsync -ani: no differences). Peak RSS of a no-change cycle: ${RSS} KiB.
 Cells: medians of $ROUNDS rounds, mirror and rsync alternating first/second; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg).
-Reproduce: \`bench/mirror/run.sh [--record]\` (Release build; BENCH_ROUNDS, BENCH_FILES).
+Reproduce: \`bench/mirror/run.sh [--record]\` (Release build; BENCH_ROUNDS, BENCH_FILES, BENCH_KINDS).
 MD
 )
 if [[ -n $BASE ]]; then

@@ -99,6 +99,7 @@ class AtomicTreeDestination : public Destination {
   }
 
   std::optional<Index> load_index() override { return state_->load_index(); }
+  std::optional<std::string> load_index_bytes() override { return state_->load_index_bytes(); }
 
   ScanResult scan(bool hash_files) override {
     ScanOptions options;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 
 #include "galaxis/common/error.h"
@@ -111,7 +112,14 @@ int run_mirror(const CommandOptions& options) {
   if (!options.watch && !options.health_listen.empty()) {
     throw_error(Error::Kind::kUsage, "--health-listen needs --watch");
   }
+  // A one-shot cycle over ssh scans the source while the destination opens
+  // (the SSH session and the far side's start-up take longer than the scan).
+  std::future<ScanResult> prescan;
+  if (!options.watch && options.dest.rfind("ssh://", 0) == 0) prescan = start_source_scan(options.mirror);
+  const auto opening = std::chrono::steady_clock::now();
   OpenDestination opened = open_destination(options);
+  log::debug("mirror: opening {} took {:.1f} ms", opened.dest->describe(),
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - opening).count());
   Destination* dest = opened.dest.get();
   if (options.watch) {
     if (options.mirror.dry_run) throw_error(Error::Kind::kUsage, "--watch and --dry-run do not go together");
@@ -157,8 +165,19 @@ int run_mirror(const CommandOptions& options) {
     mirror.progress = false;
     return run_watch(*dest, mirror, watch, &g_stop);
   }
-  const CycleResult result = run_cycle(*dest, options.mirror);
-  return report(result, options, dest->describe());
+  try {
+    const CycleResult result = run_cycle(*dest, options.mirror, std::move(prescan));
+    return report(result, options, dest->describe());
+  } catch (Error& e) {
+    // The far side's answer to HELLO is read with the cycle's first answers
+    // (not waited for in open()): if it failed to start (no galaxis-relay
+    // there?), show what it said.
+    if (opened.channel) {
+      const std::string remote = opened.channel->remote_stderr();
+      if (!remote.empty()) e.add_context(fmt::format("far side said: {}", remote));
+    }
+    throw;
+  }
 }
 
 }  // namespace galaxis::fsmirror

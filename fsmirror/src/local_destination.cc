@@ -197,13 +197,17 @@ class LocalDestination : public Destination {
     }
   }
 
-  std::optional<Index> load_index() override {
+  std::optional<std::string> load_index_bytes() override {
     if (state_fd_.get() < 0) return std::nullopt;
     if (::faccessat(state_fd_.get(), "dirty", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
       log::info("mirror: the last run into {} did not finish; scanning the destination", root_);
       return std::nullopt;
     }
-    std::optional<std::string> bytes = read_state_file("index");
+    return read_state_file("index");
+  }
+
+  std::optional<Index> load_index() override {
+    std::optional<std::string> bytes = load_index_bytes();
     if (!bytes) return std::nullopt;
     try {
       return parse_index(*bytes);

@@ -37,10 +37,18 @@ class RemoteDestination : public Destination {
   RemoteDestination(ByteStream& stream, std::string describe, DestinationOptions options)
       : conn_(stream), describe_(std::move(describe)), options_(options) {}
 
+  // Says goodbye and waits for the answer: the far side has released the
+  // destination's lock by then, so the transport may be torn down without
+  // waiting for the far process to exit (ssh.cc).
   ~RemoteDestination() override {
     try {
+      read_hello_answer();  // throws if the far side never opened: nothing to close then
+      drain_after_failure();
       conn_.send(FrameType::kBye, "");
+      Frame frame;
       conn_.flush();
+      while (conn_.receive(&frame) && frame.type != FrameType::kOk && frame.type != FrameType::kError) {
+      }
     } catch (const Error&) {
       // The far side is gone already; nothing to say goodbye to.
     }
@@ -59,20 +67,52 @@ class RemoteDestination : public Destination {
     // older far side (which refuses a 9-byte HELLO by its length).
     if (options_.atomic_tree) hello += '\1';
     conn_.send(FrameType::kHello, hello);
-    expect_ok("opening the destination");
+    // Not waited for here: the first requests of a cycle (LOAD_INDEX,
+    // READ_MARKER) follow in the same write, and the answers are read in
+    // order (each round trip waits for the far process to be scheduled, which
+    // on a loaded machine is milliseconds each).
+    hello_pending_ = true;
   }
 
   std::optional<Index> load_index() override {
     drain_after_failure();
+    prefetched_marker_.reset();
     conn_.send(FrameType::kLoadIndex, "");
-    const std::string blob = receive_blob("loading the index");
-    expect_ok("loading the index");
+    // A cycle reads the completion marker right after the index: ask for
+    // both at once.
+    conn_.send(FrameType::kReadMarker, "");
+    std::string blob;
+    try {
+      blob = receive_blob("loading the index");
+      expect_ok("loading the index");
+    } catch (const Error&) {
+      // Keep the stream in step (--watch retries on this connection): the
+      // marker's answer follows the index's error.
+      try {
+        receive_blob("reading the completion marker");
+        expect_ok("reading the completion marker");
+      } catch (const Error& e) {
+        log::debug("mirror: the completion marker's answer after a failed index load: {}", e.what());
+      }
+      throw;
+    }
+    prefetched_marker_ = receive_blob("reading the completion marker");
+    expect_ok("reading the completion marker");
     if (blob.empty() || blob[0] == '\0') return std::nullopt;
-    return parse_index(std::string_view(blob).substr(1));
+    // The far side sends its index file unparsed: a corrupt one is treated
+    // as a local destination treats it (warn, scan DEST instead).
+    try {
+      return parse_index(std::string_view(blob).substr(1));
+    } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kCorrupt) throw;
+      log::warn("mirror: ignoring the index of {} ({}); scanning the destination", describe_, e.what());
+      return std::nullopt;
+    }
   }
 
   ScanResult scan(bool hash_files) override {
     drain_after_failure();
+    prefetched_marker_.reset();
     conn_.send(FrameType::kScan, std::string(1, hash_files ? '\1' : '\0'));
     const std::string blob = receive_blob("scanning the destination");
     expect_ok("scanning the destination");
@@ -82,7 +122,10 @@ class RemoteDestination : public Destination {
     return result;
   }
 
-  void begin_cycle() override { conn_.send(FrameType::kBeginCycle, ""); }
+  void begin_cycle() override {
+    prefetched_marker_.reset();
+    conn_.send(FrameType::kBeginCycle, "");
+  }
 
   void make_dir(const Entry& entry, bool replace) override {
     std::string p;
@@ -113,6 +156,7 @@ class RemoteDestination : public Destination {
   }
 
   void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
+    prefetched_marker_.reset();
     drain();  // the marker only after every file is confirmed
     conn_.send(FrameType::kFinish, std::string(1, entries_changed ? '\1' : '\0') + marker_json);
     conn_.send_blob(entries_changed ? serialize_index(index) : std::string());
@@ -120,6 +164,11 @@ class RemoteDestination : public Destination {
   }
 
   std::string read_marker() override {
+    if (prefetched_marker_) {  // asked for with the index just before
+      std::string marker = std::move(*prefetched_marker_);
+      prefetched_marker_.reset();
+      return marker;
+    }
     drain_after_failure();
     conn_.send(FrameType::kReadMarker, "");
     std::string blob = receive_blob("reading the completion marker");
@@ -163,6 +212,7 @@ class RemoteDestination : public Destination {
   }
 
   void expect_ok(const char* what) {
+    read_hello_answer();
     conn_.flush();
     Frame frame;
     if (!conn_.receive(&frame)) throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
@@ -179,7 +229,20 @@ class RemoteDestination : public Destination {
     conn_.send(type, p);
   }
 
+  // The HELLO's answer, before any later answer (open() did not wait for it).
+  void read_hello_answer() {
+    if (!hello_pending_) return;
+    hello_pending_ = false;
+    try {
+      expect_ok("opening the destination");
+    } catch (...) {
+      hello_pending_ = true;  // the far side never opened: no goodbye either
+      throw;
+    }
+  }
+
   std::string receive_blob(const char* what) {
+    read_hello_answer();
     conn_.flush();
     std::string out;
     Frame frame;
@@ -211,6 +274,8 @@ class RemoteDestination : public Destination {
   std::string describe_;
   DestinationOptions options_;
   int in_flight_ = 0;
+  bool hello_pending_ = false;
+  std::optional<std::string> prefetched_marker_;
 };
 
 void RemoteFileSink::write(const uint8_t* data, size_t size) {

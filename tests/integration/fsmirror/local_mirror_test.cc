@@ -116,6 +116,28 @@ TEST_P(Mirror, CopiesThenUpdatesThenDeletes) {
   EXPECT_EQ(j["done"]["files"], 2);
 }
 
+// The far side sends its index file unparsed (serve.cc): a corrupt one must
+// make the sender scan DEST, as a local destination does, not fail the cycle.
+TEST_P(Mirror, CorruptIndexFallsBackToScanningTheDestination) {
+  TempDir src("src"), dest("dest");
+  make_sample_tree(src.path());
+  ASSERT_EQ(mirror({src.path(), dest.path()}).exit_code, 0);
+  const std::string index = read_file(dest / ".galaxis-mirror/index");
+  ASSERT_GT(index.size(), 100u);
+  write_file(dest / ".galaxis-mirror/index", index.substr(0, index.size() / 2), 0600);  // truncated
+  write_file(src / "uploads/2024/05/a.jpg", random_bytes(2000, 3));
+  RunResult r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("ignoring"), std::string::npos) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 1);
+  expect_mirrored(src.path(), dest.path());
+  // The cycle wrote a good index again: the next one trusts it.
+  r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("ignoring"), std::string::npos) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 0);
+}
+
 TEST_P(Mirror, ChecksumFindsSameSizeSameMtimeChanges) {
   TempDir src("src"), dest("dest");
   write_file(src / "f", "aaaa");

@@ -66,6 +66,15 @@ class Destination {
   // The index of the last complete cycle; nullopt when there is none or the
   // last run was interrupted (then the caller scans).
   virtual std::optional<Index> load_index() = 0;
+  // The same index as bytes (serialize_index form), for the --serve side to
+  // send on without parsing it (the sender parses and checks it). A local
+  // destination returns its index file as it is; a corrupt one then fails
+  // the sender's parse, which falls back to a scan like load_index() does.
+  virtual std::optional<std::string> load_index_bytes() {
+    std::optional<Index> index = load_index();
+    if (!index) return std::nullopt;
+    return serialize_index(*index);
+  }
   // Scans the destination (removing temp leftovers unless read-only).
   virtual ScanResult scan(bool hash_files) = 0;
   // Marks the state dirty (see index.h) before the first change.

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -85,9 +86,20 @@ struct CycleResult {
   std::vector<std::string> warnings;
 };
 
+// The scan options of the source side of a cycle (excludes, owner names, hashes).
+ScanOptions source_scan_options(const MirrorOptions& options);
+
+// Starts the source scan of a cycle on a thread of its own. The scan does not
+// depend on the destination, so it can overlap what the cycle waits for
+// first: the SSH handshake and the far side's start-up (the one-shot command
+// starts it before connecting), the index load. Its Error comes out of get().
+std::future<ScanResult> start_source_scan(const MirrorOptions& options);
+
 // Runs one cycle from options.source into `dest` (already open()ed unless
 // dry-run). Throws Error on I/O failure (DEST then holds complete files only).
-CycleResult run_cycle(Destination& dest, const MirrorOptions& options);
+// `prescan`: a scan from start_source_scan(options) begun earlier; without
+// one, the cycle scans after loading the index.
+CycleResult run_cycle(Destination& dest, const MirrorOptions& options, std::future<ScanResult> prescan = {});
 
 // The JSON summary printed by --json.
 std::string cycle_json(const CycleResult& result, const MirrorOptions& options, const std::string& dest);

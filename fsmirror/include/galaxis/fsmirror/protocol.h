@@ -8,7 +8,8 @@
 // anything is allocated. Large values (the index, a scan) travel as BLOB_PART
 // frames ended by BLOB_END.
 //
-// Requests are answered in order. Answered: HELLO, LOAD_INDEX, SCAN,
+// Requests are answered in order, so the sender may send several before
+// reading (HELLO, LOAD_INDEX and READ_MARKER go out together). Answered: HELLO, LOAD_INDEX, SCAN,
 // READ_MARKER, FILE_COMMIT, REMOVE, FINISH, SYNC (OK/ERROR, data before
 // them as blobs). Not answered, to keep the pipe full: MAKE_DIR, FILE_OPEN,
 // FILE_DATA, FILE_ABORT, SYMLINK, SET_META, ROOT_META, BEGIN_CYCLE — the
@@ -50,7 +51,8 @@ enum class FrameType : uint8_t {
   kSync = 16,        // -> OK (reports a pending error)
   kBlobPart = 17,
   kBlobEnd = 18,
-  kBye = 19,
+  kBye = 19,  // -> OK, sent after the server released the destination (its lock): the sender may then drop
+              // the connection without waiting for the server process to exit
   // server -> sender
   kOk = 64,
   kError = 65,  // u8 error kind, message
