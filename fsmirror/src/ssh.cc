@@ -159,7 +159,7 @@ class Ssh : public SshChannel {
 
   std::string remote_stderr() override {
     if (pump_ != nullptr) pump_->stop();  // the session is this thread's again
-    std::string out;
+    std::string out = pump_ != nullptr ? pump_->captured_stderr() : std::string();
     char buf[4096];
     libssh2_session_set_blocking(session_, 0);
     while (true) {
@@ -290,7 +290,7 @@ class Ssh : public SshChannel {
     if (libssh2_channel_exec(channel_, command.c_str()) != 0) {
       throw_error(Error::Kind::kRuntime, "ssh {}: exec '{}': {}", where(), command, last_error(session_));
     }
-    pump_ = std::make_unique<SshPump>(session_, channel_, where());
+    pump_ = std::make_unique<SshPump>(session_, channel_, sock_, where());
   }
 
   SshUrl url_;

@@ -1,7 +1,12 @@
 // The SSH channel's I/O thread (ssh_pump.h).
 #include "ssh_pump.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 
@@ -19,13 +24,26 @@ std::string last_error(LIBSSH2_SESSION* session) {
 
 }  // namespace
 
-SshPump::SshPump(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, std::string where)
-    : session_(session), channel_(channel), where_(std::move(where)) {
+SshPump::SshPump(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, int socket, std::string where)
+    : session_(session),
+      channel_(channel),
+      socket_(socket),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+      where_(std::move(where)) {
+  if (wake_fd_ < 0) throw_error(Error::Kind::kIo, "ssh {}: eventfd: {}", where_, std::strerror(errno));
   out_.reserve(kBufferSize);
   thread_ = std::thread([this] { run(); });
 }
 
-SshPump::~SshPump() { stop(); }
+SshPump::~SshPump() {
+  stop();
+  ::close(wake_fd_);
+}
+
+std::string SshPump::captured_stderr() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stderr_;
+}
 
 void SshPump::check_failed() {
   if (!failure_.empty()) throw_error(Error::Kind::kNetwork, "ssh {}: {}", where_, failure_);
@@ -92,6 +110,8 @@ void SshPump::stop() noexcept {
     stopping_ = true;
     cv_.notify_all();
   }
+  const uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
   thread_.join();
 }
 
@@ -144,7 +164,11 @@ void SshPump::send_buffer(const std::string& buffer) {
 bool SshPump::read_available(bool block) {
   char buf[64 << 10];
   bool got = false;
-  if (!block) libssh2_session_set_blocking(session_, 0);
+  libssh2_session_set_blocking(session_, 0);
+  struct BlockingAgain {
+    LIBSSH2_SESSION* session;
+    ~BlockingAgain() { libssh2_session_set_blocking(session, 1); }
+  } blocking_again{session_};
   while (true) {
     const ssize_t n = libssh2_channel_read(channel_, buf, sizeof(buf));
     if (n > 0) {
@@ -154,20 +178,42 @@ bool SshPump::read_available(bool block) {
       if (block) break;
       continue;
     }
-    if (n == 0 || n == LIBSSH2_ERROR_EAGAIN) {
-      if (libssh2_channel_eof(channel_)) {
-        std::lock_guard<std::mutex> lock(mu_);
-        rx_eof_ = true;
-        break;
-      }
-      if (!block) break;
-      continue;
+    if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) throw_error(Error::Kind::kNetwork, "read: {}", last_error(session_));
+    drain_stderr();  // else the channel's EOF is never reported (see the header)
+    if (libssh2_channel_eof(channel_)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      rx_eof_ = true;
+      break;
     }
-    if (!block) libssh2_session_set_blocking(session_, 1);
-    throw_error(Error::Kind::kNetwork, "read: {}", last_error(session_));
+    if (!block) break;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) break;
+    }
+    wait_for_socket();
   }
-  if (!block) libssh2_session_set_blocking(session_, 1);
   return got;
+}
+
+void SshPump::drain_stderr() {
+  char buf[4096];
+  while (true) {
+    const ssize_t n = libssh2_channel_read_stderr(channel_, buf, sizeof(buf));
+    if (n <= 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    // Bounded: only the start of it names the problem.
+    if (stderr_.size() < (64 << 10)) stderr_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+void SshPump::wait_for_socket() {
+  const int directions = libssh2_session_block_directions(session_);
+  pollfd fds[2] = {{socket_, 0, 0}, {wake_fd_, POLLIN, 0}};
+  if ((directions & LIBSSH2_SESSION_BLOCK_INBOUND) != 0) fds[0].events |= POLLIN;
+  if ((directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0) fds[0].events |= POLLOUT;
+  if (fds[0].events == 0) fds[0].events = POLLIN;
+  while (::poll(fds, 2, -1) < 0 && errno == EINTR) {
+  }
 }
 
 }  // namespace galaxis::fsmirror

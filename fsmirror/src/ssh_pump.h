@@ -14,6 +14,12 @@
 // (non-blocking), so an answer the sender waits for is not stuck behind the
 // queue. A network error is kept and thrown (kNetwork) from the caller's
 // next write/flush/read_some.
+//
+// Reads are non-blocking calls and the thread waits on the socket itself
+// (poll, woken by stop()): libssh2 reports the channel's end only once every
+// packet queued for it is consumed, the far side's stderr included, so a
+// blocking stdout read hung forever when the far side failed to start (exit
+// 127, "not found" on stderr). The stderr bytes are kept (captured_stderr()).
 #pragma once
 
 #include <libssh2.h>
@@ -29,7 +35,8 @@ namespace galaxis::fsmirror {
 
 class SshPump {
  public:
-  SshPump(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, std::string where);
+  // `socket`: the session's connected socket (waited on with poll).
+  SshPump(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel, int socket, std::string where);
   ~SshPump();
   SshPump(const SshPump&) = delete;
   SshPump& operator=(const SshPump&) = delete;
@@ -42,6 +49,8 @@ class SshPump {
   // Sends what is queued (unless an error stopped it) and ends the thread.
   // Idempotent; never throws.
   void stop() noexcept;
+  // What the far side wrote to stderr while the pump ran.
+  std::string captured_stderr();
 
  private:
   static constexpr size_t kBufferSize = 256 << 10;
@@ -50,11 +59,15 @@ class SshPump {
   void run();
   void send_buffer(const std::string& buffer);  // pump thread; throws on error
   bool read_available(bool block);              // pump thread; returns whether bytes arrived
+  void drain_stderr();                          // pump thread, non-blocking session
+  void wait_for_socket();                       // pump thread: until readable/writable as libssh2 needs, or stop()
   void check_failed();                          // caller thread, lock held
   void push_locked(std::unique_lock<std::mutex>& lock);
 
   LIBSSH2_SESSION* session_;
   LIBSSH2_CHANNEL* channel_;
+  int socket_;
+  int wake_fd_;  // eventfd: stop() ends a wait_for_socket()
   std::string where_;
 
   std::mutex mu_;
@@ -67,6 +80,7 @@ class SshPump {
   bool stopping_ = false;
   bool busy_ = false;  // the thread is inside a libssh2 call for a queued buffer
   std::string failure_;
+  std::string stderr_;
 
   std::string out_;  // caller's buffer being filled (caller thread only)
   std::thread thread_;

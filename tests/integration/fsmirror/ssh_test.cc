@@ -64,6 +64,23 @@ TEST(SshMirror, WrongOrRsaUserKeyIsRefused) {
   EXPECT_EQ(compare_trees(src.path(), dest.path()), "");
 }
 
+TEST(SshMirror, MissingFarSideBinaryFailsWithItsErrorInsteadOfHanging) {
+  // The far shell exits 127 with "No such file" on stderr; libssh2 reports
+  // the channel's end only once that stderr is read (it hung forever before).
+  TempDir src("src"), dest("dest");
+  write_file(src / "f", "f");
+  const auto& sshd = shared_ssh_server();
+  std::string out;
+  const int code = shell(std::string("timeout 60 ") + GALAXIS_BINARY + " mirror --settle 0 --quiet '" + src.path() +
+                             "' '" + sshd.url(dest.path()) + "' --identity '" + sshd.user_key() + "' --known-hosts '" +
+                             sshd.known_hosts() + "' --remote-path /nonexistent/galaxis-relay 2>&1",
+                         &out);
+  EXPECT_EQ(code, 1) << "124 = timed out (hung): " << out;
+  EXPECT_NE(out.find("/nonexistent/galaxis-relay"), std::string::npos) << out;
+  EXPECT_NE(out.find("remote exit status 127"), std::string::npos) << out;
+  EXPECT_EQ(walk_tree(dest.path()).size(), 1u) << "nothing may be written";
+}
+
 TEST(SshMirror, WatchReconnectsAfterTheConnectionDrops) {
   TempDir src("src"), dest("dest");
   const auto& sshd = shared_ssh_server();
