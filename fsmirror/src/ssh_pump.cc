@@ -190,6 +190,10 @@ bool SshPump::read_available(bool block) {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) break;
     }
+    // Reading stderr may have taken stdout packets off the socket into
+    // libssh2's queue: the socket would then stay quiet with the answer
+    // already here. Wait only when nothing is queued for the channel.
+    if (libssh2_poll_channel_read(channel_, 1) > 0) continue;
     wait_for_socket();
   }
   return got;

@@ -77,7 +77,8 @@ TEST(SshMirror, MissingFarSideBinaryFailsWithItsErrorInsteadOfHanging) {
                          &out);
   EXPECT_EQ(code, 1) << "124 = timed out (hung): " << out;
   EXPECT_NE(out.find("/nonexistent/galaxis-relay"), std::string::npos) << out;
-  EXPECT_NE(out.find("remote exit status 127"), std::string::npos) << out;
+  // The far shell's reason; its exit status (127) may arrive after the channel's EOF, so it is not always shown.
+  EXPECT_NE(out.find("No such file or directory"), std::string::npos) << out;
   EXPECT_EQ(walk_tree(dest.path()).size(), 1u) << "nothing may be written";
 }
 
