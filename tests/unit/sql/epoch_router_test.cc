@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "galaxis/common/error.h"
+#include "write_set_fixture.h"
 
 namespace galaxis::sql {
 namespace {
@@ -126,26 +127,19 @@ TEST(EpochRouterTest, SingleModeSendsEverythingToWorkerZeroWithoutConflictCuts) 
 }
 
 TEST(EpochRouterTest, SharedTokensSpreadButTheirExclusiveTwinOrdersAgainstEveryHolder) {
-  auto set = [](std::initializer_list<uint64_t> exclusive, std::initializer_list<uint64_t> shared) {
-    WriteSet s;
-    for (uint64_t t : exclusive) s.add(t);
-    for (uint64_t t : shared) s.add_shared(t);
-    s.finish();
-    return s;
-  };
   EpochRouter router(3);
-  EXPECT_EQ(take(router, set({1}, {100}), 1), 0);
-  EXPECT_EQ(take(router, set({2}, {100}), 1), 1) << "a shared token does not pull";
-  EXPECT_EQ(take(router, set({3}, {100}), 1), 2);
-  EXPECT_EQ(router.route(set({100}, {})), std::nullopt) << "the exclusive twin: held by three workers";
+  EXPECT_EQ(take(router, write_set_of({1}, {100}), 1), 0);
+  EXPECT_EQ(take(router, write_set_of({2}, {100}), 1), 1) << "a shared token does not pull";
+  EXPECT_EQ(take(router, write_set_of({3}, {100}), 1), 2);
+  EXPECT_EQ(router.route(write_set_of({100}, {})), std::nullopt) << "the exclusive twin: held by three workers";
   EpochRouter one(3);
-  EXPECT_EQ(take(one, set({1}, {100}), 5), 0);
-  EXPECT_EQ(take(one, set({100}, {}), 1), 0) << "one shared holder: follow it";
-  EXPECT_EQ(take(one, set({2}, {100}), 1), 0) << "the exclusive holder pulls a shared token";
-  EXPECT_EQ(take(one, set({3}, {101}), 1), 1);
+  EXPECT_EQ(take(one, write_set_of({1}, {100}), 5), 0);
+  EXPECT_EQ(take(one, write_set_of({100}, {}), 1), 0) << "one shared holder: follow it";
+  EXPECT_EQ(take(one, write_set_of({2}, {100}), 1), 0) << "the exclusive holder pulls a shared token";
+  EXPECT_EQ(take(one, write_set_of({3}, {101}), 1), 1);
   one.clear();
-  EXPECT_EQ(take(one, set({100}, {}), 1), 0);
-  EXPECT_EQ(take(one, set({4}, {}), 1), 1) << "cleared with the epoch";
+  EXPECT_EQ(take(one, write_set_of({100}, {}), 1), 0);
+  EXPECT_EQ(take(one, write_set_of({4}, {}), 1), 1) << "cleared with the epoch";
 }
 
 TEST(EpochRouterTest, WorkerCountIsChecked) {

@@ -11,6 +11,8 @@
 #include <random>
 #include <set>
 
+#include "write_set_fixture.h"
+
 namespace galaxis::sql {
 namespace {
 
@@ -698,20 +700,13 @@ TEST(WriteSet, FinishSortsAndDeduplicates) {
 }
 
 TEST(WriteSet, SharedTokensConflictOnlyWithTheirExclusiveTwin) {
-  auto make = [](std::initializer_list<uint64_t> exclusive, std::initializer_list<uint64_t> shared) {
-    WriteSet set;
-    for (uint64_t t : exclusive) set.add(t);
-    for (uint64_t t : shared) set.add_shared(t);
-    set.finish();
-    return set;
-  };
-  EXPECT_FALSE(make({1}, {7}).intersects(make({2}, {7})));
-  EXPECT_TRUE(make({1}, {7}).intersects(make({7}, {})));
-  EXPECT_TRUE(make({7}, {}).intersects(make({1}, {7})));
-  EXPECT_TRUE(make({7}, {}).intersects(make({7}, {})));
-  EXPECT_FALSE(make({}, {7}).intersects(make({}, {8})));
+  EXPECT_FALSE(write_set_of({1}, {7}).intersects(write_set_of({2}, {7})));
+  EXPECT_TRUE(write_set_of({1}, {7}).intersects(write_set_of({7}, {})));
+  EXPECT_TRUE(write_set_of({7}, {}).intersects(write_set_of({1}, {7})));
+  EXPECT_TRUE(write_set_of({7}, {}).intersects(write_set_of({7}, {})));
+  EXPECT_FALSE(write_set_of({}, {7}).intersects(write_set_of({}, {8})));
   // add() keeps a token exclusive whatever its top bit.
-  EXPECT_TRUE(make({WriteSet::kShared | 5}, {}).intersects(make({5}, {})));
+  EXPECT_TRUE(write_set_of({WriteSet::kShared | 5}, {}).intersects(write_set_of({5}, {})));
 }
 
 }  // namespace
