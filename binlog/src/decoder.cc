@@ -181,11 +181,11 @@ void Decoder::decode_body(Event& event, std::span<const uint8_t> bytes, bool inn
     case EventType::kTransactionPayload: event.body = detail::decode_transaction_payload(body); return;
     case EventType::kTableMap: {
       const auto raw = bytes.subspan(header_length, bytes.size() - header_length - trailer);
-      std::string key(reinterpret_cast<const char*>(raw.data()), raw.size());
+      const std::string_view key(reinterpret_cast<const char*>(raw.data()), raw.size());
       auto known = decoded_maps_.find(key);
       if (known == decoded_maps_.end()) {
         if (decoded_maps_.size() >= 4096) decoded_maps_.clear();
-        known = decoded_maps_.emplace(std::move(key), detail::decode_table_map(body, format_)).first;
+        known = decoded_maps_.emplace(std::string(key), detail::decode_table_map(body, format_)).first;
       }
       tables_[known->second->table_id] = known->second;
       event.body = known->second;

@@ -25,6 +25,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "galaxis/binlog/events.h"
@@ -95,7 +96,12 @@ class Decoder {
   // so an identical body reuses the decoded (immutable) map instead of
   // decoding it again, and consumers' per-map caches keep hitting (same
   // pointer, same content). Cleared with tables_; bounded.
-  std::unordered_map<std::string, std::shared_ptr<const TableMap>> decoded_maps_;
+  // Looked up by a view of the event's bytes: a hit allocates nothing.
+  struct BodyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view body) const { return std::hash<std::string_view>{}(body); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const TableMap>, BodyHash, std::equal_to<>> decoded_maps_;
   std::optional<uint64_t> encrypted_after_;  // offset of START_ENCRYPTION
 };
 
