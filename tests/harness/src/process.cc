@@ -80,7 +80,10 @@ bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout, int* status) {
   if (has_exited(pid, status)) return true;
   // A pidfd becomes readable when the child exits: no polling interval.
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) return has_exited(pid, status);  // already reaped by someone else
+  if (pidfd < 0) {
+    if (errno == ESRCH) return has_exited(pid, status);  // already reaped by someone else
+    throw_error(Error::Kind::kRuntime, "pidfd_open({}): {}", pid, std::strerror(errno));
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left =
