@@ -60,9 +60,7 @@ std::optional<std::string> ascii_fold(std::string_view bytes, AsciiFoldRule rule
   std::optional<std::string_view> span = ascii_fold_span(bytes, rule);
   if (!span) return std::nullopt;
   std::string out(*span);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = ascii_lower(c);
   return out;
 }
 

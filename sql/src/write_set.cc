@@ -29,7 +29,7 @@ class Hasher {
   // Identifiers compare case-insensitively on some servers
   // (lower_case_table_names, index names always): folding them can only merge.
   void lower_bytes(std::string_view s) {
-    for (char c : s) byte(static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    for (char c : s) byte(static_cast<uint8_t>(ascii_lower(c)));
   }
   void u64(uint64_t v) {
     for (int i = 0; i < 8; ++i) byte(static_cast<uint8_t>(v >> (8 * i)));

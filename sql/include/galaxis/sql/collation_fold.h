@@ -43,6 +43,11 @@ AsciiFoldRule ascii_fold_rule(std::string_view charset, std::string_view collati
 // is outside 0x20..0x7E or the rule is kUnknown.
 std::optional<std::string_view> ascii_fold_span(std::string_view bytes, AsciiFoldRule rule);
 
+// The fold's lowering of one byte of a span: the write set hashes each byte
+// through this, and ascii_fold() below builds its string with it, so the
+// real-server sweep over ascii_fold() checks the lowering the write set uses.
+constexpr char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 // The fold itself (lower-cased span), for tests and logs.
 std::optional<std::string> ascii_fold(std::string_view bytes, AsciiFoldRule rule);
 
