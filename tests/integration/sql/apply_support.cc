@@ -19,6 +19,16 @@ std::unique_ptr<sql::Applier> make_applier(Server& passive, sql::ApplierOptions 
   return std::make_unique<sql::Applier>(target_connection(passive), std::move(options));
 }
 
+std::unique_ptr<sql::ParallelApplier> make_parallel_copy(Server& passive, const std::string& db) {
+  sql::ParallelApplierOptions p;
+  p.applier.stream = db;
+  p.applier.compact_rows = true;
+  p.applier.filter.include = {db};
+  p.applier.filter.rename_db = {{db, db + "_copy"}};
+  p.workers = 4;
+  return std::make_unique<sql::ParallelApplier>([&passive] { return target_connection(passive); }, std::move(p));
+}
+
 size_t replay(Server& master, const binlog::BinlogPosition& from, sql::TransactionApplier& applier,
               std::function<void(const relay::TransactionInfo&)> after_commit) {
   return stream_into_applier(user_url(master, kSourceUser, kSourcePassword), 5151, from, applier,

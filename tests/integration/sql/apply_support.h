@@ -13,6 +13,7 @@
 #include "../support/stream_replay.h"
 #include "galaxis/relay/replication_stream.h"
 #include "galaxis/sql/applier.h"
+#include "galaxis/sql/parallel_applier.h"
 #include "galaxis/testing/harness.h"
 
 namespace galaxis::testing {
@@ -31,6 +32,9 @@ inline ConnectionUrl user_url(Server& server, const std::string& user, const std
 }
 sql::Connection target_connection(Server& passive);
 std::unique_ptr<sql::Applier> make_applier(Server& passive, sql::ApplierOptions options);
+// `run`'s shape over one database: 4 workers, compaction, `db` copied into
+// `db`_copy on the passive (stream name `db`).
+std::unique_ptr<sql::ParallelApplier> make_parallel_copy(Server& passive, const std::string& db);
 
 // Streams the master's binlog from `from` to its current end into the
 // applier, then flushes. Returns the consumer's transaction count.

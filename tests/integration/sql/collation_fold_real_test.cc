@@ -258,13 +258,7 @@ TEST_P(CollationFoldRealTest, CaseInsensitiveUniqueKeyTableIsAppliedByManyWorker
   ASSERT_NE(sql::ascii_fold_rule("utf8mb4", collation), sql::AsciiFoldRule::kUnknown) << collation;
   ASSERT_EQ(master_->query_value("SELECT COUNT(*) FROM cfold.t"), std::to_string(kRows + kRows / 10));
 
-  sql::ParallelApplierOptions p;
-  p.applier.stream = "cfold";
-  p.applier.compact_rows = true;
-  p.applier.filter.include = {"cfold"};
-  p.applier.filter.rename_db = {{"cfold", "cfold_copy"}};
-  p.workers = 4;
-  auto parallel = std::make_unique<sql::ParallelApplier>([&] { return target_connection(*passive_); }, std::move(p));
+  auto parallel = make_parallel_copy(*passive_, "cfold");
   replay(*master_, from, *parallel);
   EXPECT_EQ(compare_databases(*master_, "cfold", *passive_, "cfold_copy"), "");
   const auto& cuts = parallel->epoch_cuts();

@@ -40,13 +40,7 @@ TEST(CompressedParallelTest, CompressedTransactionsAreRoutedByTheirRowsNotAsBarr
   for (const auto& row : events) payloads += row.size() > 2 && row[2] && *row[2] == "Transaction_payload" ? 1 : 0;
   ASSERT_GE(payloads, static_cast<size_t>(kTransactions)) << "the master did not compress the transactions";
 
-  sql::ParallelApplierOptions p;
-  p.applier.stream = "cpar";
-  p.applier.compact_rows = true;
-  p.applier.filter.include = {"cpar"};
-  p.applier.filter.rename_db = {{"cpar", "cpar_copy"}};
-  p.workers = 4;
-  auto parallel = std::make_unique<sql::ParallelApplier>([&] { return target_connection(passive); }, std::move(p));
+  auto parallel = make_parallel_copy(passive, "cpar");
   replay(master, from, *parallel);
   EXPECT_EQ(compare_databases(master, "cpar", passive, "cpar_copy"), "");
   const auto& cuts = parallel->epoch_cuts();
