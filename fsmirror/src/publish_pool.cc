@@ -17,7 +17,10 @@ PublishPool::~PublishPool() {
 void PublishPool::post(Task task) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.size() < kMaxPending || failure_; });
-  if (failure_) throw *failure_;
+  if (failure_) {
+    reported_ = true;
+    throw *failure_;
+  }
   queue_.push_back(std::move(task));
   if (threads_.size() < kThreads && threads_.size() < queue_.size() + running_) {
     threads_.emplace_back([this] { run(); });
@@ -28,7 +31,15 @@ void PublishPool::post(Task task) {
 void PublishPool::drain() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
-  if (failure_) throw *failure_;
+  if (!failure_) return;
+  // Every task queued before the failure has been skipped by now: the pool is
+  // usable again (the --serve side answers many cycles of one --watch
+  // session), and a failure already thrown by post() is not thrown twice.
+  std::optional<Error> failure = std::move(failure_);
+  failure_.reset();
+  const bool reported = reported_;
+  reported_ = false;
+  if (!reported) throw *failure;
 }
 
 void PublishPool::run() {

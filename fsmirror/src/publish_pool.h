@@ -16,9 +16,10 @@
 // Tasks run in any order on up to kThreads threads (started on the first
 // post, so a cycle that publishes nothing starts none). post() blocks while
 // kMaxPending tasks wait (each holds a directory fd). The first failure is
-// kept and every task after it is skipped; drain() waits for all tasks and
-// throws that failure, as does every later post() and drain(). The destructor waits for the queued tasks
-// without throwing.
+// kept and every task queued after it is skipped; post() throws it instead of
+// queueing, and drain() waits for all tasks, then throws it unless post()
+// did, and clears it (the next cycle starts clean). The destructor waits for
+// the queued tasks without throwing.
 #pragma once
 
 #include <condition_variable>
@@ -49,7 +50,8 @@ class PublishPool {
   // skipped = true so it can clean up (remove its temp file) instead.
   using Task = std::function<void(bool skipped)>;
   void post(Task task);
-  // Waits until every queued task has run; throws the kept failure.
+  // Waits until every queued task has run (or was skipped); throws the kept
+  // failure unless post() threw it already, and forgets it.
   void drain();
 
  private:
@@ -61,6 +63,7 @@ class PublishPool {
   size_t running_ = 0;
   bool stopping_ = false;
   std::optional<Error> failure_;
+  bool reported_ = false;  // post() has thrown failure_ already
   std::vector<std::thread> threads_;
 };
 
