@@ -20,6 +20,7 @@
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/fsmirror/rel_path.h"
+#include "publish_pool.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -169,6 +170,7 @@ class LocalDestination : public Destination {
   std::string where(std::string_view path) const { return root_ + "/" + printable_path(path); }
 
   void open(bool read_only) override {
+    pool_.drain();
     read_only_ = read_only;
     if (!read_only) make_root();
     root_fd_ = UniqueFd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -198,6 +200,7 @@ class LocalDestination : public Destination {
   }
 
   std::optional<std::string> load_index_bytes() override {
+    pool_.drain();
     if (state_fd_.get() < 0) return std::nullopt;
     if (::faccessat(state_fd_.get(), "dirty", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
       log::info("mirror: the last run into {} did not finish; scanning the destination", root_);
@@ -218,6 +221,7 @@ class LocalDestination : public Destination {
   }
 
   ScanResult scan(bool hash_files) override {
+    pool_.drain();
     ScanOptions options;
     options.hash_files = hash_files;
     options.remove_temps = !read_only_;
@@ -230,6 +234,7 @@ class LocalDestination : public Destination {
   }
 
   void begin_cycle() override {
+    pool_.drain();
     UniqueFd fd(::openat(state_fd_.get(), "dirty", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0) throw_error(Error::Kind::kIo, "create {}/dirty: {}", where(kStateDirName), io_message(errno));
     if (options_.fsync) {
@@ -239,6 +244,7 @@ class LocalDestination : public Destination {
   }
 
   void make_dir(const Entry& entry, bool replace) override {
+    pool_.drain();
     check_rel_path(entry.path);
     const int parent = parent_fd(entry.path);
     const std::string name(base_name(entry.path));
@@ -291,6 +297,7 @@ class LocalDestination : public Destination {
   }
 
   void set_meta(const Entry& entry) override {
+    if (entry.meta.type == NodeType::kDir) pool_.drain();  // renames into it change its mtime
     check_rel_path(entry.path);
     const int parent = parent_fd(entry.path);
     const std::string name(base_name(entry.path));
@@ -310,9 +317,13 @@ class LocalDestination : public Destination {
     apply_meta(fd.get(), entry.meta, entry.path);
   }
 
-  void set_root_meta(const Meta& meta) override { apply_meta(root_fd_.get(), meta, ""); }
+  void set_root_meta(const Meta& meta) override {
+    pool_.drain();  // renames change the directory's mtime
+    apply_meta(root_fd_.get(), meta, "");
+  }
 
   void remove(const Entry& entry) override {
+    pool_.drain();  // deletions after additions
     check_rel_path(entry.path);
     const int parent = parent_fd(entry.path);
     remove_tree(parent, std::string(base_name(entry.path)), where(entry.path));
@@ -320,6 +331,7 @@ class LocalDestination : public Destination {
   }
 
   void finish_cycle(const Index& index, bool entries_changed, const std::string& marker_json) override {
+    pool_.drain();  // the index and the marker only after every file is in place
     if (entries_changed) write_state_file("index", serialize_index(index));
     if (!marker_json.empty()) write_state_file("complete.json", marker_json + "\n");
     if (::unlinkat(state_fd_.get(), "dirty", 0) != 0 && errno != ENOENT) {
@@ -328,7 +340,10 @@ class LocalDestination : public Destination {
     if (options_.fsync) ::fsync(state_fd_.get());
   }
 
-  std::string read_marker() override { return read_state_file("complete.json").value_or(""); }
+  std::string read_marker() override {
+    pool_.drain();
+    return read_state_file("complete.json").value_or("");
+  }
 
   // Sets owner, mode and mtime through an open fd (owner first: chown clears setuid bits).
   void apply_meta(int fd, const Meta& meta, const std::string& path) {
@@ -345,6 +360,46 @@ class LocalDestination : public Destination {
     const timespec times[2] = {to_timespec(meta.mtime_ns), to_timespec(meta.mtime_ns)};
     if (::futimens(fd, times) != 0) {
       throw_error(Error::Kind::kIo, "set mtime of {}: {}", path.empty() ? root_ : where(path), std::strerror(errno));
+    }
+  }
+
+  // Publishes a finished, closed temp file. Replacing an existing file is the
+  // slow rename (publish_pool.h): it runs on the pool, which owns `dirfd` and
+  // the temp from here on (and removes the temp if it does not run). A new
+  // name is renamed at once (cheap), and a directory in the way is removed
+  // after the pool has drained (rare: the source turned a directory into a
+  // file).
+  void publish_file(UniqueFd dirfd, const std::string& temp, const std::string& path) {
+    const std::string name(base_name(path));
+    struct stat st;
+    const bool exists = ::fstatat(dirfd.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!exists || S_ISDIR(st.st_mode)) {
+      try {
+        if (exists) pool_.drain();
+        publish(dirfd.get(), temp, path);
+      } catch (...) {
+        ::unlinkat(dirfd.get(), temp.c_str(), 0);
+        throw;
+      }
+      return;
+    }
+    auto fd = std::make_shared<UniqueFd>(std::move(dirfd));
+    try {
+      pool_.post([this, fd, temp, path, name](bool skipped) {
+        if (skipped) {
+          ::unlinkat(fd->get(), temp.c_str(), 0);
+          return;
+        }
+        if (::renameat(fd->get(), temp.c_str(), fd->get(), name.c_str()) != 0) {
+          const int err = errno;
+          ::unlinkat(fd->get(), temp.c_str(), 0);
+          throw_error(Error::Kind::kIo, "rename into {}: {}", where(path), io_message(err));
+        }
+        if (options_.fsync) ::fsync(fd->get());
+      });
+    } catch (...) {
+      ::unlinkat(fd->get(), temp.c_str(), 0);
+      throw;
     }
   }
 
@@ -477,6 +532,7 @@ class LocalDestination : public Destination {
   UniqueFd root_fd_, state_fd_, lock_fd_;
   std::string cached_parent_;
   UniqueFd cached_parent_fd_;
+  PublishPool pool_;  // last: its destructor finishes the queued renames while the rest is alive
 };
 
 void LocalFileSink::write(const uint8_t* data, size_t size) {
@@ -522,8 +578,9 @@ void LocalFileSink::commit(const Entry& entry) {
     // close() can report a delayed write error (NFS, full disk): check it.
     if (::close(fd_.release()) != 0)
       throw_error(Error::Kind::kIo, "close {}: {}", owner_.where(path_), io_message(errno));
-    owner_.publish(dirfd_.get(), temp_, path_);
-    temp_.clear();
+    std::string temp = std::move(temp_);
+    temp_.clear();  // the temp is publish_file's now (it removes it on failure)
+    owner_.publish_file(std::move(dirfd_), temp, path_);
   } catch (...) {
     abort();
     throw;

@@ -84,7 +84,10 @@ class PipelinedDestination : public Destination {
   void post(std::function<void()> fn, size_t bytes) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return queued_bytes_ + bytes <= kMaxQueuedBytes || queue_.empty() || failure_; });
-    if (failure_) throw *failure_;
+    if (failure_) {
+      reported_ = true;
+      throw *failure_;
+    }
     queued_bytes_ += bytes;
     queue_.push_back(Op{std::move(fn), bytes, false});
     cv_.notify_all();
@@ -112,7 +115,15 @@ class PipelinedDestination : public Destination {
   void drain() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
-    if (failure_) throw *failure_;
+    if (!failure_) return;
+    // Everything queued after the failure was skipped by now. Thrown once
+    // (here or by post()), then forgotten: a --watch cycle after a failed one
+    // runs on the same destination and must not fail with the old error.
+    std::optional<Error> failure = std::move(failure_);
+    failure_.reset();
+    const bool reported = reported_;
+    reported_ = false;
+    if (!reported) throw *failure;
   }
 
   void run() {
@@ -152,6 +163,7 @@ class PipelinedDestination : public Destination {
   bool busy_ = false;
   bool stopping_ = false;
   std::optional<Error> failure_;
+  bool reported_ = false;  // post() has thrown failure_ already
   std::thread worker_;
 };
 

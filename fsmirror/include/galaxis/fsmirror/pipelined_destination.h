@@ -12,7 +12,8 @@
 // queued in order (at most kMaxQueuedBytes of file data waiting); the first
 // failure is kept, everything after it is skipped (nothing is written after a
 // failure, no deletion follows a failed addition), and it is thrown from the
-// caller's next call. Calls that answer (open, load_index, scan,
+// caller's next call — once: when the queue has drained it is forgotten, so
+// the next --watch cycle on the same destination starts clean. Calls that answer (open, load_index, scan,
 // read_marker), remove and finish_cycle first wait for the queue to drain, so
 // the completion marker is written only after every file is published. A file
 // aborted or abandoned (SIGTERM) has its temp removed on the thread, in order.

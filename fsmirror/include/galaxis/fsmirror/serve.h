@@ -11,6 +11,12 @@
 // outside PATH. A malformed frame (unknown type, oversized length, bad zstd,
 // bad entry) is answered with ERROR and ends the session (exit 1): the byte
 // stream cannot be trusted after it.
+//
+// When `in_fd` is a pipe (sshd's exec channel) it is grown to 2 MiB (1 MiB
+// unprivileged) first: with the default 64 KiB, sshd buffered the sender's
+// bytes itself while this side wrote a file, and its buffer growth (realloc
+// and copy into fresh pages) cost sshd 2–3x the CPU of everything else on
+// this side (serve.cc, grow_input_pipe).
 #pragma once
 
 #include <string>

@@ -1,0 +1,71 @@
+// PublishPool (publish_pool.h).
+#include "publish_pool.h"
+
+#include <exception>
+
+namespace galaxis::fsmirror {
+
+PublishPool::~PublishPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  for (std::thread& t : threads_) t.join();  // runs what is queued first
+}
+
+void PublishPool::post(Task task) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return queue_.size() < kMaxPending || failure_; });
+  if (failure_) {
+    reported_ = true;
+    throw *failure_;
+  }
+  queue_.push_back(std::move(task));
+  if (threads_.size() < kThreads && threads_.size() < queue_.size() + running_) {
+    threads_.emplace_back([this] { run(); });
+  }
+  cv_.notify_all();
+}
+
+void PublishPool::drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
+  if (!failure_) return;
+  // Every task queued before the failure has been skipped by now: the pool is
+  // usable again (the --serve side answers many cycles of one --watch
+  // session), and a failure already thrown by post() is not thrown twice.
+  std::optional<Error> failure = std::move(failure_);
+  failure_.reset();
+  const bool reported = reported_;
+  reported_ = false;
+  if (!reported) throw *failure;
+}
+
+void PublishPool::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, nothing left
+    Task task = std::move(queue_.front());
+    queue_.pop_front();
+    const bool skip = failure_.has_value();
+    ++running_;
+    lock.unlock();
+    std::optional<Error> error;
+    try {
+      task(skip);
+    } catch (const Error& e) {
+      error = e;
+    } catch (const std::exception& e) {
+      error = Error(Error::Kind::kRuntime, e.what());
+    }
+    task = nullptr;  // releases what it captured (directory fds) outside the lock
+    lock.lock();
+    --running_;
+    if (error && !failure_) failure_ = std::move(error);
+    cv_.notify_all();
+  }
+}
+
+}  // namespace galaxis::fsmirror

@@ -1,0 +1,88 @@
+// PublishPool (fsmirror/src/publish_pool.h): every task is called exactly
+// once (run, or skipped after a failure so it can remove its temp file), and
+// the first failure is thrown once, by the next post() or drain().
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "../../../fsmirror/src/publish_pool.h"
+#include "galaxis/common/error.h"
+
+namespace galaxis::fsmirror {
+namespace {
+
+TEST(PublishPool, RunsEveryTaskBeforeDrainReturns) {
+  PublishPool pool;
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 1000; ++i) {
+    pool.post([&](bool skipped) {
+      EXPECT_FALSE(skipped);
+      ran.fetch_add(1);
+    });
+  }
+  pool.drain();
+  EXPECT_EQ(ran.load(), 1000);
+  pool.drain();  // nothing queued: returns at once
+}
+
+TEST(PublishPool, FirstFailureIsThrownAndLaterTasksAreSkippedNotLost) {
+  PublishPool pool;
+  std::atomic<int> ran{0}, skipped{0};
+  const auto count = [&](bool skip) { (skip ? skipped : ran).fetch_add(1); };
+  for (int i = 0; i < 10; ++i) pool.post(count);
+  pool.post([](bool) { throw Error(Error::Kind::kIo, "rename into /dest/d/f17: Operation not permitted"); });
+  int posted = 11;
+  bool thrown_by_post = false;
+  try {
+    for (int i = 0; i < 200; ++i, ++posted) pool.post(count);
+  } catch (const Error& e) {
+    thrown_by_post = true;
+    EXPECT_NE(std::string(e.what()).find("d/f17"), std::string::npos);
+  }
+  try {
+    pool.drain();
+    EXPECT_TRUE(thrown_by_post) << "the failure was thrown by neither post() nor drain()";
+  } catch (const Error& e) {
+    EXPECT_FALSE(thrown_by_post) << "thrown twice";
+    EXPECT_EQ(e.kind(), Error::Kind::kIo);
+    EXPECT_NE(std::string(e.what()).find("d/f17"), std::string::npos);
+  }
+  EXPECT_EQ(ran.load() + skipped.load(), posted - 1);  // all but the failing one, each once
+  // Reported once: the next cycle (a --watch session's) starts clean.
+  const int before = ran.load();
+  pool.post(count);
+  pool.drain();
+  EXPECT_EQ(ran.load(), before + 1);
+}
+
+TEST(PublishPool, FailureThrownByPostIsNotThrownAgainByDrain) {
+  PublishPool pool;
+  pool.post([](bool) { throw Error(Error::Kind::kIo, "rename into /dest/x: Operation not permitted"); });
+  bool thrown = false;
+  for (int i = 0; i < 1000 && !thrown; ++i) {
+    try {
+      pool.post([](bool) {});
+    } catch (const Error&) {
+      thrown = true;
+    }
+  }
+  if (thrown) {
+    EXPECT_NO_THROW(pool.drain());
+  } else {
+    EXPECT_THROW(pool.drain(), Error);  // the failure had not happened yet when the posts ran
+  }
+  EXPECT_NO_THROW(pool.drain());
+}
+
+TEST(PublishPool, DestructorFinishesQueuedTasks) {
+  std::atomic<int> ran{0};
+  {
+    PublishPool pool;
+    for (int i = 0; i < 100; ++i) pool.post([&](bool) { ran.fetch_add(1); });
+  }
+  EXPECT_EQ(ran.load(), 100);
+}
+
+}  // namespace
+}  // namespace galaxis::fsmirror
