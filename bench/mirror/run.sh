@@ -118,7 +118,9 @@ PY
 }
 
 # Each round runs mirror and rsync on the same input; odd rounds mirror
-# first, even rounds rsync first (A B B A ...). Cells are medians.
+# first, even rounds rsync first (A B B A ...); with a baseline the three
+# rotate (round 1: mirror base rsync, 2: base rsync mirror, 3: rsync mirror
+# base, ...). Cells are medians.
 cat "$DIR/src"/d0*/* >/dev/null  # warm the page cache for both tools alike
 for scenario in initial nochange changed; do
   for ((round = 1; round <= ROUNDS; round++)); do
@@ -128,8 +130,12 @@ for scenario in initial nochange changed; do
       order="mirror rsync"
       ((round % 2 == 0)) && order="rsync mirror"
       if [[ -n $BASE ]]; then
-        order="mirror base rsync"
-        ((round % 2 == 0)) && order="rsync base mirror"
+        # Rotate all three through every slot (a fixed middle slot ran
+        # measurably faster on this machine: an A/A run with one binary in
+        # two slots differed 2x).
+        tools=(mirror base rsync)
+        s=$(((round - 1) % 3))
+        order="${tools[s]} ${tools[(s + 1) % 3]} ${tools[(s + 2) % 3]}"
       fi
       for tool in $order; do
         if [[ $kind == local ]]; then
