@@ -6,12 +6,12 @@
 // (measured with perf on mariadb-repl-bin.000002). Slice-by-16 tables do
 // ~1 byte/cycle from the first byte; for long buffers zlib's braided code is
 // faster, so those go to zlib. Where the CPU has PCLMULQDQ (checked at run
-// time), buffers of 64 bytes and more are folded with carry-less multiplies
+// time), buffers of 16 bytes and more are folded with carry-less multiplies
 // instead (Intel, "Fast CRC Computation for Generic Polynomials Using
 // PCLMULQDQ", constants for the reflected polynomial as in the Linux kernel's
 // crc32-pclmul and Chromium's zlib): ~0.3 instructions per byte against ~4
 // for the tables, and no zlib call for long buffers. The tail (< 16 bytes)
-// and short events stay on the tables.
+// and shorter buffers stay on the tables.
 #include "galaxis/binlog/checksum.h"
 
 // Checksumming is on the hot path of every build, Debug and sanitizer ones
@@ -85,7 +85,8 @@ __attribute__((target("pclmul,sse4.1"))) inline __m128i clmul_fold(__m128i x, __
 }
 
 // The CRC register (not inverted by the caller's convention: `crc` is the
-// running ~value) after n bytes, n >= 64 and a multiple of 16.
+// running ~value) after n bytes, n >= 16 and a multiple of 16: four lanes of
+// 64 bytes where there are, then 16-byte blocks.
 __attribute__((target("pclmul,sse4.1"))) uint32_t crc32_clmul_register(const uint8_t* p, size_t n, uint32_t crc) {
   alignas(16) static const uint64_t k1k2[] = {0x0154442bd4, 0x01c6e41596};  // fold by 4 x 128 bits
   alignas(16) static const uint64_t k3k4[] = {0x01751997d0, 0x00ccaa009e};  // fold by 128 bits
@@ -94,29 +95,37 @@ __attribute__((target("pclmul,sse4.1"))) uint32_t crc32_clmul_register(const uin
   const auto load = [](const uint8_t* at) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at)); };
 
   __m128i x1 = _mm_xor_si128(load(p), _mm_cvtsi32_si128(static_cast<int>(crc)));
-  __m128i x2 = load(p + 16);
-  __m128i x3 = load(p + 32);
-  __m128i x4 = load(p + 48);
-  p += 64;
-  n -= 64;
-  __m128i k = _mm_load_si128(reinterpret_cast<const __m128i*>(k1k2));
-  while (n >= 64) {
-    const __m128i x5 = _mm_clmulepi64_si128(x1, k, 0x00);
-    const __m128i x6 = _mm_clmulepi64_si128(x2, k, 0x00);
-    const __m128i x7 = _mm_clmulepi64_si128(x3, k, 0x00);
-    const __m128i x8 = _mm_clmulepi64_si128(x4, k, 0x00);
-    x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, k, 0x11), x5), load(p));
-    x2 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x2, k, 0x11), x6), load(p + 16));
-    x3 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x3, k, 0x11), x7), load(p + 32));
-    x4 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x4, k, 0x11), x8), load(p + 48));
+  __m128i k;
+  if (n >= 64) {
+    __m128i x2 = load(p + 16);
+    __m128i x3 = load(p + 32);
+    __m128i x4 = load(p + 48);
     p += 64;
     n -= 64;
+    k = _mm_load_si128(reinterpret_cast<const __m128i*>(k1k2));
+    while (n >= 64) {
+      const __m128i x5 = _mm_clmulepi64_si128(x1, k, 0x00);
+      const __m128i x6 = _mm_clmulepi64_si128(x2, k, 0x00);
+      const __m128i x7 = _mm_clmulepi64_si128(x3, k, 0x00);
+      const __m128i x8 = _mm_clmulepi64_si128(x4, k, 0x00);
+      x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, k, 0x11), x5), load(p));
+      x2 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x2, k, 0x11), x6), load(p + 16));
+      x3 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x3, k, 0x11), x7), load(p + 32));
+      x4 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x4, k, 0x11), x8), load(p + 48));
+      p += 64;
+      n -= 64;
+    }
+    // Fold the four lanes into one.
+    k = _mm_load_si128(reinterpret_cast<const __m128i*>(k3k4));
+    x1 = clmul_fold(x1, x2, k);
+    x1 = clmul_fold(x1, x3, k);
+    x1 = clmul_fold(x1, x4, k);
+  } else {
+    p += 16;
+    n -= 16;
+    k = _mm_load_si128(reinterpret_cast<const __m128i*>(k3k4));
   }
-  // Fold the four lanes into one, then the remaining 16-byte blocks.
-  k = _mm_load_si128(reinterpret_cast<const __m128i*>(k3k4));
-  x1 = clmul_fold(x1, x2, k);
-  x1 = clmul_fold(x1, x3, k);
-  x1 = clmul_fold(x1, x4, k);
+  // The remaining 16-byte blocks.
   while (n >= 16) {
     x1 = clmul_fold(x1, load(p), k);
     p += 16;
@@ -124,7 +133,7 @@ __attribute__((target("pclmul,sse4.1"))) uint32_t crc32_clmul_register(const uin
   }
   // 128 -> 64 bits.
   const __m128i mask32 = _mm_setr_epi32(~0, 0, ~0, 0);
-  x2 = _mm_clmulepi64_si128(x1, k, 0x10);
+  __m128i x2 = _mm_clmulepi64_si128(x1, k, 0x10);
   x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2);
   k = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(k5k0));
   x2 = _mm_srli_si128(x1, 4);
@@ -152,7 +161,7 @@ bool crc32_uses_clmul() { return kHasClmul; }
 
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc) {
 #ifdef GALAXIS_CRC32_CLMUL
-  if (kHasClmul && data.size() >= 64) {
+  if (kHasClmul && data.size() >= 16) {
     const size_t folded = data.size() & ~size_t{15};
     crc = ~crc32_clmul_register(data.data(), folded, ~crc);
     return crc32_slice16(data.data() + folded, data.size() - folded, crc);

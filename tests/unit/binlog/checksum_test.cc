@@ -98,7 +98,7 @@ TEST(Crc32, MatchesZlibAtEveryLengthAndAlignment) {
 }
 
 // The PCLMULQDQ folding code (when this CPU has it) against the tables on
-// random contents, lengths (around the 64-byte switch and the 16-byte blocks,
+// random contents, lengths (every one to 400: the 16-byte switch, the 64-byte lanes and the tails;
 // up to past the old zlib threshold), alignments and seeds.
 TEST(Crc32, FoldingMatchesTheTablesOnRandomLengthsAndAlignments) {
   if (!detail::crc32_uses_clmul()) GTEST_SKIP() << "no PCLMULQDQ on this CPU: crc32() is the table version";

@@ -7,7 +7,7 @@
 namespace galaxis::binlog {
 
 // Carry-less-multiply folding where the CPU has PCLMULQDQ (run-time check),
-// slice-by-16 tables otherwise and for short buffers (binlog/src/checksum.cc).
+// slice-by-16 tables otherwise and for the last < 16 bytes (binlog/src/checksum.cc).
 uint32_t crc32(std::span<const uint8_t> data, uint32_t crc = 0);
 
 namespace detail {
