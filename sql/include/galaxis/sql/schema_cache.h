@@ -55,7 +55,11 @@ class SchemaCache {
   void invalidate() {
     tables_.clear();
     foreign_key_groups_.reset();
+    ++generation_;
   }
+  // Changes with every invalidate(): a schema's address plus the generation
+  // names it (an address alone may be reused by a schema loaded later).
+  uint64_t generation() const { return generation_; }
   size_t size() const { return tables_.size(); }
   // Tables loaded from information_schema since construction (every miss of
   // get(), including misses after invalidate()): what a test can count.
@@ -71,6 +75,7 @@ class SchemaCache {
   std::map<std::pair<std::string, std::string>, std::unique_ptr<TableSchema>> tables_;
   std::optional<std::map<std::string, std::string>> foreign_key_groups_;
   uint64_t loads_ = 0;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace galaxis::sql
