@@ -442,6 +442,7 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
     progress.update(/*force_gauges=*/true);
   };
   std::string file;  // the current source transaction's binlog file (its events' messages)
+  unsigned events_since_update = 0;
   while (true) {
     if (stop_.stop_requested() && !applier.in_transaction()) {
       finish();
@@ -471,6 +472,10 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
         with_context([&] { return fmt::format("{}:{}", item->marker ? item->marker->file : file, item->offset); },
                      [&] { applier.apply(std::move(item->event)); });
         progress.event();
+        // Progress (applied position, gauges) every 64 events inside a
+        // transaction and after every other item: per event it compared
+        // the committed position's strings ~14 times per source transaction.
+        if (++events_since_update < 64) continue;
         break;
       case QueueItem::Kind::kCommit:
         progress.handed(*item);
@@ -493,6 +498,7 @@ Pipeline::SessionEnd Pipeline::apply_queue(sql::TransactionApplier& applier, Ses
           throw;
         }
     }
+    events_since_update = 0;
     progress.update();
   }
 }
