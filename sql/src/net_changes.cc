@@ -58,6 +58,7 @@ const NetChanges::Layout& NetChanges::layout(const binlog::RowsEvent& event, con
   l.schema = &schema;
   l.before_bits = event.columns_before;
   l.after_bits = event.columns_after;
+  l.qualified = qualified_name(schema.database, schema.table);
   for (size_t column = 0; column < schema.columns.size(); ++column) {
     if (schema.columns[column].generated) continue;
     size_t pos = position_of(l.map.after, column);
@@ -80,13 +81,7 @@ bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) 
   if (event.kind == binlog::RowsKind::kPartialUpdate) return false;
   if (writes && !columns.full) return false;  // not a full image
   const std::vector<size_t>& written = columns.written;
-  // The qualified name of the last table (events of one table come in runs).
-  if (schema.database != last_database_ || schema.table != last_table_ || last_qualified_.empty()) {
-    last_database_ = schema.database;
-    last_table_ = schema.table;
-    last_qualified_ = qualified_name(schema.database, schema.table);
-  }
-  const std::string& table = last_qualified_;
+  const std::string& table = columns.qualified;
   auto head_it = heads_.find(table);
   if (head_it == heads_.end()) {
     std::string key_sql;

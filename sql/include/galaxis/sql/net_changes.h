@@ -124,7 +124,6 @@ class NetChanges {
   bool bulk_allowed_ = false;
   std::map<std::string, Head> heads_;  // table -> its statement parts
   size_t folded_bytes_ = 0;
-  std::string last_database_, last_table_, last_qualified_;  // add(): the last table's qualified name
   // add()'s column mapping of a table map, target schema and image bitmaps,
   // computed once: map_columns() and the written-column scan per event were
   // ~1,000 instructions of every row event (callgrind, bench/RESULTS.md).
@@ -137,6 +136,7 @@ class NetChanges {
     ColumnMap map;
     bool full = true;             // the after image carries every non-generated column
     std::vector<size_t> written;  // after-image positions of the non-generated columns, in target order
+    std::string qualified;        // `db`.`table` (the tables' events interleave: one "last table" missed)
   };
   const Layout& layout(const binlog::RowsEvent& event, const TableSchema& schema);
   std::vector<Layout> layouts_;  // a few (the tables of recent events); cleared when full
