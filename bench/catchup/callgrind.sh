@@ -10,9 +10,11 @@
 #              under `valgrind --tool=callgrind` with --stop-at-end, the
 #              target's CHECKSUM TABLE compared with the master's. Prints
 #              instructions in all and per row change (TRX * 4).
+#   cpu        the same without valgrind: the relay's user and system CPU
+#              seconds (/usr/bin/time), per 100k row changes too.
 #
 # Usage: bench/catchup/callgrind.sh prepare
-#        bench/catchup/callgrind.sh measure RELAY_BINARY... (master kept up
+#        bench/catchup/callgrind.sh measure|cpu RELAY_BINARY... (master kept up
 #          between calls; `bench/catchup/callgrind.sh stop` ends it)
 #   GALAXIS_BENCH_DIR, GALAXIS_BENCH_PORT (36101: master, +1 target),
 #   GALAXIS_BENCH_TRX (30000), GALAXIS_BENCH_TABLES (4),
@@ -85,6 +87,19 @@ case ${1:-} in
       n=$((n + 1))
     done
     ;;
+  cpu)  # the same replay without valgrind: user and system CPU seconds of the relay process
+    shift
+    for bin in "$@"; do
+      start_target
+      relay /usr/bin/time -f '%U %S' -o "$BENCH_DIR/time" "$bin"
+      sql_sum=$(sql target "CHECKSUM TABLE $tables" | awk '{print $2}' | tr '\n' ' ')
+      stop_server target
+      [[ $sql_sum == "$(cat "$BENCH_DIR/master.sum")" ]] || echo "WARNING: target differs from the master ($bin)"
+      read -r user sys <"$BENCH_DIR/time"
+      echo "$bin: user $user s, sys $sys s, per 100k row changes $(awk -v u="$user" -v s="$sys" -v r=$((TRX * 4)) \
+        'BEGIN{printf "%.2f", (u+s)*100000/r}') s (load $(cut -d' ' -f1 /proc/loadavg))"
+    done
+    ;;
   stop) stop_server target; stop_server master ;;
-  *) echo "usage: callgrind.sh prepare | measure RELAY_BINARY... | stop" >&2; exit 1 ;;
+  *) echo "usage: callgrind.sh prepare | measure RELAY_BINARY... | cpu RELAY_BINARY... | stop" >&2; exit 1 ;;
 esac
