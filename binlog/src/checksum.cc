@@ -145,7 +145,14 @@ __attribute__((target("pclmul,sse4.1"))) uint32_t crc32_clmul_register(const uin
   return static_cast<uint32_t>(_mm_extract_epi32(_mm_xor_si128(x1, x2), 1));
 }
 
-const bool kHasClmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+// A static initializer: __builtin_cpu_init() first (GCC requires it before
+// constructors may have run). Read before it ran (another TU's initializer
+// checksumming), the flag is false: the tables, still correct.
+bool detect_clmul() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+}
+const bool kHasClmul = detect_clmul();
 #else
 constexpr bool kHasClmul = false;
 #endif
