@@ -227,6 +227,7 @@ void Applier::apply_rows(const binlog::RowsEvent& rows, const binlog::Event& eve
   // session variable around them: never folded.
   const bool no_check_constraints = target_mariadb_ && (rows.flags & kNoCheckConstraintChecks) != 0;
   if (options_.compact_rows && !trx_uncompacted_ && NetChanges::eligible(schema)) {
+    net_.set_schema_generation(schema_.generation());
     if (!no_check_constraints && net_.add(rows, schema)) {
       stats_.rows += rows.rows.size();
       group_rows_ += rows.rows.size();

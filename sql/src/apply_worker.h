@@ -53,6 +53,9 @@ class ApplyWorker {
   // The first error since the last rollback (an Error carries the target's
   // server errno in its fields).
   std::exception_ptr error() const;
+  // Whether error() would return one: inline, for the coordinator's check
+  // before every event (error() is a call and an exception_ptr per worker).
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
   // The Applier's statistics after the last task.
   ApplierStats stats() const;
   // Idle workers only (after wait_idle()).

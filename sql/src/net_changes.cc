@@ -43,27 +43,45 @@ bool NetChanges::eligible(const TableSchema& schema) {
   return true;
 }
 
+const NetChanges::Layout& NetChanges::layout(const binlog::RowsEvent& event, const TableSchema& schema) {
+  for (const Layout& l : layouts_) {
+    if (l.table == event.table && l.schema == &schema && l.before_bits == event.columns_before &&
+        l.after_bits == event.columns_after) {
+      return l;
+    }
+  }
+  constexpr size_t kMaxLayouts = 64;
+  if (layouts_.size() >= kMaxLayouts) layouts_.clear();
+  Layout l;
+  l.map = map_columns(event, schema);  // throws on a mismatch: nothing cached
+  l.table = event.table;
+  l.schema = &schema;
+  l.before_bits = event.columns_before;
+  l.after_bits = event.columns_after;
+  l.qualified = qualified_name(schema.database, schema.table);
+  for (size_t column = 0; column < schema.columns.size(); ++column) {
+    if (schema.columns[column].generated) continue;
+    size_t pos = position_of(l.map.after, column);
+    if (pos == std::string::npos) {
+      l.full = false;
+      l.written.clear();
+      break;
+    }
+    l.written.push_back(pos);
+  }
+  layouts_.push_back(std::move(l));
+  return layouts_.back();
+}
+
 bool NetChanges::add(const binlog::RowsEvent& event, const TableSchema& schema) {
-  const ColumnMap map = map_columns(event, schema);
+  const Layout& columns = layout(event, schema);
+  const ColumnMap& map = columns.map;
   const bool writes = event.kind != binlog::RowsKind::kDelete;
   const bool removes = event.kind != binlog::RowsKind::kWrite;
   if (event.kind == binlog::RowsKind::kPartialUpdate) return false;
-  std::vector<size_t> written;  // after-image positions of the non-generated columns, in target order
-  if (writes) {
-    for (size_t column = 0; column < schema.columns.size(); ++column) {
-      if (schema.columns[column].generated) continue;
-      size_t pos = position_of(map.after, column);
-      if (pos == std::string::npos) return false;  // not a full image
-      written.push_back(pos);
-    }
-  }
-  // The qualified name of the last table (events of one table come in runs).
-  if (schema.database != last_database_ || schema.table != last_table_ || last_qualified_.empty()) {
-    last_database_ = schema.database;
-    last_table_ = schema.table;
-    last_qualified_ = qualified_name(schema.database, schema.table);
-  }
-  const std::string& table = last_qualified_;
+  if (writes && !columns.full) return false;  // not a full image
+  const std::vector<size_t>& written = columns.written;
+  const std::string& table = columns.qualified;
   auto head_it = heads_.find(table);
   if (head_it == heads_.end()) {
     std::string key_sql;

@@ -186,9 +186,8 @@ void ParallelApplier::retire_workers() {
 
 void ParallelApplier::check_workers() {
   for (auto& worker : workers_) {
-    if (std::exception_ptr error = worker->error()) {
-      std::rethrow_exception(error);
-    }
+    if (!worker->failed()) continue;
+    if (std::exception_ptr error = worker->error()) std::rethrow_exception(error);
   }
 }
 

@@ -80,12 +80,11 @@ size_t TableSchema::find_column(const std::string& name) const {
 }
 
 const TableSchema& SchemaCache::get(const std::string& database, const std::string& table) {
-  auto key = std::make_pair(database, table);
-  auto it = tables_.find(key);
+  auto it = tables_.find(NameLess::Names(database, table));
   if (it == tables_.end()) {
     ++loads_;
     auto schema = std::make_unique<TableSchema>(load(database, table));
-    it = tables_.emplace(std::move(key), std::move(schema)).first;
+    it = tables_.emplace(std::make_pair(database, table), std::move(schema)).first;
   }
   return *it->second;
 }

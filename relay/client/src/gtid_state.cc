@@ -20,9 +20,22 @@ T parse_number(std::string_view text, std::string_view whole) {
   return value;
 }
 
+// "domain-server-sequence" appended without a format string.
+void append_maria_gtid(std::string* out, uint32_t domain, uint32_t server, uint64_t sequence) {
+  char buffer[3 * 20 + 2];
+  char* end = buffer + sizeof buffer;
+  char* p = std::to_chars(buffer, end, domain).ptr;
+  *p++ = '-';
+  p = std::to_chars(p, end, server).ptr;
+  *p++ = '-';
+  p = std::to_chars(p, end, sequence).ptr;
+  out->append(buffer, p);
+}
+
 }  // namespace
 
 void GtidState::reset(const std::string& text) {
+  text_.reset();
   mariadb_.clear();
   mysql_ = MysqlGtidSet();
   if (text.empty()) return;
@@ -52,12 +65,14 @@ void GtidState::reset(const std::string& text) {
 }
 
 void GtidState::on_previous_gtids(const binlog::PreviousGtidsEvent& event) {
+  text_.reset();
   for (const auto& set : event.sets) {
     for (const auto& iv : set.intervals) mysql_.add_interval(set.sid, set.tag, iv.start, iv.end);
   }
 }
 
 void GtidState::on_gtid_list(const binlog::MariaGtidListEvent& event) {
+  text_.reset();
   for (const auto& g : event.gtids) {
     auto it = mariadb_.find(g.domain_id);
     if (it == mariadb_.end() || it->second.sequence < g.sequence) mariadb_[g.domain_id] = g;
@@ -66,7 +81,9 @@ void GtidState::on_gtid_list(const binlog::MariaGtidListEvent& event) {
 
 std::optional<std::string> GtidState::gtid_of(const binlog::Event& event) {
   if (const auto* g = event.as<binlog::MariaGtidEvent>()) {
-    return fmt::format("{}-{}-{}", g->domain_id, event.header.server_id, g->sequence);
+    std::string out;
+    append_maria_gtid(&out, g->domain_id, event.header.server_id, g->sequence);
+    return out;
   }
   if (const auto* g = event.as<binlog::GtidEvent>()) {
     if (g->anonymous) return std::nullopt;
@@ -76,6 +93,7 @@ std::optional<std::string> GtidState::gtid_of(const binlog::Event& event) {
 }
 
 void GtidState::commit(const binlog::Event& event) {
+  text_.reset();
   if (const auto* g = event.as<binlog::MariaGtidEvent>()) {
     mariadb_[g->domain_id] = binlog::MariaGtid{g->domain_id, event.header.server_id, g->sequence};
   } else if (const auto* m = event.as<binlog::GtidEvent>()) {
@@ -84,15 +102,18 @@ void GtidState::commit(const binlog::Event& event) {
 }
 
 std::string GtidState::to_string() const {
+  if (text_) return *text_;
+  std::string out;
   if (!mariadb_.empty()) {
-    std::string out;
     for (const auto& [domain, g] : mariadb_) {
       if (!out.empty()) out += ",";
-      out += fmt::format("{}-{}-{}", g.domain_id, g.server_id, g.sequence);
+      append_maria_gtid(&out, g.domain_id, g.server_id, g.sequence);
     }
-    return out;
+  } else {
+    out = mysql_.to_string();
   }
-  return mysql_.to_string();
+  text_ = out;
+  return out;
 }
 
 }  // namespace galaxis::relay

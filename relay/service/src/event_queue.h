@@ -27,19 +27,33 @@
 
 namespace galaxis::relay::detail {
 
-struct QueueItem {
-  enum class Kind { kBegin, kEvent, kCommit, kAbort, kEnd, kError };
-  Kind kind = Kind::kEnd;
-  TransactionInfo transaction;           // kBegin, kCommit
-  std::unique_ptr<binlog::Event> event;  // kEvent
-  std::string file;                      // kEvent: where it is, for messages
-  uint64_t offset = 0;
-  std::exception_ptr error;  // kError
-  size_t weight = 64;
+// Everything but a decoded event's pointer and position lives in `marker`,
+// allocated only for the per-transaction items: an event item is five words,
+// so pushing, popping and destroying one costs a few instructions (with the
+// transaction, file name and error inline it was six strings moved twice and
+// destroyed per event, ~750 instructions: callgrind, bench/RESULTS.md).
+struct QueueMarker {
+  TransactionInfo transaction;  // kBegin, kCommit
+  std::string file;             // kEvent whose file is not its transaction's begin.file
+  std::exception_ptr error;     // kError
   // kCommit: when the reader decoded it (steady) and the system clock's
   // second then (ApplyDelayWatch).
   std::chrono::steady_clock::time_point received{};
   int64_t received_unix_s = 0;
+};
+
+struct QueueItem {
+  enum class Kind { kBegin, kEvent, kCommit, kAbort, kEnd, kError };
+  Kind kind = Kind::kEnd;
+  std::unique_ptr<binlog::Event> event;  // kEvent
+  uint64_t offset = 0;                   // kEvent: where it is, for messages
+  size_t weight = 64;
+  std::unique_ptr<QueueMarker> marker;  // see QueueMarker
+
+  QueueMarker& mark() {
+    if (!marker) marker = std::make_unique<QueueMarker>();
+    return *marker;
+  }
 };
 
 class EventQueue {

@@ -111,6 +111,29 @@ TEST(NetChanges, PendingChangesCanBeEmittedOneByOne) {
   EXPECT_EQ(batch.sql(), "DELETE FROM `d`.`t` WHERE `id` IN (5);INSERT INTO `d`.`t` (`id`,`v`) VALUES (6,NULL)");
 }
 
+// The column layout is kept per table map and schema address; a schema
+// reloaded after SchemaCache::invalidate() may reuse the address, so a new
+// generation must make add() map the columns again (here: `g` stops being
+// generated in place, so the INSERT now writes it).
+TEST(NetChanges, ColumnLayoutIsRecomputedForANewSchemaGeneration) {
+  TableSchema t = table();
+  NetChanges net;
+  net.set_schema_generation(1);
+  ASSERT_TRUE(net.add(event(RowsKind::kWrite, {{{}, {int64_t{1}, Text{"a", 45}, int64_t{9}}}}), t));
+  net.commit_transaction();
+  StatementBatch first;
+  net.emit(&first, true);
+  EXPECT_EQ(first.sql(), "DELETE FROM `d`.`t` WHERE `id` IN (1);INSERT INTO `d`.`t` (`id`,`v`) VALUES (1,_utf8mb4'a')");
+  t.columns[2].generated = false;  // same address, another schema
+  net.set_schema_generation(2);
+  ASSERT_TRUE(net.add(event(RowsKind::kWrite, {{{}, {int64_t{2}, Text{"b", 45}, int64_t{7}}}}), t));
+  net.commit_transaction();
+  StatementBatch second;
+  net.emit(&second, true);
+  EXPECT_EQ(second.sql(),
+            "DELETE FROM `d`.`t` WHERE `id` IN (2);INSERT INTO `d`.`t` (`id`,`v`,`g`) VALUES (2,_utf8mb4'b',7)");
+}
+
 TEST(NetChanges, RefusesImagesWithoutEveryColumn) {
   TableSchema t = table();
   NetChanges net;

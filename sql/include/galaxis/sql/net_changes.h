@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -67,6 +68,12 @@ class NetChanges {
   // Adds the event's rows to the current transaction; false (nothing added)
   // when the images lack a needed column — the caller applies it directly.
   bool add(const binlog::RowsEvent& event, const TableSchema& schema);
+  // The schemas add() saw may be gone (SchemaCache::invalidate()): their
+  // column layouts are forgotten when `generation` differs from the last.
+  void set_schema_generation(uint64_t generation) {
+    if (generation != schema_generation_) layouts_.clear();
+    schema_generation_ = generation;
+  }
   void commit_transaction();
   void abort_transaction() {
     pending_.clear();
@@ -117,7 +124,23 @@ class NetChanges {
   bool bulk_allowed_ = false;
   std::map<std::string, Head> heads_;  // table -> its statement parts
   size_t folded_bytes_ = 0;
-  std::string last_database_, last_table_, last_qualified_;  // add(): the last table's qualified name
+  // add()'s column mapping of a table map, target schema and image bitmaps,
+  // computed once: map_columns() and the written-column scan per event were
+  // ~1,000 instructions of every row event (callgrind, bench/RESULTS.md).
+  // Holding the map keeps its address from being reused; the schema's is
+  // valid within one generation (set_schema_generation).
+  struct Layout {
+    std::shared_ptr<const binlog::TableMap> table;
+    const TableSchema* schema = nullptr;
+    std::vector<bool> before_bits, after_bits;
+    ColumnMap map;
+    bool full = true;             // the after image carries every non-generated column
+    std::vector<size_t> written;  // after-image positions of the non-generated columns, in target order
+    std::string qualified;        // `db`.`table` (the tables' events interleave: one "last table" missed)
+  };
+  const Layout& layout(const binlog::RowsEvent& event, const TableSchema& schema);
+  std::vector<Layout> layouts_;  // a few (the tables of recent events); cleared when full
+  uint64_t schema_generation_ = 0;
 };
 
 }  // namespace galaxis::sql

@@ -35,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "galaxis/sql/connection.h"
@@ -55,7 +56,11 @@ class SchemaCache {
   void invalidate() {
     tables_.clear();
     foreign_key_groups_.reset();
+    ++generation_;
   }
+  // Changes with every invalidate(): a schema's address plus the generation
+  // names it (an address alone may be reused by a schema loaded later).
+  uint64_t generation() const { return generation_; }
   size_t size() const { return tables_.size(); }
   // Tables loaded from information_schema since construction (every miss of
   // get(), including misses after invalidate()): what a test can count.
@@ -68,9 +73,21 @@ class SchemaCache {
   const std::map<std::string, std::string>& foreign_key_groups();
 
   Connection* connection_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<TableSchema>> tables_;
+  // Looked up by views (get() per row event: no key strings built per lookup).
+  struct NameLess {
+    using is_transparent = void;
+    using Names = std::pair<std::string_view, std::string_view>;
+    static Names view(const std::pair<std::string, std::string>& p) { return {p.first, p.second}; }
+    static Names view(const Names& p) { return p; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<TableSchema>, NameLess> tables_;
   std::optional<std::map<std::string, std::string>> foreign_key_groups_;
   uint64_t loads_ = 0;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace galaxis::sql

@@ -39,6 +39,10 @@ class GtidState {
  private:
   std::map<uint32_t, binlog::MariaGtid> mariadb_;  // by domain
   MysqlGtidSet mysql_;
+  // to_string()'s text until the state changes: the stream asks for it at
+  // every transaction's begin and commit (formatted each time it was ~1,000
+  // instructions per source transaction).
+  mutable std::optional<std::string> text_;
 };
 
 }  // namespace galaxis::relay
