@@ -53,6 +53,11 @@ void ApplyWorker::wait_idle() {
   idle_.wait(lock, [&] { return tasks_.empty() && !busy_; });
 }
 
+bool ApplyWorker::idle_now() const {
+  std::lock_guard lock(mutex_);
+  return tasks_.empty() && !busy_;
+}
+
 std::exception_ptr ApplyWorker::error() const {
   if (!failed_.load(std::memory_order_acquire)) return nullptr;  // an error set meanwhile shows at the next call
   std::lock_guard lock(mutex_);

@@ -47,6 +47,8 @@ class ApplyWorker {
   // Several at once (one wake-up).
   void post_all(std::vector<Task>& tasks);
   void wait_idle();
+  // Every posted task has run (no wait).
+  bool idle_now() const;
   // Waits until the queued tasks hold at most `bytes` (streaming a huge
   // transaction: the coordinator must not run ahead of the target).
   void wait_queue_below(size_t bytes);
