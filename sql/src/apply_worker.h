@@ -77,6 +77,9 @@ class ApplyWorker {
   // error_ is set: error() is called per event by the coordinator and
   // locked the mutex of every worker each time (perf: ~5% of the relay).
   std::atomic<bool> failed_{false};
+  // Posted tasks not yet run to the end: idle_now() without the mutex (it
+  // is asked at every source commit while an epoch commits).
+  std::atomic<size_t> outstanding_{0};
   ApplierStats stats_;
   std::thread thread_;
 };

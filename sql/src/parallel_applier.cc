@@ -350,7 +350,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
       // one (its commit order tells recovery so), so it ends first.
       if (recovery_) recovery_diverged("a transaction for another worker after joined barriers");
       ++cuts_.barrier;
-      end_epoch(false);
+      end_epoch(!options_.pipeline_epoch_commits);
       placement = router_.place(write_set_);
     }
     if (placement.end_epoch_before) {
@@ -360,7 +360,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
       }
       ++(write_set_.barrier ? cuts_.barrier : cuts_.conflict);
       const size_t transactions = router_.transactions();
-      end_epoch(false);
+      end_epoch(!options_.pipeline_epoch_commits);
       if (!write_set_.barrier) {
         adapt(true, transactions);
         placement = router_.place(write_set_);  // the mode may have changed
@@ -391,7 +391,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     // A bound's epoch commits while the next one is routed (pipelined); a
     // barrier or a streamed transaction is waited for (a DDL must have run
     // before the coordinator reloads schemas, below).
-    end_epoch(!bound);
+    end_epoch(!bound || !options_.pipeline_epoch_commits);
     if (bound) adapt(false, transactions);
   }
   if (write_set_.barrier && trx_changes_schema_) {

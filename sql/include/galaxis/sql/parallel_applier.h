@@ -120,6 +120,9 @@ struct ParallelApplierOptions {
   // over in bunches of up to handoff_transactions (fewer thread wake-ups).
   size_t worker_batch_bytes = 256 << 10;
   size_t handoff_transactions = 32;
+  // An epoch ended by a conflict or a bound commits while the next one is
+  // routed (above; issue 15). Off: the coordinator waits for every commit.
+  bool pipeline_epoch_commits = true;
   // --parallel 1 finding worker rows: recover (with their N), then move the
   // position to the plain row and report consolidated().
   bool consolidate_to_serial = false;
