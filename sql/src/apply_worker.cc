@@ -26,6 +26,7 @@ void ApplyWorker::post(Task task) {
     std::lock_guard lock(mutex_);
     queued_bytes_ += task.bytes;
     tasks_.push_back(std::move(task));
+    outstanding_.fetch_add(1, std::memory_order_relaxed);
   }
   wake_.notify_one();
 }
@@ -38,6 +39,7 @@ void ApplyWorker::post_all(std::vector<Task>& tasks) {
       queued_bytes_ += task.bytes;
       tasks_.push_back(std::move(task));
     }
+    outstanding_.fetch_add(tasks.size(), std::memory_order_relaxed);
   }
   tasks.clear();
   wake_.notify_one();
@@ -52,6 +54,8 @@ void ApplyWorker::wait_idle() {
   std::unique_lock lock(mutex_);
   idle_.wait(lock, [&] { return tasks_.empty() && !busy_; });
 }
+
+bool ApplyWorker::idle_now() const { return outstanding_.load(std::memory_order_acquire) == 0; }
 
 std::exception_ptr ApplyWorker::error() const {
   if (!failed_.load(std::memory_order_acquire)) return nullptr;  // an error set meanwhile shows at the next call
@@ -94,6 +98,7 @@ void ApplyWorker::run() {
       failed_.store(true, std::memory_order_release);
     }
     stats_ = applier_->stats();
+    outstanding_.fetch_sub(1, std::memory_order_release);  // after error_: seen by whoever sees it idle
     idle_.notify_all();
   }
 }

@@ -47,6 +47,8 @@ class ApplyWorker {
   // Several at once (one wake-up).
   void post_all(std::vector<Task>& tasks);
   void wait_idle();
+  // Every posted task has run (no wait).
+  bool idle_now() const;
   // Waits until the queued tasks hold at most `bytes` (streaming a huge
   // transaction: the coordinator must not run ahead of the target).
   void wait_queue_below(size_t bytes);
@@ -78,6 +80,9 @@ class ApplyWorker {
   // error_ is set: error() is called per event by the coordinator and
   // locked the mutex of every worker each time (perf: ~5% of the relay).
   std::atomic<bool> failed_{false};
+  // Posted tasks not yet run to the end: idle_now() without the mutex (it
+  // is asked at every source commit while an epoch commits).
+  std::atomic<size_t> outstanding_{0};
   ApplierStats stats_;
   std::thread thread_;
 };

@@ -177,6 +177,7 @@ void ParallelApplier::build_workers(size_t n) {
 }
 
 void ParallelApplier::retire_workers() {
+  settle(true);
   for (auto& worker : workers_) {
     worker->wait_idle();
     add_stats(retired_stats_, worker->stats());
@@ -195,6 +196,7 @@ void ParallelApplier::observe_control_event(const binlog::Event& event) {
   if (event.as<binlog::FormatDescriptionEvent>() != nullptr) {
     format_description_ = std::make_unique<binlog::Event>(event);
   }
+  settle(true);
   hand_over_all();  // keeps the order with the transactions before it
   for (auto& worker : workers_) {
     ApplyWorker::Task task;
@@ -296,6 +298,7 @@ void ParallelApplier::start_streaming() {
     ++cuts_.streaming;
     end_epoch();
   }
+  settle(true);  // events go straight to worker 1 from here on
   streaming_ = true;
   if (forwards_to(0)) {
     ApplyWorker::Task task;
@@ -310,6 +313,7 @@ void ParallelApplier::start_streaming() {
 void ParallelApplier::commit(const binlog::BinlogPosition& end) {
   if (!in_trx_) throw_error(Error::Kind::kRuntime, "parallel applier: commit() without begin()");
   check_workers();
+  if (in_flight_) settle(false);
   in_trx_ = false;
   const bool streamed = streaming_;
   if (streaming_) {
@@ -345,7 +349,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
       // one (its commit order tells recovery so), so it ends first.
       if (recovery_) recovery_diverged("a transaction for another worker after joined barriers");
       ++cuts_.barrier;
-      end_epoch();
+      end_epoch(!options_.pipeline_epoch_commits);
       placement = router_.place(write_set_);
     }
     if (placement.end_epoch_before) {
@@ -355,7 +359,7 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
       }
       ++(write_set_.barrier ? cuts_.barrier : cuts_.conflict);
       const size_t transactions = router_.transactions();
-      end_epoch();
+      end_epoch(!options_.pipeline_epoch_commits);
       if (!write_set_.barrier) {
         adapt(true, transactions);
         placement = router_.place(write_set_);  // the mode may have changed
@@ -383,7 +387,10 @@ void ParallelApplier::commit(const binlog::BinlogPosition& end) {
     const bool bound = !recovery_ && !barrier && !streamed;
     const size_t transactions = router_.transactions();
     if (bound) ++cuts_.bounds;
-    end_epoch();
+    // A bound's epoch commits while the next one is routed (pipelined); a
+    // barrier or a streamed transaction is waited for (a DDL must have run
+    // before the coordinator reloads schemas, below).
+    end_epoch(!bound || !options_.pipeline_epoch_commits);
     if (bound) adapt(false, transactions);
   }
   if (write_set_.barrier && trx_changes_schema_) {
@@ -415,7 +422,14 @@ void ParallelApplier::dispatch(size_t worker, const binlog::BinlogPosition& end)
   epoch_bytes_ += trx_bytes_;
 }
 
-void ParallelApplier::hand_over(size_t worker) { workers_[worker]->post_all(pending_[worker]); }
+void ParallelApplier::hand_over(size_t worker) {
+  // While an epoch commits, the next one's transactions stay here: no worker
+  // may write a row of epoch e+1 before every worker has committed e (it
+  // would overtake an older change of the same key on another worker, and
+  // recovery allows only two positions among the rows).
+  if (in_flight_) return;
+  workers_[worker]->post_all(pending_[worker]);
+}
 
 void ParallelApplier::hand_over_all() {
   for (size_t i = 0; i < workers_.size(); ++i) hand_over(i);
@@ -441,7 +455,25 @@ void ParallelApplier::flush() {
   end_epoch();
 }
 
-void ParallelApplier::end_epoch() {
+bool ParallelApplier::settle(bool wait) {
+  if (!in_flight_) return true;
+  if (wait) {
+    for (auto& worker : workers_) worker->wait_idle();
+  } else if (!std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->idle_now(); })) {
+    return false;
+  }
+  check_workers();  // a failed commit leaves committed_ where it was (rollback() forgets the epoch)
+  InFlight done = std::move(*in_flight_);
+  in_flight_.reset();
+  log_slow_epoch(done);
+  committed_ = done.end;
+  ++epochs_;
+  hand_over_all();
+  return true;
+}
+
+void ParallelApplier::end_epoch(bool wait) {
+  settle(true);  // the previous epoch: all its commits before any of this one
   if (router_.empty()) return;
   // Recovery ends the epoch at the recorded end, spelled as the rows spell
   // it (a stream started elsewhere may write its GTID set differently).
@@ -461,7 +493,14 @@ void ParallelApplier::end_epoch() {
   const size_t first_group = parallel ? 1 : n - 1;  // committed before the rest starts
   size_t committing = n;
   const bool fault = options_.fail_after_worker_commits && !fault_fired_;
-  const auto commit_started = std::chrono::steady_clock::now();  // for the slow-epoch debug line
+  InFlight flight;
+  flight.end = end;
+  flight.transactions = router_.transactions();
+  flight.rows = router_.rows();
+  flight.parallel = parallel;
+  flight.per_worker = per_worker;
+  flight.opened = epoch_started_;
+  flight.commit_started = std::chrono::steady_clock::now();  // for the slow-epoch debug line
   if (fault) committing = std::min(committing, *options_.fail_after_worker_commits);
   hand_over_all();
   // Within a group each worker commits as soon as its share is applied (a
@@ -476,34 +515,37 @@ void ParallelApplier::end_epoch() {
     task.position = end;
     workers_[order[j]]->post(std::move(task));
   }
-  for (size_t i = 0; i < n; ++i) workers_[i]->wait_idle();
-  check_workers();
   if (router_.mode() == EpochRouter::Mode::kSingle) ++cuts_.single_worker_epochs;
-  log_slow_epoch(commit_started, parallel);
-  if (fault) {
-    fault_fired_ = true;
-    throw_error(Error::Kind::kRuntime, "test fault: {} of {} workers committed the epoch ending at {}", committing,
-                workers_.size(), end.to_string());
-  }
-  committed_ = end;
-  ++epochs_;
   router_.clear();
   epoch_bytes_ = 0;
   epoch_joined_barriers_ = 0;
   epoch_end_.reset();
-  if (recovery_) finish_recovery();
+  if (fault) {
+    for (size_t i = 0; i < n; ++i) workers_[i]->wait_idle();
+    check_workers();
+    fault_fired_ = true;
+    throw_error(Error::Kind::kRuntime, "test fault: {} of {} workers committed the epoch ending at {}", committing,
+                workers_.size(), end.to_string());
+  }
+  // Pipelined (issue 15): the coordinator goes on routing the next epoch
+  // into pending_ while the workers apply and commit this one — on 2 cores
+  // the relay and the target server were taking turns. settle() finishes it.
+  in_flight_ = std::move(flight);
+  if (wait || recovery_) {
+    settle(true);
+    if (recovery_) finish_recovery();
+  }
 }
 
 // Issue 15 (lag stalls): an epoch whose commit (waiting for the workers to
 // apply their shares and commit) took long, with its shape, at debug level.
-void ParallelApplier::log_slow_epoch(std::chrono::steady_clock::time_point commit_started, bool parallel) const {
+void ParallelApplier::log_slow_epoch(const InFlight& epoch) const {
   const auto now = std::chrono::steady_clock::now();
   const auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-  if (now - commit_started < std::chrono::milliseconds(250)) return;
+  if (now - epoch.commit_started < std::chrono::milliseconds(250)) return;
   log::debug("applier: slow epoch {}: {} transactions, {} rows ({}; per worker {}), open {} ms, commit wait {} ms",
-             epochs_ + 1, router_.transactions(), router_.rows(), parallel ? "parallel" : "single-worker",
-             fmt::join(router_.worker_transactions(), "/"), ms(commit_started - epoch_started_),
-             ms(now - commit_started));
+             epochs_ + 1, epoch.transactions, epoch.rows, epoch.parallel ? "parallel" : "single-worker",
+             fmt::join(epoch.per_worker, "/"), ms(epoch.commit_started - epoch.opened), ms(now - epoch.commit_started));
 }
 
 void ParallelApplier::finish_recovery() {
@@ -547,6 +589,7 @@ void ParallelApplier::rollback() noexcept {
     log::warn("parallel applier: rolling back the workers failed: {}", e.what());
   }
   for (auto& tasks : pending_) tasks.clear();
+  in_flight_.reset();  // its commit failed on some worker: recovery's business
   in_trx_ = false;
   streaming_ = false;
   buffer_.clear();
@@ -564,6 +607,7 @@ ApplierStats ParallelApplier::total_stats() const {
 }
 
 void ParallelApplier::record_start_position(const binlog::BinlogPosition& start) {
+  settle(true);
   for (auto& worker : workers_) worker->wait_idle();
   check_workers();
   if (!router_.empty() || recovery_) {

@@ -237,12 +237,19 @@ TableSchema SchemaCache::load(const std::string& database, const std::string& ta
   // Also: TABLE_TYPE 'SYSTEM VERSIONED' (MariaDB) and the number of long
   // UNIQUE keys, which MariaDB lists as unique HASH indexes (MEMORY's HASH
   // indexes are ordinary ones; InnoDB/MyISAM/Aria have no other HASH).
+  // The subquery names the table by constants, not by t's columns: MariaDB
+  // then opens only that table for STATISTICS; correlated, it read every
+  // table of the server per load (issue 15: 5.6 ms of server CPU per table
+  // with 4 small tables, ~8% of a catch-up benchmark's target CPU).
+  const std::string quoted_database = connection_->quote(database);
+  const std::string quoted_table = connection_->quote(table);
   Rows table_info = connection_->query(
       "SELECT t.ENGINE, e.TRANSACTIONS, t.TABLE_TYPE, (SELECT COUNT(DISTINCT s.INDEX_NAME) FROM "
-      "information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME AND "
-      "s.NON_UNIQUE = 0 AND s.INDEX_TYPE = 'HASH') FROM information_schema.TABLES t LEFT JOIN "
+      "information_schema.STATISTICS s WHERE s.TABLE_SCHEMA = " +
+      quoted_database + " AND s.TABLE_NAME = " + quoted_table +
+      " AND s.NON_UNIQUE = 0 AND s.INDEX_TYPE = 'HASH') FROM information_schema.TABLES t LEFT JOIN "
       "information_schema.ENGINES e ON e.ENGINE = t.ENGINE WHERE t.TABLE_SCHEMA = " +
-      connection_->quote(database) + " AND t.TABLE_NAME = " + connection_->quote(table));
+      quoted_database + " AND t.TABLE_NAME = " + quoted_table);
   if (!table_info.empty()) {
     schema.engine = table_info.front()[0].value_or("");
     schema.transactional = table_info.front()[1].value_or("") == "YES";

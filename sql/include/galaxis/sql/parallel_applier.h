@@ -30,7 +30,12 @@
 // Ending an epoch at E (the end of its last transaction) tells every worker
 // — also those with nothing in it — to commit its open target transaction
 // with its own checkpoint row "<stream>#k/N" set to E (Applier::
-// commit_epoch), and waits for all. Workers never commit on their own. The
+// commit_epoch). An epoch ended by a conflict or a size/time bound is
+// pipelined: the coordinator routes the next epoch while the workers commit
+// (it keeps the next epoch's transactions until every commit of the previous
+// one is done, so no row of epoch e+1 is written before e committed
+// everywhere); flush(), barriers and huge transactions wait for the commits.
+// Workers never commit on their own. The
 // order tells recovery which kind of epoch it was (no schema change needed):
 //   parallel epoch (rows on workers 2..N): worker 1 commits its empty share
 //     first; the others, in parallel, once that succeeded. Worker 1 holds no
@@ -115,6 +120,9 @@ struct ParallelApplierOptions {
   // over in bunches of up to handoff_transactions (fewer thread wake-ups).
   size_t worker_batch_bytes = 256 << 10;
   size_t handoff_transactions = 32;
+  // An epoch ended by a conflict or a bound commits while the next one is
+  // routed (above; issue 15). Off: the coordinator waits for every commit.
+  bool pipeline_epoch_commits = true;
   // --parallel 1 finding worker rows: recover (with their N), then move the
   // position to the plain row and report consolidated().
   bool consolidate_to_serial = false;
@@ -152,8 +160,10 @@ class ParallelApplier : public TransactionApplier {
   void rollback() noexcept override;
 
   bool in_transaction() const override { return in_trx_; }
-  bool has_uncommitted() const override { return !router_.empty() || recovery_.has_value(); }
-  size_t uncommitted_transactions() const override { return router_.transactions(); }
+  bool has_uncommitted() const override { return !router_.empty() || recovery_.has_value() || in_flight_.has_value(); }
+  size_t uncommitted_transactions() const override {
+    return router_.transactions() + (in_flight_ ? in_flight_->transactions : 0);
+  }
   ApplierStats total_stats() const override;
   void record_start_position(const binlog::BinlogPosition& start) override;
 
@@ -188,8 +198,22 @@ class ParallelApplier : public TransactionApplier {
   void dispatch(size_t worker, const binlog::BinlogPosition& end);
   void hand_over(size_t worker);
   void hand_over_all();
-  void log_slow_epoch(std::chrono::steady_clock::time_point commit_started, bool parallel) const;
-  void end_epoch();
+  // An epoch whose commits are posted, not yet seen done (pipelined end).
+  struct InFlight {
+    binlog::BinlogPosition end;
+    size_t transactions = 0, rows = 0;
+    bool parallel = false;
+    std::vector<size_t> per_worker;
+    std::chrono::steady_clock::time_point opened, commit_started;
+  };
+  void log_slow_epoch(const InFlight& epoch) const;
+  // Posts the epoch's commits (order above). wait: also waits for them;
+  // else the epoch is in flight until settle().
+  void end_epoch(bool wait = true);
+  // The epoch in flight: when its commits are done (wait: waits for them),
+  // committed_ moves to its end and the next epoch's routed transactions
+  // are handed over. False: not done yet (wait = false only).
+  bool settle(bool wait);
   // After an epoch ended by a conflict or a bound: the adaptive decision.
   void adapt(bool conflict_cut, size_t transactions);
   EpochRouter::Mode steady_mode() const;
@@ -208,6 +232,7 @@ class ParallelApplier : public TransactionApplier {
   std::vector<std::vector<ApplyWorkerTask>> pending_;  // per worker: routed, not yet handed over
   EpochRouter router_;
   std::optional<binlog::BinlogPosition> committed_;
+  std::optional<InFlight> in_flight_;
   std::optional<RecoveryPlan> recovery_;
   bool consolidated_ = false;
   std::unique_ptr<binlog::Event> format_description_;  // replayed to rebuilt workers
