@@ -11,6 +11,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "kept_failure.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -83,11 +84,8 @@ class PipelinedDestination : public Destination {
   // Queues `fn` (throws the pending failure instead, if any).
   void post(std::function<void()> fn, size_t bytes) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return queued_bytes_ + bytes <= kMaxQueuedBytes || queue_.empty() || failure_; });
-    if (failure_) {
-      reported_ = true;
-      throw *failure_;
-    }
+    cv_.wait(lock, [&] { return queued_bytes_ + bytes <= kMaxQueuedBytes || queue_.empty() || failure_.has(); });
+    if (failure_.has()) failure_.throw_on_post();
     queued_bytes_ += bytes;
     queue_.push_back(Op{std::move(fn), bytes, false});
     cv_.notify_all();
@@ -115,15 +113,8 @@ class PipelinedDestination : public Destination {
   void drain() {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [&] { return queue_.empty() && !busy_; });
-    if (!failure_) return;
-    // Everything queued after the failure was skipped by now. Thrown once
-    // (here or by post()), then forgotten: a --watch cycle after a failed one
-    // runs on the same destination and must not fail with the old error.
-    std::optional<Error> failure = std::move(failure_);
-    failure_.reset();
-    const bool reported = reported_;
-    reported_ = false;
-    if (!reported) throw *failure;
+    // Everything queued after the failure was skipped by now (kept_failure.h).
+    failure_.take_at_drain();
   }
 
   void run() {
@@ -133,7 +124,7 @@ class PipelinedDestination : public Destination {
       if (queue_.empty()) return;  // stopping, nothing left
       Op op = std::move(queue_.front());
       queue_.pop_front();
-      const bool skip = failure_.has_value() && !op.cleanup;
+      const bool skip = failure_.has() && !op.cleanup;
       busy_ = true;
       lock.unlock();
       std::optional<Error> error;
@@ -150,7 +141,7 @@ class PipelinedDestination : public Destination {
       lock.lock();
       busy_ = false;
       queued_bytes_ -= op.bytes;
-      if (error && !failure_) failure_ = std::move(error);
+      failure_.keep(std::move(error));
       cv_.notify_all();
     }
   }
@@ -162,8 +153,7 @@ class PipelinedDestination : public Destination {
   size_t queued_bytes_ = 0;
   bool busy_ = false;
   bool stopping_ = false;
-  std::optional<Error> failure_;
-  bool reported_ = false;  // post() has thrown failure_ already
+  KeptFailure failure_;
   std::thread worker_;
 };
 

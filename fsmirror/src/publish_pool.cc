@@ -16,11 +16,8 @@ PublishPool::~PublishPool() {
 
 void PublishPool::post(Task task) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < kMaxPending || failure_; });
-  if (failure_) {
-    reported_ = true;
-    throw *failure_;
-  }
+  cv_.wait(lock, [&] { return queue_.size() < kMaxPending || failure_.has(); });
+  if (failure_.has()) failure_.throw_on_post();
   queue_.push_back(std::move(task));
   if (threads_.size() < kThreads && threads_.size() < queue_.size() + running_) {
     threads_.emplace_back([this] { run(); });
@@ -31,15 +28,10 @@ void PublishPool::post(Task task) {
 void PublishPool::drain() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
-  if (!failure_) return;
   // Every task queued before the failure has been skipped by now: the pool is
   // usable again (the --serve side answers many cycles of one --watch
   // session), and a failure already thrown by post() is not thrown twice.
-  std::optional<Error> failure = std::move(failure_);
-  failure_.reset();
-  const bool reported = reported_;
-  reported_ = false;
-  if (!reported) throw *failure;
+  failure_.take_at_drain();
 }
 
 void PublishPool::run() {
@@ -49,7 +41,7 @@ void PublishPool::run() {
     if (queue_.empty()) return;  // stopping, nothing left
     Task task = std::move(queue_.front());
     queue_.pop_front();
-    const bool skip = failure_.has_value();
+    const bool skip = failure_.has();
     ++running_;
     lock.unlock();
     std::optional<Error> error;
@@ -63,7 +55,7 @@ void PublishPool::run() {
     task = nullptr;  // releases what it captured (directory fds) outside the lock
     lock.lock();
     --running_;
-    if (error && !failure_) failure_ = std::move(error);
+    failure_.keep(std::move(error));
     cv_.notify_all();
   }
 }

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "galaxis/common/error.h"
+#include "kept_failure.h"
 
 namespace galaxis::fsmirror {
 
@@ -62,8 +63,7 @@ class PublishPool {
   std::deque<Task> queue_;
   size_t running_ = 0;
   bool stopping_ = false;
-  std::optional<Error> failure_;
-  bool reported_ = false;  // post() has thrown failure_ already
+  KeptFailure failure_;
   std::vector<std::thread> threads_;
 };
 
