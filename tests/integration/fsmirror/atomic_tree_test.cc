@@ -12,7 +12,6 @@
 #include <set>
 #include <thread>
 
-#include "galaxis/testing/ssh_server.h"
 #include "tree_util.h"
 
 namespace galaxis::fsmirror::test {
@@ -38,13 +37,7 @@ class AtomicTree : public ::testing::TestWithParam<std::string> {
   RunResult mirror(std::vector<std::string> args, const TempDir& dest) {
     std::vector<std::string> all = {"mirror", "--quiet", "--settle", "0", "--atomic-tree"};
     all.insert(all.end(), args.begin(), args.end());
-    if (GetParam() == "ssh") {
-      const testing::SshServer& sshd = testing::shared_ssh_server();
-      all.insert(all.end(), {sshd.url(dest.path()), "--identity", sshd.user_key(), "--known-hosts", sshd.known_hosts(),
-                             "--remote-path", GALAXIS_BINARY});
-    } else {
-      all.push_back(dest.path());
-    }
+    append_destination(all, dest.path(), GetParam() == "ssh");
     return run_cli(all);
   }
 };

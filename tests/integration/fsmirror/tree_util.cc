@@ -19,6 +19,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "galaxis/testing/ssh_server.h"
+
 namespace galaxis::fsmirror::test {
 namespace {
 
@@ -245,6 +247,16 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+}
+
+void append_destination(std::vector<std::string>& args, const std::string& dest, bool ssh) {
+  if (!ssh) {
+    args.push_back(dest);
+    return;
+  }
+  const testing::SshServer& sshd = testing::shared_ssh_server();
+  args.insert(args.end(), {sshd.url(dest), "--identity", sshd.user_key(), "--known-hosts", sshd.known_hosts(),
+                           "--remote-path", GALAXIS_BINARY});
 }
 
 }  // namespace galaxis::fsmirror::test

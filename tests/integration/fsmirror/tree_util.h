@@ -66,6 +66,10 @@ struct Child {
 };
 Child start_cli(const std::vector<std::string>& args);
 RunResult wait_cli(const Child& child);
+// Appends DEST to mirror arguments: the folder itself, or with `ssh` its
+// ssh:// URL on the shared test sshd plus the key, known_hosts and far-side
+// binary options.
+void append_destination(std::vector<std::string>& args, const std::string& dest, bool ssh);
 // Runs a shell command (fixed strings from the test, no user input); returns its exit code, output into *out.
 int shell(const std::string& command, std::string* out = nullptr);
 

@@ -9,7 +9,6 @@
 
 #include <filesystem>
 
-#include "galaxis/testing/ssh_server.h"
 #include "tree_util.h"
 
 namespace galaxis::fsmirror::test {
@@ -22,13 +21,7 @@ TEST_P(WatchRecovery, AFailedCycleIsReportedAndTheNextOneConverges) {
   for (int i = 0; i < 20; ++i)
     write_file(src / ("f" + std::to_string(i)), random_bytes(3000, static_cast<uint64_t>(i)));
   std::vector<std::string> args = {"mirror", "--watch", "--settle", "0", "--quiet", src.path()};
-  if (GetParam() == "ssh") {
-    const testing::SshServer& sshd = testing::shared_ssh_server();
-    args.insert(args.end(), {sshd.url(dest.path()), "--identity", sshd.user_key(), "--known-hosts", sshd.known_hosts(),
-                             "--remote-path", GALAXIS_BINARY});
-  } else {
-    args.push_back(dest.path());
-  }
+  append_destination(args, dest.path(), GetParam() == "ssh");
   Child watcher = start_cli(args);
   const auto converged = [&] { return compare_trees(src.path(), dest.path()).empty(); };
   ASSERT_TRUE(wait_until(converged, std::chrono::seconds(30))) << compare_trees(src.path(), dest.path());
