@@ -123,6 +123,7 @@ class AtomicTreeDestination : public Destination {
 
   void make_dir(const Entry& e, bool replace) override { inner().make_dir(e, replace); }
   std::unique_ptr<FileSink> open_file(const std::string& path) override { return inner().open_file(path); }
+  bool concurrent_file_sinks() const override { return true; }  // inner_ is a local destination
   void make_symlink(const Entry& e) override { inner().make_symlink(e); }
   void remove(const Entry& e) override { inner().remove(e); }
   void set_root_meta(const Meta& meta) override {

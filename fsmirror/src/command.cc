@@ -16,7 +16,6 @@
 #include "galaxis/fsmirror/atomic_tree.h"
 #include "galaxis/fsmirror/health.h"
 #include "galaxis/fsmirror/local_destination.h"
-#include "galaxis/fsmirror/pipelined_destination.h"
 #include "galaxis/fsmirror/remote_destination.h"
 #include "galaxis/fsmirror/serve.h"
 #include "galaxis/fsmirror/ssh.h"
@@ -71,9 +70,9 @@ OpenDestination open_destination(const CommandOptions& options) {
     }
     return out;
   }
-  // A plain local DEST is written on a thread of its own (pipelined_destination.h).
+  // A local DEST takes the cycle's files on several threads at once (mirror.h).
   out.dest = options.atomic_tree ? make_atomic_tree_destination(options.dest, dest_options)
-                                 : make_pipelined_destination(make_local_destination(options.dest, dest_options));
+                                 : make_local_destination(options.dest, dest_options);
   out.dest->open(options.mirror.dry_run);
   return out;
 }

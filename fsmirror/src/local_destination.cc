@@ -14,13 +14,14 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/fsmirror/rel_path.h"
-#include "publish_pool.h"
+#include "task_pool.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -76,7 +77,9 @@ timespec to_timespec(int64_t ns) {
 }
 
 uid_t lookup_uid(const std::string& name, uid_t fallback) {
+  static std::mutex mu;  // copies commit on several threads
   static std::unordered_map<std::string, uid_t> cache;
+  const std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
   passwd pw, *found = nullptr;
@@ -88,7 +91,9 @@ uid_t lookup_uid(const std::string& name, uid_t fallback) {
 }
 
 gid_t lookup_gid(const std::string& name, gid_t fallback) {
+  static std::mutex mu;  // copies commit on several threads
   static std::unordered_map<std::string, gid_t> cache;
+  const std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
   group gr, *found = nullptr;
@@ -262,9 +267,15 @@ class LocalDestination : public Destination {
     }
   }
 
+  bool concurrent_file_sinks() const override { return true; }
+
   std::unique_ptr<FileSink> open_file(const std::string& path) override {
     check_rel_path(path);
-    UniqueFd dirfd(::dup(parent_fd(path)));
+    UniqueFd dirfd;
+    {
+      const std::lock_guard<std::mutex> lock(parent_mu_);  // the cached parent is shared by the copy threads
+      dirfd = UniqueFd(::dup(parent_fd(path)));
+    }
     if (dirfd.get() < 0) throw_error(Error::Kind::kIo, "dup: {}", std::strerror(errno));
     const std::string temp = temp_name();
     UniqueFd fd(::openat(dirfd.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -412,7 +423,10 @@ class LocalDestination : public Destination {
         throw_error(Error::Kind::kIo, "rename into {}: {}", where(path), io_message(errno));
       }
       remove_tree(dirfd, name, where(path));
-      forget_parent();
+      {
+        const std::lock_guard<std::mutex> lock(parent_mu_);
+        forget_parent();
+      }
       if (::renameat(dirfd, temp.c_str(), dirfd, name.c_str()) != 0) {
         throw_error(Error::Kind::kIo, "rename into {}: {}", where(path), io_message(errno));
       }
@@ -530,9 +544,15 @@ class LocalDestination : public Destination {
   DestinationOptions options_;
   bool read_only_ = false;
   UniqueFd root_fd_, state_fd_, lock_fd_;
+  // The parent directory of the last path written. Guarded by parent_mu_
+  // where copy threads meet (open_file, a publish that replaced a
+  // directory); the other calls run while no copy does.
+  std::mutex parent_mu_;
   std::string cached_parent_;
   UniqueFd cached_parent_fd_;
-  PublishPool pool_;  // last: its destructor finishes the queued renames while the rest is alive
+  // Renames that replace an existing file (task_pool.h). Last: its
+  // destructor finishes the queued renames while the rest is alive.
+  TaskPool pool_{4, 64};
 };
 
 void LocalFileSink::write(const uint8_t* data, size_t size) {

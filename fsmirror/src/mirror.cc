@@ -17,6 +17,7 @@
 #include <cstring>
 #include <ctime>
 #include <future>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -27,6 +28,7 @@
 #include "galaxis/fsmirror/hash.h"
 #include "galaxis/fsmirror/progress.h"
 #include "galaxis/fsmirror/rel_path.h"
+#include "task_pool.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -74,7 +76,7 @@ enum class CopyOutcome { kDone, kVanished, kUnsettled, kUnstable };
 class Cycle {
  public:
   Cycle(Destination& dest, const MirrorOptions& options, CycleResult& result)
-      : dest_(dest), options_(options), result_(result), buffer_(1 << 20) {}
+      : dest_(dest), options_(options), result_(result) {}
 
   void run(std::future<ScanResult> prescan) {
     const auto started = Clock::now();
@@ -172,17 +174,7 @@ class Cycle {
 
     progress_.emplace(options_.progress, plan.counts.files, plan.counts.bytes);
     if (!plan.empty()) dest_.begin_cycle();
-    std::vector<const Step*> deferred;
-    for (const Step& step : plan.steps) {
-      if ((step.kind == StepKind::kDelete || step.kind == StepKind::kDirMeta) && !deferred.empty()) {
-        // Deletions only after every addition, including the files that
-        // were still being written when first seen.
-        copy_deferred(deferred);
-        deferred.clear();
-      }
-      run_step(step, &deferred);
-    }
-    copy_deferred(deferred);
+    run_steps(plan);
     if (!plan.empty() || index == std::nullopt) dest_.set_root_meta(source.root_meta);
     progress_->finish();
     const auto copied = Clock::now();
@@ -269,21 +261,57 @@ class Cycle {
     std::fflush(stdout);
   }
 
+  // The plan's steps in order, file copies on the copy threads when the
+  // destination allows it. Any other step first waits for the copies before
+  // it: directories exist before files go in, deletions come after every
+  // addition.
+  void run_steps(const Plan& plan) {
+    if (dest_.concurrent_file_sinks() && options_.copy_threads > 1 && options_.bwlimit_bytes_per_second == 0 &&
+        plan.counts.files > 1) {
+      copies_.emplace(options_.copy_threads, 2 * options_.copy_threads);
+    }
+    // A failure leaves this frame while copies may still be running with
+    // pointers into `plan` and `deferred`: wait for them first.
+    struct WaitForCopies {
+      std::optional<TaskPool>& pool;
+      ~WaitForCopies() {
+        if (pool) pool->wait();
+      }
+    } on_exit{copies_};
+    std::vector<const Step*> deferred;
+    for (const Step& step : plan.steps) {
+      if (step.kind != StepKind::kCopyFile) wait_for_copies();
+      if ((step.kind == StepKind::kDelete || step.kind == StepKind::kDirMeta) && !deferred.empty()) {
+        // Deletions only after every addition, including the files that
+        // were still being written when first seen.
+        copy_deferred(deferred);
+        deferred.clear();
+      }
+      run_step(step, &deferred);
+    }
+    wait_for_copies();
+    copy_deferred(deferred);
+  }
+
+  void wait_for_copies() {
+    if (copies_) copies_->drain();
+  }
+
   void run_step(const Step& step, std::vector<const Step*>* deferred) {
     switch (step.kind) {
       case StepKind::kMakeDir:
         dest_.make_dir(step.entry, step.replaces_other_type);
         ++result_.dirs_made;
         break;
-      case StepKind::kCopyFile: {
-        const CopyOutcome outcome = copy_file(step.entry, deferred != nullptr);
-        if (outcome == CopyOutcome::kUnsettled && deferred != nullptr) {
-          deferred->push_back(&step);
+      case StepKind::kCopyFile:
+        if (copies_) {
+          copies_->post([this, &step, deferred](bool skipped) {
+            if (!skipped) copy_step(step, deferred);
+          });
         } else {
-          count_outcome(step, outcome);
+          copy_step(step, deferred);
         }
         break;
-      }
       case StepKind::kMakeSymlink:
         dest_.make_symlink(step.entry);
         ++result_.symlinks_made;
@@ -300,6 +328,18 @@ class Cycle {
     }
   }
 
+  // Copies one planned file (on a copy thread or the cycle's own).
+  void copy_step(const Step& step, std::vector<const Step*>* deferred) {
+    const CopyOutcome outcome = copy_file(step.entry, deferred != nullptr);
+    const std::lock_guard<std::mutex> lock(mu_);
+    if (outcome == CopyOutcome::kUnsettled && deferred != nullptr) {
+      deferred->push_back(&step);
+    } else {
+      count_outcome(step, outcome);
+    }
+  }
+
+  // Called with mu_ held (or while no copy runs).
   void count_outcome(const Step& step, CopyOutcome outcome) {
     if (outcome == CopyOutcome::kVanished) {
       ++result_.vanished;
@@ -328,12 +368,14 @@ class Cycle {
         if (outcome == CopyOutcome::kUnsettled) {
           still.push_back(step);
         } else {
+          const std::lock_guard<std::mutex> lock(mu_);
           count_outcome(*step, outcome);
         }
       }
       pending.swap(still);
       if (pending.empty()) break;
       if (Clock::now() >= give_up) {
+        const std::lock_guard<std::mutex> lock(mu_);
         for (const Step* step : pending) count_outcome(*step, CopyOutcome::kUnsettled);
         break;
       }
@@ -357,6 +399,7 @@ class Cycle {
       const int64_t settle_ns = static_cast<int64_t>(options_.settle_seconds * 1e9);
       bool via_close = false;
       if (settle_ns > 0 && now_ns() - mtime_ns(before) < settle_ns) {
+        const std::lock_guard<std::mutex> lock(closed_mu_);
         via_close = closed_since_written(planned.path, before);
         (void)may_defer;
         if (!via_close) return CopyOutcome::kUnsettled;
@@ -370,6 +413,9 @@ class Cycle {
       bool in_kernel = !hash && options_.bwlimit_bytes_per_second == 0;
       std::optional<Sha256> sha;  // a fresh one per attempt
       if (hash) sha.emplace();
+      // One read buffer per copy thread, made on its first read()/write() copy.
+      thread_local std::vector<uint8_t> buffer;
+      if (!in_kernel && buffer.empty()) buffer.resize(1 << 20);
       const uint64_t expected = static_cast<uint64_t>(before.st_size);
       uint64_t total = 0;
       while (true) {
@@ -386,11 +432,12 @@ class Cycle {
           const std::optional<uint64_t> copied = sink->copy_from_fd(src.fd, std::min(expected - total, kKernelChunk));
           if (!copied) {
             in_kernel = false;  // not possible here: read/write (nothing was copied yet)
+            if (buffer.empty()) buffer.resize(1 << 20);
             continue;
           }
           n = *copied;
         } else {
-          const ssize_t got = ::read(src.fd, buffer_.data(), buffer_.size());
+          const ssize_t got = ::read(src.fd, buffer.data(), buffer.size());
           if (got < 0) {
             if (errno == EINTR) continue;
             throw_error(Error::Kind::kIo, "read {}/{}: {}", options_.source, printable_path(planned.path),
@@ -398,13 +445,16 @@ class Cycle {
           }
           n = static_cast<uint64_t>(got);
           if (n > 0) {
-            if (sha) sha->update(buffer_.data(), n);
-            sink->write(buffer_.data(), n);
+            if (sha) sha->update(buffer.data(), n);
+            sink->write(buffer.data(), n);
           }
         }
         if (n == 0) break;
         total += n;
-        progress_->add_bytes(n);
+        {
+          const std::lock_guard<std::mutex> lock(mu_);
+          progress_->add_bytes(n);
+        }
         throttle(n);
       }
       struct stat after;
@@ -416,11 +466,15 @@ class Cycle {
           ctime_ns(after) != ctime_ns(before) || total != static_cast<uint64_t>(before.st_size)) {
         // Changed while we read it: never publish this copy.
         sink->abort();
-        ++result_.reread;
+        {
+          const std::lock_guard<std::mutex> lock(mu_);
+          ++result_.reread;
+        }
         log::debug("mirror: {} changed while being read; reading it again", printable_path(planned.path));
         continue;
       }
       if (via_close && options_.refresh_closed_files) {
+        const std::lock_guard<std::mutex> lock(closed_mu_);  // the refresh rewrites the map the others read
         options_.refresh_closed_files();
         if (!closed_since_written(planned.path, after)) {
           sink->abort();  // written again since its close: wait for it to settle
@@ -440,6 +494,7 @@ class Cycle {
       }
       copied.hash = sha ? sha->finish() : ContentHash{};  // unknown without --checksum
       sink->commit(copied);
+      const std::lock_guard<std::mutex> lock(mu_);
       ++result_.files_copied;
       result_.bytes_copied += total;
       progress_->add_file();
@@ -456,7 +511,8 @@ class Cycle {
            it->second.mtime_ns == mtime_ns(st);
   }
 
-  // --bwlimit: sleeps so that the bytes read so far do not exceed the rate.
+  // --bwlimit: sleeps so that the bytes read so far do not exceed the rate
+  // (one copy at a time then: run_steps starts no copy threads).
   void throttle(uint64_t n) {
     if (options_.bwlimit_bytes_per_second == 0) return;
     if (throttled_bytes_ == 0) throttle_start_ = Clock::now();
@@ -570,13 +626,17 @@ class Cycle {
   Destination& dest_;
   const MirrorOptions& options_;
   CycleResult& result_;
-  std::vector<uint8_t> buffer_;
   int root_fd_ = -1;
-  std::optional<Progress> progress_;
   uint64_t throttled_bytes_ = 0;
   Clock::time_point throttle_start_;
+  // What the copy threads report: result_, progress_, failed_, copied_ (and
+  // the deferred list) are written under mu_ while copies run.
+  std::mutex mu_;
+  std::optional<Progress> progress_;
   std::unordered_set<std::string> failed_;
   std::unordered_map<std::string, Entry> copied_;
+  std::mutex closed_mu_;            // options_.closed_files: read by the copies, rewritten by refresh_closed_files
+  std::optional<TaskPool> copies_;  // last: gone (its threads joined) before what they use
 };
 
 }  // namespace

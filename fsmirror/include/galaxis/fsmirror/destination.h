@@ -82,6 +82,11 @@ class Destination {
 
   virtual void make_dir(const Entry& entry, bool replace) = 0;
   virtual std::unique_ptr<FileSink> open_file(const std::string& path) = 0;
+  // True when open_file() and the sinks it returns may be called from several
+  // threads at once (a local directory); the cycle then copies files in
+  // parallel. Every other call still comes from one thread, never while a
+  // file is being written.
+  virtual bool concurrent_file_sinks() const { return false; }
   virtual void make_symlink(const Entry& entry) = 0;
   virtual void set_meta(const Entry& entry) = 0;     // mode, owner, mtime (no content)
   virtual void remove(const Entry& entry) = 0;       // file/link unlinked, dir removed recursively

@@ -9,7 +9,7 @@
 //
 // Publishing: a finished temp file whose final name is new is renamed at
 // once; one that replaces an existing file is renamed on a pool of threads
-// (fsmirror/src/publish_pool.h) while the next files are copied, because on
+// (fsmirror/src/task_pool.h) while the next files are copied, because on
 // ext4 that rename starts the new file's writeback (auto_da_alloc) and waits
 // 1–3 ms. Every other call (make_dir, set_meta of a directory, remove,
 // set_root_meta, finish_cycle, scan, ...) first waits for the pool: deletions
@@ -17,6 +17,9 @@
 // and the index and marker are written only when every file is in place. A
 // rename failing on the pool is thrown (naming the file) from the next call;
 // nothing is queued after it and the temps of queued renames are removed.
+// open_file() and the FileSinks it returns may be used from several threads
+// at once (concurrent_file_sinks(): the cycle copies files in parallel); the
+// other calls come from one thread while no file is being written.
 //
 // Crash story without --fsync (decided, issue 11): the mirror keeps plain
 // renameat(2) over the old file, so ext4's auto_da_alloc protection stays: the

@@ -1,4 +1,4 @@
-// PublishPool (fsmirror/src/publish_pool.h): every task is called exactly
+// TaskPool (fsmirror/src/task_pool.h): every task is called exactly
 // once (run, or skipped after a failure so it can remove its temp file), and
 // the first failure is thrown once, by the next post() or drain().
 #include <gtest/gtest.h>
@@ -6,14 +6,14 @@
 #include <atomic>
 #include <string>
 
-#include "../../../fsmirror/src/publish_pool.h"
+#include "../../../fsmirror/src/task_pool.h"
 #include "galaxis/common/error.h"
 
 namespace galaxis::fsmirror {
 namespace {
 
-TEST(PublishPool, RunsEveryTaskBeforeDrainReturns) {
-  PublishPool pool;
+TEST(TaskPool, RunsEveryTaskBeforeDrainReturns) {
+  TaskPool pool(4, 64);
   std::atomic<int> ran{0};
   for (int i = 0; i < 1000; ++i) {
     pool.post([&](bool skipped) {
@@ -26,8 +26,8 @@ TEST(PublishPool, RunsEveryTaskBeforeDrainReturns) {
   pool.drain();  // nothing queued: returns at once
 }
 
-TEST(PublishPool, FirstFailureIsThrownAndLaterTasksAreSkippedNotLost) {
-  PublishPool pool;
+TEST(TaskPool, FirstFailureIsThrownAndLaterTasksAreSkippedNotLost) {
+  TaskPool pool(4, 64);
   std::atomic<int> ran{0}, skipped{0};
   const auto count = [&](bool skip) { (skip ? skipped : ran).fetch_add(1); };
   for (int i = 0; i < 10; ++i) pool.post(count);
@@ -56,8 +56,8 @@ TEST(PublishPool, FirstFailureIsThrownAndLaterTasksAreSkippedNotLost) {
   EXPECT_EQ(ran.load(), before + 1);
 }
 
-TEST(PublishPool, FailureThrownByPostIsNotThrownAgainByDrain) {
-  PublishPool pool;
+TEST(TaskPool, FailureThrownByPostIsNotThrownAgainByDrain) {
+  TaskPool pool(4, 64);
   pool.post([](bool) { throw Error(Error::Kind::kIo, "rename into /dest/x: Operation not permitted"); });
   bool thrown = false;
   for (int i = 0; i < 1000 && !thrown; ++i) {
@@ -75,10 +75,10 @@ TEST(PublishPool, FailureThrownByPostIsNotThrownAgainByDrain) {
   EXPECT_NO_THROW(pool.drain());
 }
 
-TEST(PublishPool, DestructorFinishesQueuedTasks) {
+TEST(TaskPool, DestructorFinishesQueuedTasks) {
   std::atomic<int> ran{0};
   {
-    PublishPool pool;
+    TaskPool pool(4, 64);
     for (int i = 0; i < 100; ++i) pool.post([&](bool) { ran.fetch_add(1); });
   }
   EXPECT_EQ(ran.load(), 100);

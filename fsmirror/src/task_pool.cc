@@ -1,11 +1,11 @@
-// PublishPool (publish_pool.h).
-#include "publish_pool.h"
+// TaskPool (task_pool.h).
+#include "task_pool.h"
 
 #include <exception>
 
 namespace galaxis::fsmirror {
 
-PublishPool::~PublishPool() {
+TaskPool::~TaskPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -14,18 +14,18 @@ PublishPool::~PublishPool() {
   for (std::thread& t : threads_) t.join();  // runs what is queued first
 }
 
-void PublishPool::post(Task task) {
+void TaskPool::post(Task task) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return queue_.size() < kMaxPending || failure_.has(); });
+  cv_.wait(lock, [&] { return queue_.size() < max_pending_ || failure_.has(); });
   if (failure_.has()) failure_.throw_on_post();
   queue_.push_back(std::move(task));
-  if (threads_.size() < kThreads && threads_.size() < queue_.size() + running_) {
+  if (threads_.size() < max_threads_ && threads_.size() < queue_.size() + running_) {
     threads_.emplace_back([this] { run(); });
   }
   cv_.notify_all();
 }
 
-void PublishPool::drain() {
+void TaskPool::drain() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
   // Every task queued before the failure has been skipped by now: the pool is
@@ -34,7 +34,12 @@ void PublishPool::drain() {
   failure_.take_at_drain();
 }
 
-void PublishPool::run() {
+void TaskPool::wait() noexcept {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });
+}
+
+void TaskPool::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
