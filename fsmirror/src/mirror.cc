@@ -396,7 +396,7 @@ class Cycle {
       }
       struct stat before;
       if (::fstat(src.fd, &before) != 0 || !S_ISREG(before.st_mode)) return CopyOutcome::kVanished;
-      const int64_t settle_ns = static_cast<int64_t>(options_.settle_seconds * 1e9);
+      const auto settle_ns = static_cast<int64_t>(options_.settle_seconds * 1e9);
       bool via_close = false;
       if (settle_ns > 0 && now_ns() - mtime_ns(before) < settle_ns) {
         const std::lock_guard<std::mutex> lock(closed_mu_);
@@ -416,7 +416,7 @@ class Cycle {
       // One read buffer per copy thread, made on its first read()/write() copy.
       thread_local std::vector<uint8_t> buffer;
       if (!in_kernel && buffer.empty()) buffer.resize(1 << 20);
-      const uint64_t expected = static_cast<uint64_t>(before.st_size);
+      const auto expected = static_cast<uint64_t>(before.st_size);
       uint64_t total = 0;
       while (true) {
         if (options_.stop != nullptr && options_.stop->load()) {
@@ -604,7 +604,7 @@ class Cycle {
     char host[256] = {};
     ::gethostname(host, sizeof(host) - 1);
     const int64_t now = now_ns();
-    const time_t secs = static_cast<time_t>(now / 1000000000);
+    const auto secs = static_cast<time_t>(now / 1000000000);
     tm utc;
     ::gmtime_r(&secs, &utc);
     char when[32];
