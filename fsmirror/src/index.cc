@@ -58,11 +58,21 @@ class Reader {
 
 void read_entry_into(Reader& r, Entry& e);
 
+// The bytes append_entry() writes for `e`.
+size_t entry_record_size(const Entry& e) {
+  return 4 + e.path.size() + 1 + 4 + 8 + 8 + 8 + 4 + 4 + 2 + e.meta.user.size() + 2 + e.meta.group.size() + 4 +
+         e.meta.link_target.size() + e.hash.size();
+}
+
 }  // namespace
 
 std::string serialize_index(const Index& index) {
+  // The exact size first: one allocation, never a regrowth copy of a
+  // megabyte-sized string (that was a third of this function's time).
+  size_t size = kMagic.size() + 3 * sizeof(uint64_t);
+  for (const Entry& e : index.entries) size += entry_record_size(e);
   std::string out;
-  out.reserve(32 + index.entries.size() * 96);
+  out.reserve(size);
   put_bytes(out, kMagic);
   put<uint64_t>(out, index.source_dev);
   put<uint64_t>(out, index.sequence);

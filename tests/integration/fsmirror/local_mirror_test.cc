@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "galaxis/fsmirror/index.h"
 #include "galaxis/testing/ssh_server.h"
 #include "tree_util.h"
 
@@ -206,6 +207,97 @@ TEST_P(Mirror, HostileNamesAndSymlinksAreCopiedAsLinks) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_mirrored(src.path(), dest.path());
   EXPECT_EQ(walk_tree(outside.path()).size(), 2u);
+}
+
+// The index is what the next cycle trusts instead of looking at DEST: after
+// every cycle it must describe DEST's nodes exactly (type, size, mtime, mode,
+// link target), compared with an independent walk of DEST. The cycles cover
+// what the index is built from: copies, kept excluded and (without --delete)
+// extra nodes, a directory replaced by a file and a file by a directory,
+// deletions, metadata-only changes.
+void expect_index_matches(const std::string& dest) {
+  const std::map<std::string, Node> walked = walk_tree(dest);
+  const Index index = parse_index(read_file(dest + "/.galaxis-mirror/index"));
+  std::map<std::string, Node> indexed;
+  for (const Entry& e : index.entries) {
+    Node n;
+    n.type = e.meta.type == NodeType::kFile ? 'f' : e.meta.type == NodeType::kDir ? 'd' : 'l';
+    n.mode = e.meta.mode;
+    n.size = e.meta.type == NodeType::kDir ? 0 : e.meta.size;
+    n.mtime_ns = e.meta.mtime_ns;
+    n.target = e.meta.link_target;
+    indexed.emplace(e.path, n);
+  }
+  for (const auto& [path, node] : walked) {
+    if (path.empty()) continue;  // the root itself is not an entry
+    auto it = indexed.find(path);
+    if (it == indexed.end()) {
+      ADD_FAILURE() << path << " is on DEST but not in the index";
+      continue;
+    }
+    EXPECT_EQ(it->second.type, node.type) << path;
+    if (node.type != 'l') {  // a link's mode means nothing
+      EXPECT_EQ(it->second.mode, node.mode) << path;
+    }
+    if (node.type != 'd') {
+      EXPECT_EQ(it->second.size, node.size) << path;
+      EXPECT_EQ(it->second.mtime_ns, node.mtime_ns) << path;  // a directory's mtime: set after the index
+    }
+    EXPECT_EQ(it->second.target, node.target) << path;
+    indexed.erase(it);
+  }
+  for (const auto& [path, node] : indexed) ADD_FAILURE() << path << " is in the index but not on DEST";
+}
+
+TEST_P(Mirror, IndexDescribesTheDestinationAfterEveryCycle) {
+  TempDir src("src"), dest("dest");
+  make_sample_tree(src.path());
+  make_dirs(src / "cache/x");
+  write_file(src / "cache/x/kept", "k");
+  make_dirs(src / "becomes-file/sub");
+  write_file(src / "becomes-file/sub/f", "under a directory that turns into a file");
+  write_file(src / "becomes-dir", "a file that turns into a directory");
+  for (int i = 0; i < 40; ++i) write_file(src / ("uploads/many-" + std::to_string(i)), random_bytes(100 + i, i));
+  ASSERT_EQ(mirror({src.path(), dest.path()}).exit_code, 0);
+  expect_index_matches(dest.path());
+
+  // Excluded on DEST from now on (kept there); a directory becomes a file, a
+  // file a directory; some files change, one only its mode; one is deleted.
+  std::filesystem::remove_all(src / "becomes-file");
+  write_file(src / "becomes-file", "now a file");
+  ::unlink((src / "becomes-dir").c_str());
+  make_dirs(src / "becomes-dir/inner");
+  write_file(src / "becomes-dir/inner/g", "now below a directory");
+  for (int i = 0; i < 40; i += 3)
+    write_file(src / ("uploads/many-" + std::to_string(i)), random_bytes(900 + i, 100 + i));
+  ::chmod((src / "uploads/many-1").c_str(), 0600);
+  ::unlink((src / "uploads/many-2").c_str());
+  std::filesystem::remove_all(src / "cache");
+  RunResult r = mirror({src.path(), dest.path(), "--delete", "--max-delete", "100%", "--exclude", "cache/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dest / "cache/x/kept"));
+  expect_index_matches(dest.path());
+
+  // Without --delete: what the source dropped stays on DEST and in the index,
+  // but a directory the source turned into a file goes with all below it.
+  ::unlink((src / "uploads/many-4").c_str());
+  std::filesystem::remove_all(src / "uploads/2024");
+  write_file(src / "uploads/2024", "a file where a directory was");
+  write_file(src / "uploads/many-5", random_bytes(77, 5));
+  r = mirror({src.path(), dest.path()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dest / "uploads/many-4"));
+  EXPECT_FALSE(std::filesystem::exists(dest / "uploads/2024/05"));
+  expect_index_matches(dest.path());
+
+  // And the index is right: a no-change cycle trusting it copies nothing and
+  // a --verify cycle (scanning DEST) agrees.
+  r = mirror({src.path(), dest.path(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 0);
+  r = mirror({src.path(), dest.path(), "--json", "--verify"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary(r)["done"]["files"], 0);
 }
 
 TEST_P(Mirror, ExcludeAndDryRun) {
