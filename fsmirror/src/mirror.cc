@@ -73,6 +73,33 @@ struct SourceFd {
 
 enum class CopyOutcome { kDone, kVanished, kUnsettled, kUnstable };
 
+// The copy steps [first, last) of a plan, one file from each directory in
+// turn: copies running at once then create their temps and rename in
+// different directories instead of queueing on one directory's lock (the
+// plan lists a directory's files together, in path order).
+std::vector<const Step*> interleave_by_directory(const std::vector<Step>& steps, size_t first, size_t last) {
+  std::vector<std::vector<const Step*>> groups;
+  std::unordered_map<std::string_view, size_t> group_of;
+  for (size_t i = first; i < last; ++i) {
+    const auto [it, inserted] = group_of.emplace(parent_of(steps[i].entry.path), groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(&steps[i]);
+  }
+  std::vector<const Step*> out;
+  out.reserve(last - first);
+  std::vector<size_t> active(groups.size());
+  for (size_t g = 0; g < groups.size(); ++g) active[g] = g;
+  for (size_t round = 0; !active.empty(); ++round) {
+    size_t still = 0;
+    for (const size_t g : active) {
+      out.push_back(groups[g][round]);
+      if (round + 1 < groups[g].size()) active[still++] = g;
+    }
+    active.resize(still);
+  }
+  return out;
+}
+
 class Cycle {
  public:
   Cycle(Destination& dest, const MirrorOptions& options, CycleResult& result)
@@ -279,8 +306,16 @@ class Cycle {
       }
     } on_exit{copies_};
     std::vector<const Step*> deferred;
-    for (const Step& step : plan.steps) {
-      if (step.kind != StepKind::kCopyFile) wait_for_copies();
+    for (size_t i = 0; i < plan.steps.size();) {
+      const Step& step = plan.steps[i];
+      if (copies_ && step.kind == StepKind::kCopyFile) {
+        size_t end = i + 1;
+        while (end < plan.steps.size() && plan.steps[end].kind == StepKind::kCopyFile) ++end;
+        for (const Step* copy : interleave_by_directory(plan.steps, i, end)) run_step(*copy, &deferred);
+        i = end;
+        continue;
+      }
+      wait_for_copies();
       if ((step.kind == StepKind::kDelete || step.kind == StepKind::kDirMeta) && !deferred.empty()) {
         // Deletions only after every addition, including the files that
         // were still being written when first seen.
@@ -288,6 +323,7 @@ class Cycle {
         deferred.clear();
       }
       run_step(step, &deferred);
+      ++i;
     }
     wait_for_copies();
     copy_deferred(deferred);
