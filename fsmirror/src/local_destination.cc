@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -205,21 +207,20 @@ class LocalDestination : public Destination {
   }
 
   std::optional<std::string> load_index_bytes() override {
-    pool_.drain();
-    if (state_fd_.get() < 0) return std::nullopt;
-    if (::faccessat(state_fd_.get(), "dirty", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-      log::info("mirror: the last run into {} did not finish; scanning the destination", root_);
-      return std::nullopt;
-    }
+    if (!index_usable()) return std::nullopt;
     return read_state_file("index");
   }
 
   std::optional<Index> load_index() override {
-    std::optional<std::string> bytes = load_index_bytes();
-    if (!bytes) return std::nullopt;
+    if (!index_usable()) return std::nullopt;
     try {
-      return parse_index(*bytes);
+      // Parsed straight from the page cache (a mapping, populated in one
+      // call): no zero-filled megabyte-sized string and no copy into it.
+      std::optional<Index> index;
+      map_state_file("index", [&](std::string_view bytes) { index = parse_index(bytes); });
+      return index;
     } catch (const Error& e) {
+      if (e.kind() != Error::Kind::kCorrupt) throw;
       log::warn("mirror: ignoring {}/index ({}); scanning the destination", where(kStateDirName), e.what());
       return std::nullopt;
     }
@@ -489,6 +490,44 @@ class LocalDestination : public Destination {
     if (::fchownat(dirfd, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
       throw_error(Error::Kind::kIo, "chown {}: {}", where(path), std::strerror(errno));
     }
+  }
+
+  // False when there is no state yet or the last run did not finish (its
+  // `dirty` flag is still there): then the caller scans the destination.
+  bool index_usable() {
+    pool_.drain();
+    if (state_fd_.get() < 0) return false;
+    if (::faccessat(state_fd_.get(), "dirty", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+      log::info("mirror: the last run into {} did not finish; scanning the destination", root_);
+      return false;
+    }
+    return true;
+  }
+
+  // Calls `use` with the bytes of the state file `name` mapped read-only
+  // (not at all when it does not exist).
+  void map_state_file(const char* name, const std::function<void(std::string_view)>& use) {
+    UniqueFd fd(::openat(state_fd_.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
+      if (errno == ENOENT) return;
+      throw_error(Error::Kind::kIo, "open {}/{}: {}", where(kStateDirName), name, std::strerror(errno));
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      throw_error(Error::Kind::kIo, "stat {}/{}: {}", where(kStateDirName), name, std::strerror(errno));
+    }
+    if (st.st_size == 0) return use({});
+    const auto size = static_cast<size_t>(st.st_size);
+    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd.get(), 0);
+    if (map == MAP_FAILED) {
+      throw_error(Error::Kind::kIo, "mmap {}/{}: {}", where(kStateDirName), name, std::strerror(errno));
+    }
+    struct Unmap {
+      void* map;
+      size_t size;
+      ~Unmap() { ::munmap(map, size); }
+    } unmap{map, size};
+    use(std::string_view(static_cast<const char*>(map), size));
   }
 
   std::optional<std::string> read_state_file(const char* name) {
