@@ -100,6 +100,7 @@ class AtomicTreeDestination : public Destination {
 
   std::optional<Index> load_index() override { return state_->load_index(); }
   std::optional<std::string> load_index_bytes() override { return state_->load_index_bytes(); }
+  std::string index_identity() override { return state_->index_identity(); }
 
   ScanResult scan(bool hash_files) override {
     ScanOptions options;

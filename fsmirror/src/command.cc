@@ -20,6 +20,7 @@
 #include "galaxis/fsmirror/serve.h"
 #include "galaxis/fsmirror/ssh.h"
 #include "galaxis/fsmirror/watch.h"
+#include "index_cache.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -59,7 +60,7 @@ OpenDestination open_destination(const CommandOptions& options) {
     ssh.known_hosts = options.known_hosts;
     ssh.remote_path = options.remote_path;
     out.channel = open_ssh_serve_channel(url, ssh);
-    out.dest = make_remote_destination(*out.channel, "ssh://" + url.display(), dest_options);
+    out.dest = make_remote_destination(*out.channel, "ssh://" + url.display(), dest_options, default_index_cache_dir());
     try {
       out.dest->open(options.mirror.dry_run);
     } catch (Error& e) {

@@ -226,6 +226,15 @@ class LocalDestination : public Destination {
     }
   }
 
+  std::string index_identity() override {
+    if (!index_usable()) return {};
+    struct stat st;
+    if (::fstatat(state_fd_.get(), "index", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return {};
+    // Rewritten only by temp + rename: a new inode and new times each time.
+    return fmt::format("{}:{}:{}:{}.{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                       st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+  }
+
   ScanResult scan(bool hash_files) override {
     pool_.drain();
     ScanOptions options;

@@ -1,9 +1,12 @@
 // RemoteDestination (remote_destination.h).
 #include "galaxis/fsmirror/remote_destination.h"
 
+#include <optional>
+
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
 #include "galaxis/fsmirror/index.h"
+#include "index_cache.h"
 
 namespace galaxis::fsmirror {
 namespace {
@@ -34,8 +37,11 @@ class RemoteFileSink : public FileSink {
 
 class RemoteDestination : public Destination {
  public:
-  RemoteDestination(ByteStream& stream, std::string describe, DestinationOptions options)
-      : conn_(stream), describe_(std::move(describe)), options_(options) {}
+  RemoteDestination(ByteStream& stream, std::string describe, DestinationOptions options,
+                    const std::string& index_cache_dir)
+      : conn_(stream), describe_(std::move(describe)), options_(options) {
+    if (!index_cache_dir.empty()) cache_.emplace(index_cache_dir, describe_);
+  }
 
   // Says goodbye and waits for the answer: the far side has released the
   // destination's lock by then, so the transport may be torn down without
@@ -77,7 +83,9 @@ class RemoteDestination : public Destination {
   std::optional<Index> load_index() override {
     drain_after_failure();
     prefetched_marker_.reset();
-    conn_.send(FrameType::kLoadIndex, "");
+    std::string cached_identity, cached_bytes;
+    if (cache_) cache_->load(&cached_identity, &cached_bytes);
+    conn_.send(FrameType::kLoadIndex, cached_identity);
     // A cycle reads the completion marker right after the index: ask for
     // both at once.
     conn_.send(FrameType::kReadMarker, "");
@@ -98,14 +106,49 @@ class RemoteDestination : public Destination {
     }
     prefetched_marker_ = receive_blob("reading the completion marker");
     expect_ok("reading the completion marker");
-    if (blob.empty() || blob[0] == '\0') return std::nullopt;
+    return index_from_answer(blob, cached_bytes);
+  }
+
+  // The index a LOAD_INDEX answer stands for (protocol.h): none, the bytes
+  // sent, or the cached copy the far side confirmed as current.
+  std::optional<Index> index_from_answer(const std::string& blob, const std::string& cached_bytes) {
+    if (blob.empty() || blob[0] == '\0') {
+      if (cache_) cache_->forget();
+      return std::nullopt;
+    }
+    if (blob.size() < 3) throw_error(Error::Kind::kCorrupt, "{}: index answer of {} bytes", describe_, blob.size());
+    const size_t length = static_cast<uint8_t>(blob[1]) | static_cast<uint8_t>(blob[2]) << 8;
+    if (blob.size() < 3 + length) throw_error(Error::Kind::kCorrupt, "{}: truncated index answer", describe_);
+    const std::string_view identity = std::string_view(blob).substr(3, length);
+    if (blob[0] == '\2') {
+      log::debug("mirror: the index of {} is unchanged since the cached copy ({} bytes not sent)", describe_,
+                 cached_bytes.size());
+      try {
+        return parse_index(cached_bytes);
+      } catch (const Error& e) {
+        if (e.kind() != Error::Kind::kCorrupt || !cache_) throw;
+        log::warn("mirror: ignoring the cached index {} ({}); loading it from {}", cache_->path(), e.what(), describe_);
+        cache_->forget();
+        conn_.send(FrameType::kLoadIndex, "");  // an empty identity never matches: the bytes come
+        const std::string again = receive_blob("loading the index");
+        expect_ok("loading the index");
+        if (!again.empty() && again[0] == '\2') {
+          throw_error(Error::Kind::kCorrupt, "{}: index answer 'unchanged' to an empty identity", describe_);
+        }
+        return index_from_answer(again, "");
+      }
+    }
     // The far side sends its index file unparsed: a corrupt one is treated
     // as a local destination treats it (warn, scan DEST instead).
+    const std::string_view bytes = std::string_view(blob).substr(3 + length);
     try {
-      return parse_index(std::string_view(blob).substr(1));
+      Index index = parse_index(bytes);
+      if (cache_) cache_->store(identity, bytes);
+      return index;
     } catch (const Error& e) {
       if (e.kind() != Error::Kind::kCorrupt) throw;
       log::warn("mirror: ignoring the index of {} ({}); scanning the destination", describe_, e.what());
+      if (cache_) cache_->forget();
       return std::nullopt;
     }
   }
@@ -159,8 +202,13 @@ class RemoteDestination : public Destination {
     prefetched_marker_.reset();
     drain();  // the marker only after every file is confirmed
     conn_.send(FrameType::kFinish, std::string(1, entries_changed ? '\1' : '\0') + marker_json);
-    conn_.send_blob(entries_changed ? serialize_index(index) : std::string());
-    expect_ok("finishing the cycle");
+    const std::string bytes = entries_changed ? serialize_index(index) : std::string();
+    conn_.send_blob(bytes);
+    const std::string identity = expect_ok("finishing the cycle");
+    // What the far side stored is what was sent: the next cycle's LOAD_INDEX
+    // need not bring it back. (Unchanged entries: the index file and its
+    // identity are as they were, and so is the cached copy.)
+    if (cache_ && entries_changed) cache_->store(identity, bytes);
   }
 
   std::string read_marker() override {
@@ -211,12 +259,13 @@ class RemoteDestination : public Destination {
     }
   }
 
-  void expect_ok(const char* what) {
+  // Reads the next answer; returns an OK's payload, throws an error's.
+  std::string expect_ok(const char* what) {
     read_hello_answer();
     conn_.flush();
     Frame frame;
     if (!conn_.receive(&frame)) throw_error(Error::Kind::kNetwork, "{}: the far side closed the connection", describe_);
-    if (frame.type == FrameType::kOk) return;
+    if (frame.type == FrameType::kOk) return std::move(frame.payload);
     if (frame.type == FrameType::kError) throw_remote(frame.payload, what);
     throw_error(Error::Kind::kCorrupt, "{}: {}: unexpected answer {}", describe_, what,
                 protocol::frame_type_name(frame.type));
@@ -276,6 +325,7 @@ class RemoteDestination : public Destination {
   int in_flight_ = 0;
   bool hello_pending_ = false;
   std::optional<std::string> prefetched_marker_;
+  std::optional<IndexCache> cache_;  // none: every LOAD_INDEX brings the whole index
 };
 
 void RemoteFileSink::write(const uint8_t* data, size_t size) {
@@ -323,8 +373,9 @@ void RemoteFileSink::abort() noexcept {
 }  // namespace
 
 std::unique_ptr<Destination> make_remote_destination(ByteStream& stream, std::string describe,
-                                                     const DestinationOptions& options) {
-  return std::make_unique<RemoteDestination>(stream, std::move(describe), options);
+                                                     const DestinationOptions& options,
+                                                     const std::string& index_cache_dir) {
+  return std::make_unique<RemoteDestination>(stream, std::move(describe), options, index_cache_dir);
 }
 
 }  // namespace galaxis::fsmirror

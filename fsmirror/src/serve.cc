@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include <memory>
@@ -36,6 +37,13 @@ Entry entry_of(const std::string& payload, size_t* consumed = nullptr) {
     throw_error(Error::Kind::kCorrupt, "entry frame with {} trailing bytes", payload.size() - used);
   }
   return e;
+}
+
+// u16 length + bytes (an index identity is a few dozen bytes).
+std::string with_length(const std::string& bytes) {
+  const auto n = static_cast<uint16_t>(std::min<size_t>(bytes.size(), 0xffff));
+  std::string out{static_cast<char>(n & 0xff), static_cast<char>(n >> 8)};
+  return out + bytes.substr(0, n);
 }
 
 uint8_t byte_at(const std::string& payload, size_t i) {
@@ -129,8 +137,8 @@ class Server {
       return true;  // refused: nothing is written after a failure
     }
     try {
-      run_request(frame);
-      if (answered(t)) conn_.send(FrameType::kOk, "");
+      const std::string ok_payload = run_request(frame);
+      if (answered(t)) conn_.send(FrameType::kOk, ok_payload);
     } catch (const Error& e) {
       sink_.reset();
       if (e.kind() == Error::Kind::kCorrupt) log::error("mirror --serve: refused: {}", e.what());
@@ -143,14 +151,22 @@ class Server {
     return true;
   }
 
-  void run_request(const Frame& frame) {
+  // Runs one request; returns the payload of its OK answer (if answered).
+  std::string run_request(const Frame& frame) {
     const std::string& p = frame.payload;
+    std::string ok_payload;
     switch (frame.type) {
       case FrameType::kLoadIndex: {
+        // The sender's cached copy is current: say so instead of sending it.
+        const std::string identity = dest_->index_identity();
+        if (!identity.empty() && identity == p) {
+          conn_.send_blob(std::string(1, '\2') + with_length(identity));
+          break;
+        }
         // The index file as it is: parsing it here only to serialize it
         // again cost a third of a no-change cycle's work on this side.
         std::optional<std::string> index = dest_->load_index_bytes();
-        conn_.send_blob(index ? std::string(1, '\1') + *index : std::string(1, '\0'));
+        conn_.send_blob(index ? std::string(1, '\1') + with_length(identity) + *index : std::string(1, '\0'));
         break;
       }
       case FrameType::kScan: {
@@ -206,10 +222,12 @@ class Server {
         const std::string index_bytes = conn_.receive_blob(kMaxIndexBlob);
         const Index index = changed ? parse_index(index_bytes) : Index{};
         dest_->finish_cycle(index, changed, marker);
+        ok_payload = dest_->index_identity();  // the sender caches the index it sent under it
         break;
       }
       default: throw_error(Error::Kind::kCorrupt, "unexpected frame {}", protocol::frame_type_name(frame.type));
     }
+    return ok_payload;
   }
 
   void skip_blob() {

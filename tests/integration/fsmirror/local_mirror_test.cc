@@ -539,6 +539,69 @@ TEST(LocalMirror, ConfigFileAndUsageErrors) {
   ::unlink(config.c_str());
 }
 
+// Over ssh the far side's index is cached on this side between runs: a
+// cycle after one that left the index as it was (or wrote the index this
+// side sent) gets "unchanged" instead of the bytes. A cache the far side's
+// index moved away from (another writer), or a damaged one, costs a
+// transfer, never a wrong cycle.
+TEST(SshMirror, UnchangedIndexIsNotSentAgainAndAStaleOrDamagedCacheIsNotTrusted) {
+  struct SshMode {
+    SshMode() { g_ssh = true; }
+    ~SshMode() { g_ssh = false; }
+  } ssh_mode;
+  TempDir src("src"), dest("dest"), cache("cache");
+  ASSERT_EQ(::setenv("XDG_CACHE_HOME", cache.path().c_str(), 1), 0);
+  struct Unset {
+    ~Unset() { ::unsetenv("XDG_CACHE_HOME"); }
+  } unset;
+  std::string last_err;
+  const auto cycle = [&](bool* cached) {
+    std::vector<std::string> args = {"--log-level", "debug"};
+    for (const std::string& a : mirror_args({src.path(), dest.path(), "--json"})) args.push_back(a);
+    const RunResult r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    *cached = r.err.find("unchanged since the cached copy") != std::string::npos;
+    last_err = r.err;
+    expect_mirrored(src.path(), dest.path());
+    return summary(r)["done"]["files"].get<int>();
+  };
+  make_sample_tree(src.path());
+  bool cached = true;
+  EXPECT_EQ(cycle(&cached), 5);
+  EXPECT_FALSE(cached);  // nothing cached before the first cycle
+  EXPECT_EQ(cycle(&cached), 0);
+  EXPECT_TRUE(cached) << "the first cycle's index (sent by this side) was not cached";
+  write_file(src / "uploads/private.txt", "changed", 0600);
+  EXPECT_EQ(cycle(&cached), 1);
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(cycle(&cached), 0);
+  EXPECT_TRUE(cached) << "the index written by the last cycle was not cached";
+
+  // Another writer rewrites DEST's index (a local mirror into the same
+  // folder): the cached copy is stale and must not be used.
+  write_file(src / "uploads/run.sh", "#!/bin/sh\necho 2\n", 0755);
+  const RunResult local = run_cli({"mirror", "--settle", "0", "--quiet", src.path(), dest.path()});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_EQ(cycle(&cached), 0);
+  EXPECT_FALSE(cached) << "a stale cached index was trusted";
+
+  // A damaged cache whose identity still matches: loaded again from DEST.
+  std::vector<std::string> files;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(cache.path())) {
+    if (f.path().extension() == ".index") files.push_back(f.path());
+  }
+  ASSERT_EQ(files.size(), 1u);
+  std::string bytes = read_file(files[0]);
+  ASSERT_GT(bytes.size(), 200u);
+  bytes.resize(bytes.size() - 100);  // the index part truncated, the identity intact
+  write_file(files[0], bytes, 0600);
+  write_file(src / "uploads/new", "n");
+  EXPECT_EQ(cycle(&cached), 1);
+  EXPECT_NE(last_err.find("ignoring the cached index"), std::string::npos) << last_err;
+  EXPECT_EQ(cycle(&cached), 0);
+  EXPECT_TRUE(cached);
+}
+
 INSTANTIATE_TEST_SUITE_P(Destinations, Mirror, ::testing::Values("local", "ssh"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

@@ -75,6 +75,11 @@ class Destination {
     if (!index) return std::nullopt;
     return serialize_index(*index);
   }
+  // A string that changes whenever the stored index is rewritten (a local
+  // index file's device, inode, size and times); "" when there is no usable
+  // index. The --serve side compares it with the identity of the sender's
+  // cached copy, so an unchanged index does not cross the wire each cycle.
+  virtual std::string index_identity() { return {}; }
   // Scans the destination (removing temp leftovers unless read-only).
   virtual ScanResult scan(bool hash_files) = 0;
   // Marks the state dirty (see index.h) before the first change.

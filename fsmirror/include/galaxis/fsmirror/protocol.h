@@ -27,26 +27,30 @@
 
 namespace galaxis::fsmirror::protocol {
 
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion =
+    2;  // 2: LOAD_INDEX names the sender's cached copy, FINISH answers the new identity
 inline constexpr uint32_t kMaxFrame = 4u << 20;  // 4 MiB, compressed or not
 inline constexpr size_t kHeaderSize = 6;
 
 enum class FrameType : uint8_t {
   // sender -> server
-  kHello = 1,      // u32 version, u8 read_only, u8 fsync, u8 set_owner, u8 numeric_ids[, u8 atomic_tree]
-  kLoadIndex = 2,  // -> blob (u8 present + index bytes), OK
-  kScan = 3,       // u8 hash -> blob (index bytes of the scan), OK
+  kHello = 1,  // u32 version, u8 read_only, u8 fsync, u8 set_owner, u8 numeric_ids[, u8 atomic_tree]
+  // LOAD_INDEX: the identity of the sender's cached copy ("" = none) -> blob:
+  // u8 0 (no usable index) | u8 1, u16 len, identity, index bytes | u8 2,
+  // u16 len, identity (the cached copy is current: no bytes), then OK.
+  kLoadIndex = 2,
+  kScan = 3,  // u8 hash -> blob (index bytes of the scan), OK
   kBeginCycle = 4,
   kMakeDir = 5,     // entry, u8 replace
   kFileOpen = 6,    // path
   kFileData = 7,    // bytes (maybe zstd)
   kFileCommit = 8,  // entry -> OK
   kFileAbort = 9,
-  kSymlink = 10,     // entry
-  kSetMeta = 11,     // entry
-  kRemove = 12,      // entry -> OK
-  kRootMeta = 13,    // entry (path ignored)
-  kFinish = 14,      // u8 entries_changed, then after blob of index bytes, marker json -> OK
+  kSymlink = 10,   // entry
+  kSetMeta = 11,   // entry
+  kRemove = 12,    // entry -> OK
+  kRootMeta = 13,  // entry (path ignored)
+  kFinish = 14,    // u8 entries_changed, marker json, then a blob of index bytes -> OK (payload: the index's identity)
   kReadMarker = 15,  // -> blob (marker), OK
   kSync = 16,        // -> OK (reports a pending error)
   kBlobPart = 17,
