@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -65,12 +66,13 @@ int open_dir_below(int base_fd, const std::string& rel) {
 }
 
 // One directory's children in name order. A child directory's own children
-// are in its chunk (filled by its own task), flattened after it at the end.
+// are in its own chunk, filled by its own task and emitted right after it.
 struct DirChunk {
   std::vector<Entry> entries;
   std::vector<std::pair<size_t, std::unique_ptr<DirChunk>>> subdirs;  // index into entries -> its chunk
   ScanStats stats;
   bool vanished = false;  // the directory was gone (or replaced) before it could be opened
+  bool done = false;      // filled, or given up (Scanner::mu_)
 };
 
 // uid/gid -> name for one directory's nodes: nearly every node of an uploads
@@ -91,9 +93,14 @@ struct OwnerNames {
   }
 };
 
-// Walks the tree one directory per task: on `threads` threads at once
-// (lstat-bound: a 10,000-file tree is 10,000 fstatat calls), or depth-first
-// on the caller's thread when threads <= 1.
+// Walks the tree one directory per task on `threads` threads (lstat-bound:
+// a 10,000-file tree is 10,000 fstatat calls), or depth-first on the
+// caller's thread when threads <= 1. The caller's thread emits the chunks in
+// walk order as they are done and frees each behind it; the tasks run
+// newest first (a directory queues its subdirectories first one on top), so
+// they work near that walk and only a few chunks wait ahead of it: memory
+// stays that of one copy of the entries (a scan that emitted at the end held
+// two: 130 MB instead of 90 MB at 200,000 files).
 class Scanner {
  public:
   Scanner(const ScanOptions& options, std::string root, int root_fd)
@@ -101,17 +108,16 @@ class Scanner {
 
   void scan_into(ScanResult& result) {
     DirChunk top;
-    {
-      // Declared after `top`: on a failure its destructor waits for the
-      // running tasks before the chunks they fill are gone.
-      std::optional<TaskPool> pool;
-      if (options_.threads > 1) pool.emplace(options_.threads, std::numeric_limits<size_t>::max());
-      pool_ = pool ? &*pool : nullptr;
-      scan_dir(root_fd_, "", top);
-      if (pool) pool->drain();
-      pool_ = nullptr;
+    // Declared after `top`: on a failure its destructor waits for the
+    // running tasks before the chunks they fill are gone.
+    std::optional<TaskPool> pool;
+    if (options_.threads > 1) {
+      pool.emplace(options_.threads, std::numeric_limits<size_t>::max(), TaskPool::Order::kNewestFirst);
     }
-    flatten(top, result);
+    pool_ = pool ? &*pool : nullptr;
+    scan_dir(root_fd_, "", top);
+    emit(top, result);
+    if (pool) pool->drain();  // a task's failure (its chunk was given up)
   }
 
  private:
@@ -136,15 +142,63 @@ class Scanner {
       if (out.entries.back().meta.type != NodeType::kDir) continue;
       auto& [index, sub] = out.subdirs.emplace_back(out.entries.size() - 1, std::make_unique<DirChunk>());
       (void)index;
-      DirChunk* chunk = sub.get();
-      if (pool_ != nullptr) {
-        pool_->post([this, chunk, dir = out.entries.back().path](bool skipped) {
-          if (!skipped) scan_subdir(root_fd_, dir, dir, *chunk);
-        });
-      } else {
-        scan_subdir(dirfd, name, out.entries.back().path, *chunk);
+      if (pool_ == nullptr) {
+        scan_subdir(dirfd, name, out.entries.back().path, *sub);
+        sub->done = true;
       }
     }
+    if (pool_ == nullptr) return;
+    // Last first: the first subdirectory ends up on top of the newest-first queue.
+    for (auto it = out.subdirs.rbegin(); it != out.subdirs.rend(); ++it) {
+      DirChunk* chunk = it->second.get();
+      pool_->post([this, chunk, dir = out.entries[it->first].path](bool skipped) {
+        struct MarkDone {
+          Scanner* scanner;
+          DirChunk* chunk;
+          ~MarkDone() { scanner->mark_done(*chunk); }
+        } mark{this, chunk};
+        if (!skipped) scan_subdir(root_fd_, dir, dir, *chunk);
+      });
+    }
+  }
+
+  void mark_done(DirChunk& chunk) {
+    {
+      const std::lock_guard<std::mutex> lock(mu_);
+      chunk.done = true;
+    }
+    done_cv_.notify_all();
+  }
+
+  void wait_done(DirChunk& chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return chunk.done; });
+  }
+
+  // Appends `chunk`'s entries to `result` in walk order (each directory
+  // followed by its subtree, waited for), adds up the counts and frees the
+  // chunk behind it.
+  void emit(DirChunk& chunk, ScanResult& result) {
+    add_stats(result.stats, chunk.stats);
+    auto sub = chunk.subdirs.begin();
+    for (size_t i = 0; i < chunk.entries.size(); ++i) {
+      if (sub == chunk.subdirs.end() || sub->first != i) {
+        result.entries.push_back(std::move(chunk.entries[i]));
+        continue;
+      }
+      DirChunk& child = *sub->second;
+      ++sub;
+      wait_done(child);
+      if (child.vanished) {
+        ++result.stats.vanished;
+        --result.stats.dirs;
+        continue;
+      }
+      result.entries.push_back(std::move(chunk.entries[i]));
+      emit(child, result);
+    }
+    std::vector<Entry>().swap(chunk.entries);
+    decltype(chunk.subdirs)().swap(chunk.subdirs);
   }
 
   // Opens the directory `rel` below `base_fd` (the directory `path`) and scans it.
@@ -256,28 +310,6 @@ class Scanner {
     return true;
   }
 
-  // Appends `chunk`'s entries to `result` in walk order (each directory
-  // followed by its subtree) and adds up the counts.
-  static void flatten(DirChunk& chunk, ScanResult& result) {
-    add_stats(result.stats, chunk.stats);
-    auto sub = chunk.subdirs.begin();
-    for (size_t i = 0; i < chunk.entries.size(); ++i) {
-      if (sub == chunk.subdirs.end() || sub->first != i) {
-        result.entries.push_back(std::move(chunk.entries[i]));
-        continue;
-      }
-      DirChunk& child = *sub->second;
-      ++sub;
-      if (child.vanished) {
-        ++result.stats.vanished;
-        --result.stats.dirs;
-        continue;
-      }
-      result.entries.push_back(std::move(chunk.entries[i]));
-      flatten(child, result);
-    }
-  }
-
   static void add_stats(ScanStats& to, const ScanStats& from) {
     to.files += from.files;
     to.dirs += from.dirs;
@@ -298,6 +330,8 @@ class Scanner {
   std::string root_;
   int root_fd_;
   TaskPool* pool_ = nullptr;  // while scan_into runs with threads > 1
+  std::mutex mu_;             // DirChunk::done
+  std::condition_variable done_cv_;
 };
 
 }  // namespace

@@ -44,8 +44,14 @@ void TaskPool::run() {
   while (true) {
     cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
     if (queue_.empty()) return;  // stopping, nothing left
-    Task task = std::move(queue_.front());
-    queue_.pop_front();
+    Task task;
+    if (order_ == Order::kNewestFirst) {
+      task = std::move(queue_.back());
+      queue_.pop_back();
+    } else {
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
     const bool skip = failure_.has();
     ++running_;
     lock.unlock();

@@ -37,7 +37,11 @@ namespace galaxis::fsmirror {
 
 class TaskPool {
  public:
-  TaskPool(size_t threads, size_t max_pending) : max_threads_(threads), max_pending_(max_pending) {}
+  // kNewestFirst: the last task posted runs next (a stack): the tree scan
+  // uses it to stay near its depth-first walk.
+  enum class Order { kOldestFirst, kNewestFirst };
+  TaskPool(size_t threads, size_t max_pending, Order order = Order::kOldestFirst)
+      : max_threads_(threads), max_pending_(max_pending), order_(order) {}
   ~TaskPool();
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
@@ -57,6 +61,7 @@ class TaskPool {
 
   const size_t max_threads_;
   const size_t max_pending_;
+  const Order order_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> queue_;

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "../../../fsmirror/src/task_pool.h"
@@ -82,6 +85,39 @@ TEST(TaskPool, DestructorFinishesQueuedTasks) {
     for (int i = 0; i < 100; ++i) pool.post([&](bool) { ran.fetch_add(1); });
   }
   EXPECT_EQ(ran.load(), 100);
+}
+
+// kNewestFirst runs the last task posted next: one thread, held busy while
+// three more are queued, then runs them last-posted first.
+TEST(TaskPool, NewestFirstRunsTheLastPostedTaskNext) {
+  TaskPool pool(1, 64, TaskPool::Order::kNewestFirst);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false, release = false;
+  std::vector<int> order;
+  pool.post([&](bool) {
+    std::unique_lock<std::mutex> lock(mu);
+    started = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return started; });  // the one thread is busy now
+  }
+  for (int i = 1; i <= 3; ++i) {
+    pool.post([&, i](bool) {
+      const std::lock_guard<std::mutex> lock(mu);
+      order.push_back(i);
+    });
+  }
+  {
+    const std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.drain();
+  EXPECT_EQ(order, (std::vector<int>{3, 2, 1}));
 }
 
 }  // namespace

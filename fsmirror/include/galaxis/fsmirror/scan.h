@@ -1,10 +1,10 @@
 // galaxis/fsmirror/scan.h — walking a local tree with lstat semantics.
 //
 // The scanner never follows a symlink (fstatat AT_SYMLINK_NOFOLLOW, every
-// directory opened with O_NOFOLLOW|O_DIRECTORY below the root, with openat2
-// RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH where a task opens it by its path), so
-// a link to /etc or ../../outside is reported as a link and nothing behind it
-// is read. Kinds:
+// directory opened with O_NOFOLLOW|O_DIRECTORY below the root: relative to
+// its parent on one thread, by its path with openat2 RESOLVE_NO_SYMLINKS |
+// RESOLVE_BENEATH from a task), so a link to /etc or ../../outside is
+// reported as a link and nothing behind it is read. Kinds:
 //  - regular files, directories, symlinks: reported;
 //  - files with more than one hard link: reported as ordinary files (each
 //    copied as its own file on the destination) and counted, because
@@ -46,9 +46,10 @@ struct ScanOptions {
   bool hash_files = false;      // read every file and fill Entry::hash (--checksum)
   bool remove_temps = false;    // unlink temp leftovers found (destination side)
   size_t expected_entries = 0;  // capacity to reserve (e.g. the index's size): no regrowth moves
-  // Directories scanned at once, each by a task of its own (1: depth-first on
-  // the caller's thread). A scan is lstat-bound: 10,000 files are 10,000
-  // fstatat calls, which two cores share.
+  // Directories scanned at once, one task each (1: depth-first on the
+  // caller's thread). A scan is lstat-bound: 10,000 files are 10,000 fstatat
+  // calls, which two cores share. The entries come out in the one-thread
+  // walk's order, with no more memory than it needs.
   size_t threads = 4;
 };
 
