@@ -1,6 +1,6 @@
 // kept_failure.h (private to fsmirror/src) — the first failure of a
-// background worker (PipelinedDestination's write thread, PublishPool's
-// rename threads), handed to the caller exactly once.
+// background worker (a TaskPool's threads: the cycle's copies, a local
+// destination's renames, the tree scan), handed to the caller exactly once.
 //
 // The worker keeps the first error (later ones are consequences). The caller
 // sees it once: from the next post() (throw_on_post) or, if no post() came,

@@ -385,7 +385,7 @@ class LocalDestination : public Destination {
   }
 
   // Publishes a finished, closed temp file. Replacing an existing file is the
-  // slow rename (publish_pool.h): it runs on the pool, which owns `dirfd` and
+  // slow rename (task_pool.h): it runs on the pool, which owns `dirfd` and
   // the temp from here on (and removes the temp if it does not run). A new
   // name is renamed at once (cheap), and a directory in the way is removed
   // after the pool has drained (rare: the source turned a directory into a

@@ -1,12 +1,14 @@
 // task_pool.h (private to fsmirror/src) — a few threads that run independent
-// tasks and hand the first failure back once. Two users:
+// tasks and hand the first failure back once. Three users:
 //  - the cycle's file copies (mirror.cc): each changed file is copied,
 //    checked and published by one task, start to end on one thread, so two
 //    cores share a cycle's copies and no file's steps wait on another thread;
-//  - LocalDestination's renames that replace an existing file (local
-//    destination.cc): on ext4 (auto_da_alloc, the default) such a rename
-//    starts writeback of the new file inside renameat(2), 0.2–3 ms of mostly
-//    waiting, so the next copy should not wait for it.
+//  - LocalDestination's renames that replace an existing file
+//    (local_destination.cc): on ext4 (auto_da_alloc, the default) such a
+//    rename starts writeback of the new file and frees the old one's blocks
+//    inside renameat(2), 0.2–3 ms of mostly waiting, so the next copy should
+//    not wait for it;
+//  - the tree scan (scan.cc), one task per directory, newest first.
 //
 // Tasks run in any order on up to `threads` threads (started as tasks come,
 // so a pool that gets none starts none). post() blocks while `max_pending`

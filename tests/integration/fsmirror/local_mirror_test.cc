@@ -414,7 +414,7 @@ TEST_P(Mirror, SigkillMidCopyThenRerunConverges) {
 }
 
 // Files that replace existing ones are renamed on a pool of threads
-// (publish_pool.h) while the next files are copied: every one must be complete
+// (task_pool.h) while the next files are copied: every one must be complete
 // and in place, and every directory's mtime set after the renames into it.
 TEST_P(Mirror, ReplacedFilesRenamedOnThePoolAreComplete) {
   TempDir src("src"), dest("dest");
