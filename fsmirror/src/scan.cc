@@ -95,7 +95,8 @@ struct OwnerNames {
 
 // Walks the tree one directory per task on `threads` threads (lstat-bound:
 // a 10,000-file tree is 10,000 fstatat calls), or depth-first on the
-// caller's thread when threads <= 1. The caller's thread emits the chunks in
+// caller's thread when threads <= 1 (each directory scanned when the walk
+// reaches it). The caller's thread emits the chunks in
 // walk order as they are done and frees each behind it; the tasks run
 // newest first (a directory queues its subdirectories first one on top), so
 // they work near that walk and only a few chunks wait ahead of it: memory
@@ -122,8 +123,8 @@ class Scanner {
 
  private:
   // Lists and lstat()s the children of `dirfd` (the directory `prefix`) into
-  // `out`; each child directory is scanned by a task of its own (or at once,
-  // without a pool).
+  // `out`; each child directory is queued as a task of its own (without a
+  // pool, emit() scans it when the walk reaches it).
   void scan_dir(int dirfd, const std::string& prefix, DirChunk& out) {
     std::vector<std::string> names = list_names(dirfd, prefix);
     out.entries.reserve(names.size());  // no regrowth copies of ~200-byte entries
@@ -140,18 +141,15 @@ class Scanner {
       entry.path = std::move(path);
       out.entries.push_back(std::move(entry));
       if (out.entries.back().meta.type != NodeType::kDir) continue;
-      auto& [index, sub] = out.subdirs.emplace_back(out.entries.size() - 1, std::make_unique<DirChunk>());
-      (void)index;
-      if (pool_ == nullptr) {
-        scan_subdir(dirfd, name, out.entries.back().path, *sub);
-        sub->done = true;
-      }
+      out.subdirs.emplace_back(out.entries.size() - 1, std::make_unique<DirChunk>());
     }
-    if (pool_ == nullptr) return;
-    // Last first: the first subdirectory ends up on top of the newest-first queue.
+    if (pool_ == nullptr) return;  // emit() scans each subdirectory when it gets there
+    // Last first: the first subdirectory ends up on top of the newest-first
+    // queue. After another task's failure a chunk is given up at once
+    // (skipped), so emit() never waits for a directory nobody will scan.
     for (auto it = out.subdirs.rbegin(); it != out.subdirs.rend(); ++it) {
       DirChunk* chunk = it->second.get();
-      pool_->post([this, chunk, dir = out.entries[it->first].path](bool skipped) {
+      pool_->post_or_skip([this, chunk, dir = out.entries[it->first].path](bool skipped) {
         struct MarkDone {
           Scanner* scanner;
           DirChunk* chunk;
@@ -188,7 +186,11 @@ class Scanner {
       }
       DirChunk& child = *sub->second;
       ++sub;
-      wait_done(child);
+      if (pool_ != nullptr) {
+        wait_done(child);
+      } else {
+        scan_subdir(root_fd_, chunk.entries[i].path, chunk.entries[i].path, child);  // depth-first, now
+      }
       if (child.vanished) {
         ++result.stats.vanished;
         --result.stats.dirs;

@@ -25,6 +25,21 @@ void TaskPool::post(Task task) {
   cv_.notify_all();
 }
 
+void TaskPool::post_or_skip(Task task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failure_.has()) {
+      queue_.push_back(std::move(task));
+      if (threads_.size() < max_threads_ && threads_.size() < queue_.size() + running_) {
+        threads_.emplace_back([this] { run(); });
+      }
+      cv_.notify_all();
+      return;
+    }
+  }
+  task(true);  // outside the lock: it may post again
+}
+
 void TaskPool::drain() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.empty() && running_ == 0; });

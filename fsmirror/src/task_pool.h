@@ -17,9 +17,9 @@
 // post() throws it instead of queueing, and drain() waits for all tasks, then
 // throws it unless post() did, and clears it (the next cycle starts clean).
 // post() and drain() may be called from any thread. A task must not drain
-// its own pool, and may post to it only when max_pending is unbounded (the
-// tree scan: a directory's task queues its subdirectories), else a full queue
-// would wait for itself. The destructor waits for the queued tasks without
+// its own pool, and may queue on it only with post_or_skip() and only when
+// max_pending is unbounded (the tree scan: a directory's task queues its
+// subdirectories), else a full queue would wait for itself. The destructor waits for the queued tasks without
 // throwing.
 #pragma once
 
@@ -51,6 +51,11 @@ class TaskPool {
   using Task = std::function<void(bool skipped)>;
   // Queues `task`; throws the kept failure instead (nothing is queued after one).
   void post(Task task);
+  // For a task queueing more work on its own pool (unbounded max_pending):
+  // queues `task`, or after a failure calls it at once with skipped = true
+  // and leaves the failure for drain() (post() would mark it reported, and
+  // the throw would only end up back in the pool).
+  void post_or_skip(Task task);
   // Waits until every queued task has run (or was skipped); throws the kept
   // failure unless post() threw it already, and forgets it.
   void drain();

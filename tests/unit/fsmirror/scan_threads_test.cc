@@ -2,6 +2,7 @@
 // the depth-first walk on one thread gives: the same entries in the same
 // order, the same counts, the same leftovers removed, nothing behind a
 // symlink.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "galaxis/common/error.h"
+#include "galaxis/fsmirror/rel_path.h"
 #include "galaxis/fsmirror/scan.h"
 
 namespace galaxis::fsmirror {
@@ -129,6 +132,41 @@ TEST_F(ScanThreads, ParallelWalkRemovesTempLeftoversLikeTheSerialOne) {
   EXPECT_FALSE(std::filesystem::exists(root_ + "/d6/.galaxis-tmp~0123456789abcdef"));
   EXPECT_FALSE(std::filesystem::exists(root_ + "/d7/.galaxis-tmp~fedcba9876543210"));
   expect_same(scan(1, true), parallel, {"d6", "d7"});
+}
+
+// A task that fails (here: a path over kMaxPathBytes deep in one branch)
+// while others still queue subdirectories: the scan reports the error, on
+// every thread count, and never waits for a directory nobody will scan.
+TEST_F(ScanThreads, AFailingDirectoryFailsTheScanWithoutHanging) {
+  for (int d = 0; d < 40; ++d) {
+    for (int sub = 0; sub < 5; ++sub) mkdir("d" + std::to_string(d) + (sub == 0 ? "" : "/s" + std::to_string(sub)));
+  }
+  // Made one component at a time (mkdirat): the whole path is over PATH_MAX.
+  std::string deep = "d7";
+  const std::string component(200, 'x');
+  int fd = ::open((root_ + "/d7").c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  while (deep.size() <= kMaxPathBytes) {
+    deep += "/" + component;
+    ASSERT_EQ(::mkdirat(fd, component.c_str(), 0750), 0) << deep.size();
+    const int next = ::openat(fd, component.c_str(), O_RDONLY | O_DIRECTORY);
+    ::close(fd);
+    fd = next;
+    ASSERT_GE(fd, 0);
+  }
+  ::close(fd);
+  for (size_t threads : {1u, 2u, 4u}) {
+    for (int round = 0; round < 10; ++round) {
+      SCOPED_TRACE(threads);
+      try {
+        scan(threads, false);
+        ADD_FAILURE() << "a path over " << kMaxPathBytes << " bytes was scanned";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), Error::Kind::kUnsupported);
+        EXPECT_NE(std::string(e.what()).find("longer than"), std::string::npos) << e.what();
+      }
+    }
+  }
 }
 
 TEST_F(ScanThreads, MissingRootIsNotAnError) {
