@@ -34,6 +34,42 @@ const char* frame_type_name(FrameType type) {
   return nullptr;
 }
 
+std::string encode_index_answer(IndexAnswerKind kind, std::string_view identity, std::string_view bytes) {
+  std::string out(1, static_cast<char>(kind));
+  if (kind == IndexAnswerKind::kNone) return out;
+  if (identity.size() > 0xffff) throw_error(Error::Kind::kRuntime, "index identity of {} bytes", identity.size());
+  out += static_cast<char>(identity.size() & 0xff);
+  out += static_cast<char>(identity.size() >> 8);
+  out.append(identity);
+  if (kind == IndexAnswerKind::kBytes) out.append(bytes);
+  return out;
+}
+
+IndexAnswer parse_index_answer(std::string_view blob) {
+  if (blob.empty()) throw_error(Error::Kind::kCorrupt, "empty index answer");
+  IndexAnswer answer;
+  const auto kind = static_cast<uint8_t>(blob[0]);
+  if (kind > static_cast<uint8_t>(IndexAnswerKind::kUnchanged)) {
+    throw_error(Error::Kind::kCorrupt, "index answer of unknown kind {}", kind);
+  }
+  answer.kind = static_cast<IndexAnswerKind>(kind);
+  if (answer.kind == IndexAnswerKind::kNone) {
+    if (blob.size() != 1) throw_error(Error::Kind::kCorrupt, "{} bytes after an index answer 'none'", blob.size() - 1);
+    return answer;
+  }
+  if (blob.size() < 3) throw_error(Error::Kind::kCorrupt, "index answer of {} bytes", blob.size());
+  const size_t length = static_cast<uint8_t>(blob[1]) | static_cast<size_t>(static_cast<uint8_t>(blob[2])) << 8;
+  if (blob.size() < 3 + length) {
+    throw_error(Error::Kind::kCorrupt, "index answer: identity of {} bytes, {} there", length, blob.size() - 3);
+  }
+  answer.identity = blob.substr(3, length);
+  answer.bytes = blob.substr(3 + length);
+  if (answer.kind == IndexAnswerKind::kUnchanged && !answer.bytes.empty()) {
+    throw_error(Error::Kind::kCorrupt, "{} bytes after an index answer 'unchanged'", answer.bytes.size());
+  }
+  return answer;
+}
+
 std::string encode_header(FrameType type, uint8_t flags, uint32_t length) {
   std::string out(kHeaderSize, '\0');
   out[0] = static_cast<char>(type);

@@ -112,15 +112,18 @@ class RemoteDestination : public Destination {
   // The index a LOAD_INDEX answer stands for (protocol.h): none, the bytes
   // sent, or the cached copy the far side confirmed as current.
   std::optional<Index> index_from_answer(const std::string& blob, const std::string& cached_bytes) {
-    if (blob.empty() || blob[0] == '\0') {
+    protocol::IndexAnswer answer;
+    try {
+      answer = protocol::parse_index_answer(blob);
+    } catch (Error& e) {
+      e.add_context(describe_);
+      throw;
+    }
+    if (answer.kind == protocol::IndexAnswerKind::kNone) {
       if (cache_) cache_->forget();
       return std::nullopt;
     }
-    if (blob.size() < 3) throw_error(Error::Kind::kCorrupt, "{}: index answer of {} bytes", describe_, blob.size());
-    const size_t length = static_cast<uint8_t>(blob[1]) | static_cast<uint8_t>(blob[2]) << 8;
-    if (blob.size() < 3 + length) throw_error(Error::Kind::kCorrupt, "{}: truncated index answer", describe_);
-    const std::string_view identity = std::string_view(blob).substr(3, length);
-    if (blob[0] == '\2') {
+    if (answer.kind == protocol::IndexAnswerKind::kUnchanged) {
       log::debug("mirror: the index of {} is unchanged since the cached copy ({} bytes not sent)", describe_,
                  cached_bytes.size());
       try {
@@ -132,7 +135,7 @@ class RemoteDestination : public Destination {
         conn_.send(FrameType::kLoadIndex, "");  // an empty identity never matches: the bytes come
         const std::string again = receive_blob("loading the index");
         expect_ok("loading the index");
-        if (!again.empty() && again[0] == '\2') {
+        if (protocol::parse_index_answer(again).kind == protocol::IndexAnswerKind::kUnchanged) {
           throw_error(Error::Kind::kCorrupt, "{}: index answer 'unchanged' to an empty identity", describe_);
         }
         return index_from_answer(again, "");
@@ -140,10 +143,9 @@ class RemoteDestination : public Destination {
     }
     // The far side sends its index file unparsed: a corrupt one is treated
     // as a local destination treats it (warn, scan DEST instead).
-    const std::string_view bytes = std::string_view(blob).substr(3 + length);
     try {
-      Index index = parse_index(bytes);
-      if (cache_) cache_->store(identity, bytes);
+      Index index = parse_index(answer.bytes);
+      if (cache_) cache_->store(answer.identity, answer.bytes);
       return index;
     } catch (const Error& e) {
       if (e.kind() != Error::Kind::kCorrupt) throw;

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include <memory>
@@ -37,13 +36,6 @@ Entry entry_of(const std::string& payload, size_t* consumed = nullptr) {
     throw_error(Error::Kind::kCorrupt, "entry frame with {} trailing bytes", payload.size() - used);
   }
   return e;
-}
-
-// u16 length + bytes (an index identity is a few dozen bytes).
-std::string with_length(const std::string& bytes) {
-  const auto n = static_cast<uint16_t>(std::min<size_t>(bytes.size(), 0xffff));
-  std::string out{static_cast<char>(n & 0xff), static_cast<char>(n >> 8)};
-  return out + bytes.substr(0, n);
 }
 
 uint8_t byte_at(const std::string& payload, size_t i) {
@@ -157,16 +149,18 @@ class Server {
     std::string ok_payload;
     switch (frame.type) {
       case FrameType::kLoadIndex: {
+        using protocol::IndexAnswerKind;
         // The sender's cached copy is current: say so instead of sending it.
         const std::string identity = dest_->index_identity();
         if (!identity.empty() && identity == p) {
-          conn_.send_blob(std::string(1, '\2') + with_length(identity));
+          conn_.send_blob(protocol::encode_index_answer(IndexAnswerKind::kUnchanged, identity));
           break;
         }
         // The index file as it is: parsing it here only to serialize it
         // again cost a third of a no-change cycle's work on this side.
         std::optional<std::string> index = dest_->load_index_bytes();
-        conn_.send_blob(index ? std::string(1, '\1') + with_length(identity) + *index : std::string(1, '\0'));
+        conn_.send_blob(index ? protocol::encode_index_answer(IndexAnswerKind::kBytes, identity, *index)
+                              : protocol::encode_index_answer(IndexAnswerKind::kNone));
         break;
       }
       case FrameType::kScan: {

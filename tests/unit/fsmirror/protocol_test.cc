@@ -38,6 +38,43 @@ TEST(Protocol, CompressionRoundTripAndBombs) {
   EXPECT_FALSE(protocol::compress(incompressible, &packed));
 }
 
+// LOAD_INDEX's answer: the three kinds round-trip; damaged answers (as a
+// broken or hostile far side could send) are refused with what is wrong.
+TEST(Protocol, IndexAnswersRoundTripAndDamageIsRefused) {
+  using protocol::IndexAnswerKind;
+  const std::string none = protocol::encode_index_answer(IndexAnswerKind::kNone);
+  EXPECT_EQ(protocol::parse_index_answer(none).kind, IndexAnswerKind::kNone);
+  const std::string identity = "2049:131:1049332:1796520000.5:1796520000.5";
+  const std::string index(70000, 'i');  // longer than a u16: only the identity is length-prefixed
+  const std::string bytes = protocol::encode_index_answer(IndexAnswerKind::kBytes, identity, index);
+  protocol::IndexAnswer a = protocol::parse_index_answer(bytes);
+  EXPECT_EQ(a.kind, IndexAnswerKind::kBytes);
+  EXPECT_EQ(a.identity, identity);
+  EXPECT_EQ(a.bytes, index);
+  const std::string unchanged = protocol::encode_index_answer(IndexAnswerKind::kUnchanged, identity);
+  a = protocol::parse_index_answer(unchanged);
+  EXPECT_EQ(a.kind, IndexAnswerKind::kUnchanged);
+  EXPECT_EQ(a.identity, identity);
+  EXPECT_TRUE(a.bytes.empty());
+
+  const auto refused = [](const std::string& blob, const std::string& says) {
+    try {
+      protocol::parse_index_answer(blob);
+      ADD_FAILURE() << "accepted: " << says;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), Error::Kind::kCorrupt);
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  refused("", "empty");
+  refused(std::string(1, '\3'), "unknown kind 3");
+  refused(none + "x", "after an index answer 'none'");
+  refused(std::string(1, '\1') + "\5", "index answer of 2 bytes");
+  refused(bytes.substr(0, 10), "identity of 42 bytes, 7 there");
+  refused(unchanged + "x", "after an index answer 'unchanged'");
+  EXPECT_THROW(protocol::encode_index_answer(IndexAnswerKind::kBytes, std::string(70000, 'x')), Error);
+}
+
 TEST(Protocol, EntryRecordsCheckPaths) {
   Entry e;
   e.path = "a/b";

@@ -27,8 +27,8 @@
 
 namespace galaxis::fsmirror::protocol {
 
-inline constexpr uint32_t kVersion =
-    2;  // 2: LOAD_INDEX names the sender's cached copy, FINISH answers the new identity
+// 2: LOAD_INDEX names the sender's cached copy, FINISH answers the new identity.
+inline constexpr uint32_t kVersion = 2;
 inline constexpr uint32_t kMaxFrame = 4u << 20;  // 4 MiB, compressed or not
 inline constexpr size_t kHeaderSize = 6;
 
@@ -76,6 +76,20 @@ std::string encode_header(FrameType type, uint8_t flags, uint32_t length);
 FrameHeader parse_header(std::string_view bytes);
 
 // Entries travel as index records (index.h: append_entry / read_entry).
+
+// LOAD_INDEX's answer blob (see kLoadIndex). `identity` and `bytes` view the
+// parsed blob.
+enum class IndexAnswerKind : uint8_t { kNone = 0, kBytes = 1, kUnchanged = 2 };
+struct IndexAnswer {
+  IndexAnswerKind kind = IndexAnswerKind::kNone;
+  std::string_view identity;  // kBytes, kUnchanged
+  std::string_view bytes;     // kBytes: the index file as it is
+};
+// Throws Error(kRuntime) for an identity over 65,535 bytes.
+std::string encode_index_answer(IndexAnswerKind kind, std::string_view identity = {}, std::string_view bytes = {});
+// Throws Error(kCorrupt) naming what is wrong: empty, an unknown kind, a
+// truncated identity, bytes after a "none" or "unchanged" answer.
+IndexAnswer parse_index_answer(std::string_view blob);
 
 // zstd helpers: compress (empty optional-like: returns false when it does not shrink),
 // decompress refusing outputs larger than `max_size`.
