@@ -18,26 +18,23 @@ void TaskPool::post(Task task) {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return queue_.size() < max_pending_ || failure_.has(); });
   if (failure_.has()) failure_.throw_on_post();
-  queue_.push_back(std::move(task));
-  if (threads_.size() < max_threads_ && threads_.size() < queue_.size() + running_) {
-    threads_.emplace_back([this] { run(); });
-  }
-  cv_.notify_all();
+  enqueue(std::move(task));
 }
 
 void TaskPool::post_or_skip(Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!failure_.has()) {
-      queue_.push_back(std::move(task));
-      if (threads_.size() < max_threads_ && threads_.size() < queue_.size() + running_) {
-        threads_.emplace_back([this] { run(); });
-      }
-      cv_.notify_all();
-      return;
-    }
+    if (!failure_.has()) return enqueue(std::move(task));
   }
   task(true);  // outside the lock: it may post again
+}
+
+void TaskPool::enqueue(Task task) {
+  queue_.push_back(std::move(task));
+  if (threads_.size() < max_threads_ && threads_.size() < queue_.size() + running_) {
+    threads_.emplace_back([this] { run(); });
+  }
+  cv_.notify_all();
 }
 
 void TaskPool::drain() {

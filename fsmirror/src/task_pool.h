@@ -19,8 +19,8 @@
 // post() and drain() may be called from any thread. A task must not drain
 // its own pool, and may queue on it only with post_or_skip() and only when
 // max_pending is unbounded (the tree scan: a directory's task queues its
-// subdirectories), else a full queue would wait for itself. The destructor waits for the queued tasks without
-// throwing.
+// subdirectories), else a full queue would wait for itself. The destructor
+// waits for the queued tasks without throwing.
 #pragma once
 
 #include <condition_variable>
@@ -64,6 +64,7 @@ class TaskPool {
   void wait() noexcept;
 
  private:
+  void enqueue(Task task);  // with mu_ held: queues, starts a thread if one is wanted
   void run();
 
   const size_t max_threads_;

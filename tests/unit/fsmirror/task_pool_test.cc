@@ -5,9 +5,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "../../../fsmirror/src/task_pool.h"
 #include "galaxis/common/error.h"
@@ -76,6 +77,33 @@ TEST(TaskPool, FailureThrownByPostIsNotThrownAgainByDrain) {
     EXPECT_THROW(pool.drain(), Error);  // the failure had not happened yet when the posts ran
   }
   EXPECT_NO_THROW(pool.drain());
+}
+
+// After a failure, post_or_skip() (a task queueing more work on its own
+// pool) neither throws nor queues: the task runs at once as skipped, and the
+// failure is still drain()'s to throw. wait() waits without taking it.
+TEST(TaskPool, PostOrSkipAfterAFailureSkipsAtOnceAndLeavesTheFailureForDrain) {
+  TaskPool pool(2, std::numeric_limits<size_t>::max());
+  pool.post([](bool) { throw Error(Error::Kind::kIo, "open directory /src/a: Permission denied"); });
+  pool.wait();  // the failure is kept now
+  bool ran = false, skipped = false;
+  EXPECT_NO_THROW(pool.post_or_skip([&](bool skip) {
+    ran = true;
+    skipped = skip;
+  }));
+  EXPECT_TRUE(ran) << "not run at once";
+  EXPECT_TRUE(skipped);
+  pool.wait();  // neither throws nor forgets
+  try {
+    pool.drain();
+    ADD_FAILURE() << "the failure was lost";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/src/a"), std::string::npos) << e.what();
+  }
+  std::atomic<int> later{0};
+  pool.post_or_skip([&](bool skip) { later.fetch_add(skip ? 100 : 1); });  // clean again: queued and run
+  pool.drain();
+  EXPECT_EQ(later.load(), 1);
 }
 
 TEST(TaskPool, DestructorFinishesQueuedTasks) {
