@@ -5,46 +5,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "galaxis/common/log.h"
 #include "galaxis/fsmirror/hash.h"
+#include "home_dir.h"
 
 namespace galaxis::fsmirror {
 namespace {
 
 constexpr std::string_view kMagic = "GXMIC1\n";
 
-std::string hex(const ContentHash& hash) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (const uint8_t b : hash) {
-    out += digits[b >> 4];
-    out += digits[b & 0xf];
-  }
-  return out;
-}
-
-// mkdir -p with mode 0700 for what it creates.
-bool make_dirs(const std::string& dir) {
-  for (size_t pos = 1; pos != std::string::npos;) {
-    pos = dir.find('/', pos + 1);
-    const std::string part = dir.substr(0, pos);
-    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 IndexCache::IndexCache(std::string dir, std::string_view destination) : dir_(std::move(dir)) {
   Sha256 sha;
   sha.update(reinterpret_cast<const uint8_t*>(destination.data()), destination.size());
-  path_ = dir_ + "/" + hex(sha.finish()) + ".index";
+  path_ = fmt::format("{}/{:02x}.index", dir_, fmt::join(sha.finish(), ""));
 }
 
 bool IndexCache::load(std::string* identity, std::string* bytes) const {
@@ -70,8 +55,12 @@ bool IndexCache::load(std::string* identity, std::string* bytes) const {
 
 void IndexCache::store(std::string_view identity, std::string_view bytes) const {
   if (identity.empty() || identity.size() > 0xffff) return forget();
-  if (!make_dirs(dir_)) {
-    log::debug("mirror: no index cache in {}: {}", dir_, std::strerror(errno));
+  std::error_code ec;
+  if (std::filesystem::create_directories(dir_, ec)) {
+    std::filesystem::permissions(dir_, std::filesystem::perms::owner_all, ec);  // it lists every path
+  }
+  if (ec) {
+    log::debug("mirror: no index cache in {}: {}", dir_, ec.message());
     return;
   }
   const std::string temp = path_ + ".tmp";
@@ -106,10 +95,9 @@ std::string default_index_cache_dir() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
     return std::string(xdg) + "/galaxis-relay/mirror-index";
   }
-  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    return std::string(home) + "/.cache/galaxis-relay/mirror-index";
-  }
-  return {};
+  const std::string home = home_dir();
+  if (home.empty() || home == "/") return {};
+  return home + "/.cache/galaxis-relay/mirror-index";
 }
 
 }  // namespace galaxis::fsmirror

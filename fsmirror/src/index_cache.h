@@ -33,8 +33,8 @@ class IndexCache {
   std::string dir_, path_;
 };
 
-// $XDG_CACHE_HOME/galaxis-relay/mirror-index, else $HOME/.cache/...; "" when
-// neither is set (no cache).
+// $XDG_CACHE_HOME/galaxis-relay/mirror-index, else ~/.cache/... (home_dir.h);
+// "" when there is no home but "/" (no cache).
 std::string default_index_cache_dir();
 
 }  // namespace galaxis::fsmirror

@@ -20,6 +20,7 @@
 
 #include "galaxis/common/error.h"
 #include "galaxis/common/log.h"
+#include "home_dir.h"
 #include "ssh_pump.h"
 
 namespace galaxis::fsmirror {
@@ -38,12 +39,6 @@ LIBSSH2_RECV_FUNC(recv_acking_at_once) {
   const int one = 1;
   ::setsockopt(socket, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
   return n;
-}
-
-std::string home_dir() {
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return h;
-  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) return pw->pw_dir;
-  return "/";
 }
 
 std::string shell_quote(const std::string& word) {
