@@ -2,9 +2,7 @@
 #include "galaxis/fsmirror/mirror.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +26,7 @@
 #include "galaxis/fsmirror/hash.h"
 #include "galaxis/fsmirror/progress.h"
 #include "galaxis/fsmirror/rel_path.h"
+#include "open_beneath.h"
 #include "task_pool.h"
 
 namespace galaxis::fsmirror {
@@ -50,18 +49,6 @@ int64_t mtime_ns(const struct stat& st) {
 
 int64_t ctime_ns(const struct stat& st) {
   return static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
-}
-
-// Opens a source file below `root_fd` without following any symlink on the
-// way (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH; plain O_NOFOLLOW on the
-// last component where openat2 is missing).
-int open_source(int root_fd, const std::string& path) {
-  open_how how{};
-  how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-  const long fd = ::syscall(SYS_openat2, root_fd, path.c_str(), &how, sizeof(how));
-  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-  return ::openat(root_fd, path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 struct SourceFd {
@@ -424,7 +411,7 @@ class Cycle {
   // not read now (kUnsettled).
   CopyOutcome copy_file(const Entry& planned, bool may_defer) {
     for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
-      SourceFd src{open_source(root_fd_, planned.path)};
+      SourceFd src{open_beneath(root_fd_, planned.path, O_RDONLY)};
       if (src.fd < 0) {
         if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR || errno == EXDEV) return CopyOutcome::kVanished;
         throw_error(Error::Kind::kIo, "open {}/{}: {}", options_.source, printable_path(planned.path),

@@ -5,10 +5,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <linux/openat2.h>
 #include <pwd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +17,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +24,7 @@
 #include "galaxis/common/log.h"
 #include "galaxis/fsmirror/hash.h"
 #include "galaxis/fsmirror/rel_path.h"
+#include "open_beneath.h"
 #include "task_pool.h"
 
 namespace galaxis::fsmirror {
@@ -41,29 +39,6 @@ struct Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
 };
-
-// Opens the directory `rel` below `base_fd` without following a symlink on
-// the way (openat2 RESOLVE_NO_SYMLINKS|RESOLVE_BENEATH; where openat2 is
-// missing, one component at a time with O_NOFOLLOW). -1 with errno on failure.
-int open_dir_below(int base_fd, const std::string& rel) {
-  open_how how{};
-  how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-  how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-  const long fd = ::syscall(SYS_openat2, base_fd, rel.c_str(), &how, sizeof(how));
-  if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
-  int current = ::dup(base_fd);
-  for (std::string_view part : split_rel_path(rel)) {
-    const int next = ::openat(current, std::string(part).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    const int err = errno;
-    ::close(current);
-    if (next < 0) {
-      errno = err;
-      return -1;
-    }
-    current = next;
-  }
-  return current;
-}
 
 // One directory's children in name order. A child directory's own children
 // are in its own chunk, filled by its own task and emitted right after it.
@@ -155,7 +130,7 @@ class Scanner {
           DirChunk* chunk;
           ~MarkDone() { scanner->mark_done(*chunk); }
         } mark{this, chunk};
-        if (!skipped) scan_subdir(root_fd_, dir, dir, *chunk);
+        if (!skipped) scan_subdir(dir, *chunk);
       });
     }
   }
@@ -189,7 +164,7 @@ class Scanner {
       if (pool_ != nullptr) {
         wait_done(child);
       } else {
-        scan_subdir(root_fd_, chunk.entries[i].path, chunk.entries[i].path, child);  // depth-first, now
+        scan_subdir(chunk.entries[i].path, child);  // depth-first, now
       }
       if (child.vanished) {
         ++result.stats.vanished;
@@ -203,9 +178,9 @@ class Scanner {
     decltype(chunk.subdirs)().swap(chunk.subdirs);
   }
 
-  // Opens the directory `rel` below `base_fd` (the directory `path`) and scans it.
-  void scan_subdir(int base_fd, const std::string& rel, const std::string& path, DirChunk& out) {
-    Fd sub(open_dir_below(base_fd, rel));
+  // Opens the directory `path` below the root and scans it.
+  void scan_subdir(const std::string& path, DirChunk& out) {
+    Fd sub(open_beneath(root_fd_, path, O_RDONLY | O_DIRECTORY));
     if (sub.fd < 0) {
       if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EXDEV) {
         out.vanished = true;  // replaced or removed since the lstat: the next cycle sees it
